@@ -1,0 +1,129 @@
+"""One error hierarchy for the whole product.
+
+Every error knows the exit status the command line returns for it and how to
+describe itself in one line a back-office clerk or a legal-team member can act
+on: the file and line (or case-file row and field) come first, then the reason.
+No caller needs a traceback to understand what went wrong.
+
+>>> err = CaseError("postal code '7501' is not a French postal code (5 digits)",
+...                 row=4, field="postal_code", case_id="FR-0001")
+>>> err.format_message()
+"row 4 (case FR-0001), field postal_code: postal code '7501' is not a French postal code (5 digits)"
+>>> TemplateError("unexpected '}'", file="templates/fr/reminder/letter.html", line=12).format_message()
+"templates/fr/reminder/letter.html:12: unexpected '}'"
+"""
+
+from __future__ import annotations
+
+# Exit statuses promised by the interface (shared/spec/interface.md section 3).
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+
+
+class NoticeFactoryError(Exception):
+    """Base class of every error the product raises on purpose."""
+
+    exit_code: int = EXIT_FAILURE
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def location(self) -> str:
+        if self.file is None:
+            return ""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+    def format_message(self) -> str:
+        where = self.location()
+        return f"{where}: {self.message}" if where else self.message
+
+    def __str__(self) -> str:
+        return self.format_message()
+
+
+class UsageError(NoticeFactoryError):
+    """A command or library call was given values it cannot work with."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(NoticeFactoryError):
+    """The sender profile or another settings file is missing or wrong."""
+
+
+class CaseFileError(NoticeFactoryError):
+    """The case file as a whole cannot be read (not a single bad row)."""
+
+
+class CaseError(NoticeFactoryError):
+    """One case is unusable; the others go on. Becomes one row of rejects.csv."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        case_id: str | None = None,
+        file: str | None = None,
+    ) -> None:
+        super().__init__(message, file=file, line=row)
+        self.row = row
+        self.field = field
+        self.case_id = case_id
+
+    def format_message(self) -> str:
+        parts = []
+        if self.row is not None:
+            parts.append(f"row {self.row}" + (f" (case {self.case_id})" if self.case_id else ""))
+        elif self.case_id:
+            parts.append(f"case {self.case_id}")
+        if self.field:
+            parts.append(f"field {self.field}")
+        where = ", ".join(parts)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class CaseErrors(NoticeFactoryError):
+    """Several problems found in one case, reported together."""
+
+    exit_code = EXIT_PARTIAL
+
+    def __init__(self, errors: list[CaseError]) -> None:
+        super().__init__("; ".join(e.format_message() for e in errors))
+        self.errors = errors
+
+
+class TemplateError(NoticeFactoryError):
+    """A template or its metadata is wrong (syntax, variable, missing mention)."""
+
+
+class RenderError(NoticeFactoryError):
+    """A letter could not be turned into a PDF (engine failure, warning, timeout)."""
+
+
+class OfficeUnavailableError(RenderError):
+    """LibreOffice is missing or cannot be started."""
+
+
+class LedgerError(NoticeFactoryError):
+    """The registered-number ledger refused an operation."""
+
+
+class RangeExhaustedError(LedgerError):
+    """A batch needs more registered numbers than the sender's ranges have left."""
+
+    def __init__(self, message: str, *, missing: int) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class PlanError(UsageError):
+    """A repayment plan cannot be built with the values given."""

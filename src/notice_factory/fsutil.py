@@ -1,0 +1,70 @@
+"""Writing files so that a crash never leaves a half-written file under its final name.
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> atomic_write_text(d / "a.txt", "done")
+>>> (d / "a.txt").read_text(), sorted(p.name for p in d.iterdir())
+('done', ['a.txt'])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> Iterator[IO[str] | IO[bytes]]:
+    """Open a temporary file beside ``path``; on success fsync and rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding, newline="" if "b" not in mode else None) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_open(path, "wb") as fh:
+        fh.write(data)  # type: ignore[arg-type]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    with atomic_open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)  # type: ignore[arg-type]
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename itself must survive a power cut, not only the data.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_parts(folder: Path) -> int:
+    """Delete temporary files a killed run left behind; return how many."""
+    count = 0
+    if folder.is_dir():
+        for p in folder.rglob(".*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+                count += 1
+    return count

@@ -1,0 +1,155 @@
+"""The product's vocabulary: document kinds, locales, products and the validated case.
+
+A :class:`Case` only exists once its row has passed validation (see
+:mod:`notice_factory.cases`): every field has its final type, money is
+:class:`decimal.Decimal`, dates are :class:`datetime.date`.
+
+>>> Kind("formal_notice").language_independent_label
+'formal notice'
+>>> Locale("zh_CN").language, Locale("zh_CN").country
+('zh', 'CN')
+>>> Amounts(Decimal("100.00"), Decimal("2.50"), Decimal("0"), Decimal("8")).total
+Decimal('110.50')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """The five document kinds, in the order a collection file escalates."""
+
+    REMINDER = "reminder"
+    FORMAL_NOTICE = "formal_notice"
+    LAWYER_LETTER = "lawyer_letter"
+    COMMITMENT_FORM = "commitment_form"
+    PLAN_AGREEMENT = "plan_agreement"
+
+    @property
+    def language_independent_label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @property
+    def asks_payment_by_deadline(self) -> bool:
+        """Letters that give the debtor a number of days to pay."""
+        return self in (Kind.REMINDER, Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER)
+
+
+class Locale(str, Enum):
+    """The letter's language, legal system and formats."""
+
+    FR_FR = "fr_FR"
+    ZH_CN = "zh_CN"
+    RO_RO = "ro_RO"
+
+    @property
+    def language(self) -> str:
+        return self.value.split("_")[0]
+
+    @property
+    def country(self) -> str:
+        return self.value.split("_")[1]
+
+
+class Product(str, Enum):
+    CREDIT_CARD = "credit_card"
+    PERSONAL_LOAN = "personal_loan"
+    CONSUMER_CREDIT = "consumer_credit"
+    OVERDRAFT = "overdraft"
+    INVOICE = "invoice"
+
+    @property
+    def is_consumer_credit(self) -> bool:
+        """Products under consumer-credit law (FR L312-*, RO OUG 50/2010)."""
+        return self is not Product.INVOICE
+
+
+class Frequency(str, Enum):
+    MONTHLY = "monthly"
+    BIWEEKLY = "biweekly"
+    WEEKLY = "weekly"
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """What the debtor owes, split as the law requires (principal / interest / accessories)."""
+
+    principal: Decimal
+    interest: Decimal = Decimal("0")
+    fees: Decimal = Decimal("0")
+    penalties: Decimal = Decimal("0")
+
+    @property
+    def total(self) -> Decimal:
+        # The interface: principal + interest + fees + penalties, minus nothing else.
+        return self.principal + self.interest + self.fees + self.penalties
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    """The repayment-plan fields of a case (plan_* columns)."""
+
+    installments: int
+    first_due_date: dt.date
+    frequency: Frequency = Frequency.MONTHLY
+    down_payment: Decimal = Decimal("0")
+    annual_rate: Decimal = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One validated row of a case file."""
+
+    case_id: str
+    kind: Kind
+    locale: Locale
+    debtor_name: str
+    address_line1: str
+    postal_code: str
+    city: str
+    country: str
+    contract_ref: str
+    product: Product
+    currency: str
+    amounts: Amounts
+    due_date: dt.date
+    debtor_title: str | None = None
+    address_line2: str | None = None
+    region: str | None = None
+    contract_date: dt.date | None = None
+    letter_date: dt.date | None = None
+    payment_deadline_days: int | None = None
+    plan: PlanTerms | None = None
+    registered: bool = True
+    acknowledgement: bool = False
+    # 1-based row in the case file (header excluded), for messages and rejects.csv.
+    row: int = 0
+    # Columns the caller asked to keep although the spec does not know them.
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def letter_key(self) -> str:
+        """The file stem of the letter: ``<case_id>-<kind>``."""
+        return f"{self.case_id}-{self.kind.value}"
+
+
+Clock = Callable[[], dt.date]
+"""Where "today" comes from. Injected everywhere so the same input gives the same letters."""
+
+
+def system_clock() -> dt.date:
+    return dt.date.today()
+
+
+def fixed_clock(day: dt.date) -> Clock:
+    """A clock that always answers ``day``.
+
+    >>> fixed_clock(dt.date(2026, 11, 23))()
+    datetime.date(2026, 11, 23)
+    """
+    return lambda: day

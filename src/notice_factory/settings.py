@@ -1,0 +1,338 @@
+"""The sender profile (TOML) and where the product finds its bundled files.
+
+A group that collects in three countries does so through three legal entities,
+so the profile has one table per locale (``[fr_FR]``, ``[zh_CN]``, ``[ro_RO]``).
+Every problem is reported with the dotted TOML key, e.g.
+``sender-demo.toml: fr_FR.postal.ranges[0].last: must be >= first``.
+
+>>> s = SerialRange(service="RR", first=1, last=10)
+>>> s.size
+10
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from notice_factory.errors import ConfigError
+from notice_factory.model import Locale
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_BUNDLED = PACKAGE_DIR / "_bundled"
+_REPO_ROOT = PACKAGE_DIR.parent.parent
+
+
+def templates_root() -> Path:
+    """The templates tree: $NOTICE_FACTORY_TEMPLATES, the wheel's copy, or the checkout's."""
+    env = os.environ.get("NOTICE_FACTORY_TEMPLATES")
+    if env:
+        return Path(env).resolve()
+    bundled = _BUNDLED / "templates"
+    return bundled if bundled.is_dir() else _REPO_ROOT / "templates"
+
+
+def demo_sender_path() -> Path:
+    bundled = _BUNDLED / "sender-demo.toml"
+    return bundled if bundled.is_file() else _REPO_ROOT / "fixtures" / "sender-demo.toml"
+
+
+@dataclass(frozen=True)
+class SerialRange:
+    """A block of UPU S10 serials an operator assigned to the sender."""
+
+    service: str  # two letters, RA..RZ for registered items
+    first: int
+    last: int
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True)
+class PostalAccount:
+    operator: str  # e.g. "La Poste", "中国邮政", "Poșta Română"
+    country: str  # ISO alpha-2 of the operator, the S10 suffix
+    deposit_office: str
+    customer_id: str
+    ranges: tuple[SerialRange, ...]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """A named body with contact details (creditor, mediator, agency, law firm...)."""
+
+    name: str
+    address: tuple[str, ...] = ()
+    legal_form: str = ""
+    registration: str = ""  # SIREN/RCS, 统一社会信用代码, CUI / Nr. Reg. Com., ANPC number...
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    hours: str = ""
+    note: str = ""  # one sentence the letter may print (e.g. what the body does)
+
+
+@dataclass(frozen=True)
+class Payment:
+    payee: str
+    bank: str
+    iban: str = ""  # FR/RO
+    bic: str = ""
+    account: str = ""  # CN 账号
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Lawyer:
+    name: str
+    firm: str
+    bar: str  # barreau / 律师事务所 licence authority / barou
+    licence: str
+    address: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    mandate_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    registration: str
+    address: tuple[str, ...] = ()
+    phone: str = ""
+    email: str = ""
+    mandate_ref: str = ""
+    mandate_date: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """Everything a letter in one locale needs to know about its sender."""
+
+    locale: Locale
+    place: str  # where letters are dated ("Paris", "北京", "București")
+    signatory: str  # name and function signing the letters
+    creditor: Organisation
+    payment: Payment
+    mediator: Organisation
+    complaints: tuple[Organisation, ...]
+    privacy: Organisation  # data controller / DPO contact for the GDPR/PIPL notice
+    postal: PostalAccount
+    agency: Agency | None = None
+    lawyer: Lawyer | None = None
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    letters_per_print_file: int = 250
+    duplex: bool = True
+
+
+@dataclass(frozen=True)
+class SenderProfile:
+    source: str
+    entities: Mapping[Locale, Entity]
+    batch: BatchSettings = field(default_factory=BatchSettings)
+
+    def entity(self, locale: Locale) -> Entity:
+        try:
+            return self.entities[locale]
+        except KeyError:
+            raise ConfigError(
+                f"the sender profile has no [{locale.value}] table, so it cannot send "
+                f"{locale.value} letters",
+                file=self.source,
+            ) from None
+
+
+class _Reader:
+    """Typed access to a TOML table that names the full key in every error."""
+
+    def __init__(self, data: Mapping[str, Any], path: str, source: str) -> None:
+        self.data, self.path, self.source = data, path, source
+
+    def _fail(self, key: str, why: str) -> ConfigError:
+        return ConfigError(f"{self.path}.{key}: {why}", file=self.source)
+
+    def str(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if value is None:
+            raise self._fail(key, "is required")
+        if not isinstance(value, str):
+            raise self._fail(key, "must be text")
+        return value
+
+    def int(self, key: str, default: int | None = None) -> int:
+        value = self.data.get(key, default)
+        if value is None:
+            raise self._fail(key, "is required")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self._fail(key, "must be a whole number")
+        return value
+
+    def bool(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self._fail(key, "must be true or false")
+        return value
+
+    def lines(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._fail(key, "must be a list of text lines")
+        return tuple(value)
+
+    def table(self, key: str, required: bool = True) -> _Reader | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                raise self._fail(key, "is required (a [table])")
+            return None
+        if not isinstance(value, dict):
+            raise self._fail(key, "must be a [table]")
+        return _Reader(value, f"{self.path}.{key}", self.source)
+
+    def tables(self, key: str) -> list[_Reader]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self._fail(key, "must be an array of tables ([[...]])")
+        return [_Reader(v, f"{self.path}.{key}[{i}]", self.source) for i, v in enumerate(value)]
+
+
+def _organisation(r: _Reader) -> Organisation:
+    return Organisation(
+        name=r.str("name"),
+        address=r.lines("address"),
+        legal_form=r.str("legal_form", ""),
+        registration=r.str("registration", ""),
+        phone=r.str("phone", ""),
+        email=r.str("email", ""),
+        website=r.str("website", ""),
+        hours=r.str("hours", ""),
+        note=r.str("note", ""),
+    )
+
+
+def _postal(r: _Reader) -> PostalAccount:
+    country = r.str("country")
+    if len(country) != 2 or not country.isalpha() or not country.isupper():
+        raise r._fail("country", f"'{country}' is not an ISO 3166 alpha-2 code such as FR")
+    ranges = []
+    for rr in r.tables("ranges"):
+        service = rr.str("service")
+        if len(service) != 2 or not service.isalpha() or not service.isupper():
+            raise rr._fail("service", f"'{service}' is not a two-letter S10 service indicator")
+        first, last = rr.int("first"), rr.int("last")
+        if not 0 <= first <= 99_999_999 or not 0 <= last <= 99_999_999:
+            raise rr._fail("first", "S10 serials have 8 digits (0 to 99999999)")
+        if last < first:
+            raise rr._fail("last", "must be >= first")
+        ranges.append(SerialRange(service, first, last))
+    return PostalAccount(
+        operator=r.str("operator"),
+        country=country,
+        deposit_office=r.str("deposit_office"),
+        customer_id=r.str("customer_id", ""),
+        ranges=tuple(ranges),
+    )
+
+
+def _entity(locale: Locale, r: _Reader) -> Entity:
+    payment = r.table("payment")
+    assert payment is not None
+    agency = r.table("agency", required=False)
+    lawyer = r.table("lawyer", required=False)
+    creditor, mediator, privacy, postal = (
+        r.table(k) for k in ("creditor", "mediator", "privacy", "postal")
+    )
+    assert creditor and mediator and privacy and postal
+    return Entity(
+        locale=locale,
+        place=r.str("place"),
+        signatory=r.str("signatory"),
+        creditor=_organisation(creditor),
+        payment=Payment(
+            payee=payment.str("payee"),
+            bank=payment.str("bank"),
+            iban=payment.str("iban", ""),
+            bic=payment.str("bic", ""),
+            account=payment.str("account", ""),
+            note=payment.str("note", ""),
+        ),
+        mediator=_organisation(mediator),
+        complaints=tuple(_organisation(c) for c in r.tables("complaints")),
+        privacy=_organisation(privacy),
+        postal=_postal(postal),
+        agency=None
+        if agency is None
+        else Agency(
+            name=agency.str("name"),
+            registration=agency.str("registration"),
+            address=agency.lines("address"),
+            phone=agency.str("phone", ""),
+            email=agency.str("email", ""),
+            mandate_ref=agency.str("mandate_ref", ""),
+            mandate_date=agency.str("mandate_date", ""),
+        ),
+        lawyer=None
+        if lawyer is None
+        else Lawyer(
+            name=lawyer.str("name"),
+            firm=lawyer.str("firm"),
+            bar=lawyer.str("bar"),
+            licence=lawyer.str("licence"),
+            address=lawyer.lines("address"),
+            phone=lawyer.str("phone", ""),
+            email=lawyer.str("email", ""),
+            mandate_ref=lawyer.str("mandate_ref", ""),
+        ),
+    )
+
+
+def parse_sender_profile(data: Mapping[str, Any], source: str = "<sender profile>") -> SenderProfile:
+    known = {loc.value for loc in Locale} | {"batch"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"unknown table [{key}]; expected one of {', '.join(sorted(known))}", file=source
+            )
+    entities = {}
+    for loc in Locale:
+        table = data.get(loc.value)
+        if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(f"{loc.value} must be a [table]", file=source)
+            entities[loc] = _entity(loc, _Reader(table, loc.value, source))
+    if not entities:
+        raise ConfigError("the sender profile defines no locale table ([fr_FR], ...)", file=source)
+    batch_table = _Reader(data.get("batch", {}), "batch", source)
+    per_file = batch_table.int("letters_per_print_file", 250)
+    if per_file < 1:
+        raise batch_table._fail("letters_per_print_file", "must be at least 1")
+    return SenderProfile(
+        source=source,
+        entities=entities,
+        batch=BatchSettings(letters_per_print_file=per_file, duplex=batch_table.bool("duplex", True)),
+    )
+
+
+def load_sender_profile(path: Path | str | None = None) -> SenderProfile:
+    """Read a sender profile; with no path, the bundled demo profile."""
+    p = Path(path) if path is not None else demo_sender_path()
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the sender profile: {exc.strerror}", file=str(p)) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"not a valid TOML file: {exc}", file=str(p)) from None
+    return parse_sender_profile(data, source=str(p))
