@@ -107,9 +107,7 @@ def test_annuity_1200_at_12_percent_over_12_months() -> None:
 
 def test_annuity_with_down_payment_and_one_instalment() -> None:
     # 1000 - 200 down = 800 financed, 1 monthly instalment at 6 %: interest 800 * 0.5 % = 4.00.
-    s = build_schedule(
-        D("1000"), 1, date(2026, 6, 1), annual_rate=D("6"), down_payment=D("200")
-    )
+    s = build_schedule(D("1000"), 1, date(2026, 6, 1), annual_rate=D("6"), down_payment=D("200"))
     assert [(x.amount, x.interest, x.principal) for x in s.lines] == [
         (D("804.00"), D("4.00"), D("800.00"))
     ]
