@@ -367,3 +367,32 @@ def test_months_between_is_the_smallest_covering_month_count(a: date, b: date) -
         assert k == 0
     else:
         assert add_months(a, k) >= b > add_months(a, k - 1)
+
+
+@given(
+    counts,
+    days,
+    frequencies,
+    st.integers(min_value=0, max_value=3000),
+)
+def test_china_never_yields_a_plan_longer_than_60_months(
+    n: int, first: date, frequency: Frequency, days_before: int
+) -> None:
+    down_date = first - timedelta(days=days_before)
+    args: dict[str, object] = {
+        "total": D("100000"),
+        "installments": n,
+        "first_due": first,
+        "frequency": frequency,
+        "down_payment": D("10"),
+        "down_payment_date": down_date,
+        "locale": Locale.ZH_CN,
+    }
+    last = due_dates(first, n, frequency)[-1]
+    try:
+        s = build_schedule(**args)  # type: ignore[arg-type]
+    except PlanError as exc:
+        assert "may last at most 5 years (60 months)" in str(exc)
+        assert add_months(down_date, 60) < last
+    else:
+        assert s.months <= 60 and add_months(down_date, 60) >= last
