@@ -1,0 +1,442 @@
+"""Reading case files (CSV, JSON Lines, JSON) and validating each row into a :class:`Case`.
+
+A bad row never stops the others: each problem becomes a :class:`CaseError` naming
+the row, the field and the reason in words a back-office clerk understands. Rows are
+numbered as a spreadsheet shows them (CSV: the header is row 1, the first case row 2;
+JSON Lines: the line number; JSON: the object's position from 1).
+
+>>> result = parse_rows([{"case_id": "A1", "kind": "reminder"}], batch_date=dt.date(2026, 11, 23))
+>>> [e.format_message() for e in result.rejects][:2]
+['row 1 (case A1), field locale: this field is required', 'row 1 (case A1), field debtor_name: this field is required']
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from notice_factory import formatting, words
+from notice_factory.address import postal_code_problem
+from notice_factory.errors import CaseError, CaseFileError
+from notice_factory.model import Amounts, Case, Frequency, Kind, Locale, PlanTerms, Product
+
+FIELDS: tuple[str, ...] = (
+    "case_id", "kind", "locale", "debtor_name", "debtor_title", "address_line1", "address_line2",
+    "postal_code", "city", "region", "country", "contract_ref", "product", "contract_date",
+    "currency", "principal", "interest", "fees", "penalties", "due_date", "letter_date",
+    "payment_deadline_days", "plan_installments", "plan_first_due_date", "plan_frequency",
+    "plan_down_payment", "plan_annual_rate", "registered", "acknowledgement",
+)
+REQUIRED: tuple[str, ...] = (
+    "case_id", "kind", "locale", "debtor_name", "address_line1", "postal_code", "city",
+    "country", "contract_ref", "product", "currency", "principal", "due_date",
+)
+
+_CASE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_AMOUNT = re.compile(r"\d+(\.\d{1,2})?")
+_RATE = re.compile(r"\d+(\.\d{1,4})?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+# French consumer credit: the late-payment indemnity is capped at 8 % of the outstanding
+# capital (art. D312-16 C. conso) and claims are foreclosed two years after the first
+# unpaid instalment (art. R312-35).
+FR_INDEMNITY_CAP = Decimal("0.08")
+FR_FORECLOSURE_YEARS = 2
+# Recovery fees may not be charged to the debtor: FR art. L111-8 CPCE; RO OUG 52/2016
+# (only legal penalty interest and enforcement costs).
+FEES_FORBIDDEN: Mapping[Locale, str] = {
+    Locale.FR_FR: "French law forbids charging collection fees to the debtor (art. L111-8 of "
+    "the Code des procédures civiles d'exécution): fees must be 0",
+    Locale.RO_RO: "Romanian law forbids charging collection costs to the debtor (OUG 52/2016): "
+    "fees must be 0",
+}
+
+
+@dataclass
+class ReadResult:
+    """The valid cases of a file and one rejection per bad row."""
+
+    cases: list[Case] = field(default_factory=list)
+    rejects: list[CaseError] = field(default_factory=list)
+    source: str = ""
+
+
+class _Row:
+    """Field access for one raw row that collects every problem instead of stopping at the first."""
+
+    def __init__(self, raw: Mapping[str, Any], row: int) -> None:
+        self.raw, self.row = raw, row
+        cid = raw.get("case_id")
+        self.case_id = cid.strip() if isinstance(cid, str) and cid.strip() else None
+        self.errors: list[CaseError] = []
+
+    def fail(self, name: str, reason: str) -> None:
+        self.errors.append(CaseError(reason, row=self.row, field=name, case_id=self.case_id))
+
+    def text(self, name: str, required: bool = False) -> str | None:
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(name, "this field is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            self.fail(name, "must be text")
+            return None
+        text = unicodedata.normalize("NFC", str(value).strip())
+        if _CONTROL.search(text):
+            self.fail(name, "contains an invisible control character (tab, line break, "
+                            "direction mark...); retype the value")
+            return None
+        return text
+
+    def choice(self, name: str, enum: type[Any], required: bool = True) -> Any:
+        text = self.text(name, required)
+        if text is None:
+            return None
+        try:
+            return enum(text)
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum)
+            self.fail(name, f"'{text}' is not allowed; use one of: {allowed}")
+            return None
+
+    def date(self, name: str, required: bool = False) -> dt.date | None:
+        text = self.text(name, required)
+        if text is None:
+            return None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            self.fail(name, f"'{text}' is not a date in the form YYYY-MM-DD (e.g. 2026-11-23)")
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.fail(name, f"'{text}' is not a real calendar date")
+            return None
+
+    def amount(self, name: str, required: bool = False, pattern: re.Pattern[str] = _AMOUNT,
+               what: str = "an amount") -> Decimal | None:
+        value = self.raw.get(name)
+        if isinstance(value, float):  # a JSON producer that already lost exactness
+            self.fail(name, "must be written as a string or an exact number, not a "
+                            "floating-point value")
+            return None
+        text = self.text(name, required)
+        if text is None:
+            return None
+        if text.startswith("-"):
+            self.fail(name, f"'{text}' is negative; {what} must be 0 or more")
+            return None
+        if "," in text:
+            self.fail(name, f"'{text}' uses a comma; write {what} with a dot as decimal "
+                            "separator and no thousands separator, e.g. 1234.56")
+            return None
+        if not pattern.fullmatch(text):
+            decimals = "2" if pattern is _AMOUNT else "4"
+            self.fail(name, f"'{text}' is not {what} with at most {decimals} decimals "
+                            "(digits and an optional dot only, e.g. 1234.56)")
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern already excludes it
+            self.fail(name, f"'{text}' is not a number")
+            return None
+
+    def integer(self, name: str, low: int, high: int, required: bool = False) -> int | None:
+        text = self.text(name, required)
+        if text is None:
+            return None
+        if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
+            self.fail(name, f"'{text}' must be a whole number from {low} to {high}")
+            return None
+        return int(text)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.raw.get(name)
+        if isinstance(value, bool):
+            return value
+        text = self.text(name)
+        if text is None:
+            return default
+        lowered = text.lower()
+        if lowered in ("true", "yes", "1"):
+            return True
+        if lowered in ("false", "no", "0"):
+            return False
+        self.fail(name, f"'{text}' must be true or false")
+        return default
+
+
+def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
+               allow_unknown: bool = False) -> Case:
+    """Validate one row; raise the first :class:`CaseError` (all of them in ``.errors``)."""
+    r = _Row(raw, row)
+    extra: dict[str, str] = {}
+    for marker in ("__json__", "__width__"):
+        if marker in raw:  # the row could not even be split into fields
+            raise CaseError(f"the row is unreadable: {raw[marker]}", row=row, field="(row)",
+                            case_id=r.case_id)
+    for key in raw:
+        if key not in FIELDS:
+            if allow_unknown:
+                extra[key] = str(raw[key])
+            else:
+                r.fail(key, _unknown_field_reason(key))
+
+    case_id = r.text("case_id", required=True)
+    if case_id is not None and not _CASE_ID.fullmatch(case_id):
+        r.fail("case_id", f"'{case_id}' may only use letters, digits, '.', '_' and '-' "
+                          "(1 to 64 characters)")
+    kind: Kind | None = r.choice("kind", Kind)
+    locale: Locale | None = r.choice("locale", Locale)
+    name = r.text("debtor_name", required=True)
+    title = r.text("debtor_title")
+    line1 = r.text("address_line1", required=True)
+    line2 = r.text("address_line2")
+    city = r.text("city", required=True)
+    region = r.text("region")
+    country = r.text("country", required=True)
+    if country is not None:
+        country = country.upper()
+        if not re.fullmatch(r"[A-Z]{2}", country) or not formatting.is_country(country):
+            r.fail("country", f"'{country}' is not an ISO 3166-1 alpha-2 country code "
+                              "(FR, CN, RO, BE, ...)")
+            country = None
+    postal_code = r.text("postal_code", required=True)
+    if postal_code is not None and country is not None:
+        problem = postal_code_problem(country, postal_code)
+        if problem:
+            r.fail("postal_code", problem)
+    contract_ref = r.text("contract_ref", required=True)
+    product: Product | None = r.choice("product", Product)
+    contract_date = r.date("contract_date")
+    currency = r.text("currency", required=True)
+    if currency is not None:
+        currency = currency.upper()
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            r.fail("currency", f"'{currency}' is not an ISO 4217 currency code (EUR, CNY, RON...)")
+            currency = None
+        elif locale is not None:
+            try:
+                words.amount_in_words(Decimal("1"), currency, locale)
+            except ValueError:
+                r.fail("currency", f"{locale.value} letters cannot state amounts in {currency} "
+                                   "(the amount must also be written out in words)")
+                currency = None
+    principal = r.amount("principal", required=True)
+    interest = r.amount("interest") or Decimal("0")
+    fees = r.amount("fees") or Decimal("0")
+    penalties = r.amount("penalties") or Decimal("0")
+    due_date = r.date("due_date", required=True)
+    letter_day = r.date("letter_date")
+    deadline_days = r.integer("payment_deadline_days", 1, 365)
+    registered = r.flag("registered", True)
+    default_ar = kind in (Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER)
+    acknowledgement = r.flag("acknowledgement", default_ar)
+    if acknowledgement and not registered:
+        r.fail("acknowledgement", "a return receipt is only possible for registered post; "
+                                  "set registered to true or acknowledgement to false")
+
+    effective_day = letter_day or batch_date
+    if locale is not None and fees > 0 and locale in FEES_FORBIDDEN:
+        r.fail("fees", FEES_FORBIDDEN[locale])
+    if due_date is not None:
+        if due_date > effective_day:
+            r.fail("due_date", f"the first unpaid instalment ({due_date.isoformat()}) is after "
+                               f"the letter date ({effective_day.isoformat()}): nothing is "
+                               "overdue yet")
+        elif (locale is Locale.FR_FR and product is not None and product.is_consumer_credit
+              and _add_years(due_date, FR_FORECLOSURE_YEARS) <= effective_day):
+            r.fail("due_date", "this consumer-credit debt is foreclosed: more than two years "
+                               f"have passed since the first unpaid instalment "
+                               f"({due_date.isoformat()}), art. R312-35 C. conso; it may no "
+                               "longer be claimed")
+    if (locale is Locale.FR_FR and product is not None and product.is_consumer_credit
+            and principal is not None and penalties > principal * FR_INDEMNITY_CAP):
+        cap = (principal * FR_INDEMNITY_CAP).quantize(Decimal("0.01"))
+        r.fail("penalties", f"the late-payment indemnity may not exceed 8 % of the outstanding "
+                            f"capital (art. D312-16 C. conso): at most {cap} here")
+    if contract_date is not None and contract_date > effective_day:
+        r.fail("contract_date", "the contract date is after the letter date")
+
+    plan = _plan_terms(r, kind, effective_day)
+    if plan is not None and principal is not None and plan.down_payment >= (
+            principal + interest + fees + penalties):
+        r.fail("plan_down_payment", "the down payment must be less than the total due")
+
+    if r.errors:
+        raise r.errors[0] if len(r.errors) == 1 else _Errors(r.errors)
+    assert case_id and kind and locale and name and line1 and postal_code and city
+    assert country and contract_ref and product and currency and principal is not None
+    assert due_date is not None
+    return Case(
+        case_id=case_id, kind=kind, locale=locale, debtor_name=name, debtor_title=title,
+        address_line1=line1, address_line2=line2, postal_code=postal_code, city=city,
+        region=region, country=country, contract_ref=contract_ref, product=product,
+        contract_date=contract_date, currency=currency,
+        amounts=Amounts(principal, interest, fees, penalties), due_date=due_date,
+        letter_date=letter_day, payment_deadline_days=deadline_days, plan=plan,
+        registered=registered, acknowledgement=acknowledgement, row=row, extra=extra,
+    )
+
+
+class _Errors(CaseError):
+    """Several problems in one row: the first is the headline, all are kept."""
+
+    def __init__(self, errors: list[CaseError]) -> None:
+        first = errors[0]
+        super().__init__(first.message, row=first.row, field=first.field, case_id=first.case_id)
+        self.errors = errors
+
+
+def all_errors(err: CaseError) -> list[CaseError]:
+    return list(getattr(err, "errors", [err]))
+
+
+def _plan_terms(r: _Row, kind: Kind | None, day: dt.date) -> PlanTerms | None:
+    count = r.integer("plan_installments", 1, 60, required=kind is Kind.PLAN_AGREEMENT)
+    first = r.date("plan_first_due_date", required=kind is Kind.PLAN_AGREEMENT or count is not None)
+    frequency = r.choice("plan_frequency", Frequency, required=False) or Frequency.MONTHLY
+    down = r.amount("plan_down_payment") or Decimal("0")
+    rate = r.amount("plan_annual_rate", pattern=_RATE, what="a rate in percent")
+    if rate is not None and rate > 100:
+        r.fail("plan_annual_rate", f"'{rate}' % is not a plausible annual rate (0 to 100)")
+    if first is not None and first < day:
+        r.fail("plan_first_due_date", f"the first instalment ({first.isoformat()}) cannot fall "
+                                      f"before the letter date ({day.isoformat()})")
+    if count is None or first is None:
+        return None
+    return PlanTerms(count, first, frequency, down, rate or Decimal("0"))
+
+
+def _add_years(d: dt.date, years: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _unknown_field_reason(key: str) -> str:
+    close = difflib.get_close_matches(key, FIELDS, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (f"'{key}' is not a case-file field{hint}; remove the column or run with "
+            "--ignore-unknown-columns")
+
+
+def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]] | Iterable[Mapping[str, Any]], *,
+               batch_date: dt.date, allow_unknown: bool = False, source: str = "") -> ReadResult:
+    """Validate rows; rows are (row_number, mapping) pairs or plain mappings numbered from 1."""
+    result = ReadResult(source=source)
+    numbered: list[tuple[int, Mapping[str, Any]]] = []
+    for i, item in enumerate(rows, start=1):
+        numbered.append(item if isinstance(item, tuple) else (i, item))
+    seen: dict[str, list[int]] = defaultdict(list)
+    for row, raw in numbered:
+        cid = raw.get("case_id")
+        if isinstance(cid, str) and cid.strip():
+            seen[cid.strip()].append(row)
+    for row, raw in numbered:
+        cid = raw.get("case_id")
+        key = cid.strip() if isinstance(cid, str) else None
+        if key and len(seen[key]) > 1:
+            others = ", ".join(str(n) for n in seen[key] if n != row)
+            result.rejects.append(CaseError(
+                f"case_id '{key}' is also used on row {others}; every case needs its own "
+                "reference, so none of these rows is sent", row=row, field="case_id",
+                case_id=key))
+            continue
+        try:
+            result.cases.append(parse_case(raw, row, batch_date=batch_date,
+                                           allow_unknown=allow_unknown))
+        except CaseError as err:
+            result.rejects.extend(all_errors(err))
+    return result
+
+
+def read_case_file(path: Path | str, *, batch_date: dt.date,
+                   allow_unknown: bool = False) -> ReadResult:
+    """Read and validate a .csv, .jsonl or .json case file."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise CaseFileError(f"cannot read the case file: {exc.strerror}", file=str(p)) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseFileError(f"the file is not UTF-8 text (byte {exc.start}); save it as "
+                            "UTF-8 CSV", file=str(p)) from None
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        rows = list(_csv_rows(text, str(p), allow_unknown))
+    elif suffix in (".jsonl", ".ndjson"):
+        rows = list(_jsonl_rows(text, str(p)))
+    elif suffix == ".json":
+        rows = list(_json_rows(text, str(p)))
+    else:
+        raise CaseFileError("unknown case-file type: use .csv, .jsonl or .json", file=str(p))
+    return parse_rows(rows, batch_date=batch_date, allow_unknown=allow_unknown, source=str(p))
+
+
+def _csv_rows(text: str, source: str, allow_unknown: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise CaseFileError("the file is empty (no header row)", file=source) from None
+    missing = [f for f in REQUIRED if f not in header]
+    if missing:
+        raise CaseFileError(f"the header row lacks the required column(s): {', '.join(missing)}",
+                            file=source, line=1)
+    unknown = [h for h in header if h not in FIELDS]
+    if unknown and not allow_unknown:
+        raise CaseFileError("; ".join(_unknown_field_reason(h) for h in unknown),
+                            file=source, line=1)
+    dupes = {h for h in header if header.count(h) > 1}
+    if dupes:
+        raise CaseFileError(f"column(s) {', '.join(sorted(dupes))} appear twice in the header",
+                            file=source, line=1)
+    start = reader.line_num + 1
+    for record in reader:
+        row, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue  # blank line, e.g. at the end of a spreadsheet export
+        if len(record) != len(header):
+            raw: dict[str, Any] = dict(zip(header, record, strict=False))
+            raw["__width__"] = f"{len(record)} cells for {len(header)} columns"
+            yield row, raw
+            continue
+        yield row, dict(zip(header, record, strict=True))
+
+
+def _jsonl_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line, parse_float=Decimal)
+        except json.JSONDecodeError as exc:
+            yield n, {"__json__": f"not valid JSON ({exc.msg} at column {exc.colno})"}
+            continue
+        yield n, obj if isinstance(obj, dict) else {"__json__": "each line must be one object"}
+
+
+def _json_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise CaseFileError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
+    if not isinstance(data, list):
+        raise CaseFileError("a .json case file must hold an array of case objects", file=source)
+    for n, obj in enumerate(data, start=1):
+        yield n, obj if isinstance(obj, dict) else {"__json__": "each item must be an object"}

@@ -1,0 +1,69 @@
+"""`notice-factory`: the command line, a thin layer on the library (the only click user).
+
+Exit status (interface section 3): 0 every case produced a letter; 3 written but some
+cases rejected (rejects.csv); 2 usage error; 1 nothing usable (one line on stderr, no
+traceback unless --debug).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from notice_factory.errors import EXIT_FAILURE, NoticeFactoryError
+
+EPILOG = """\b
+Examples:
+  notice-factory render fixtures/cases.csv --out out/letters
+  notice-factory batch fixtures/cases.csv --out out/batch --date 2026-11-23
+  notice-factory plan --amount 1234.56 --installments 6 --first-due 2026-12-31
+  notice-factory templates check
+"""
+
+
+class _Group(click.Group):
+    """Turns product errors into one clear line and the promised exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NoticeFactoryError as err:
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.echo(f"Error: {err.format_message()}", err=True)
+            ctx.exit(err.exit_code)
+        except OSError as err:
+            if ctx.find_root().params.get("debug"):
+                raise
+            where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+            click.echo(f"Error: {err.strerror or err}{where}", err=True)
+            ctx.exit(EXIT_FAILURE)
+
+
+@click.group(cls=_Group, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="notice-factory")
+def main(debug: bool) -> None:
+    """Turn overdue cases into legally sound letters and registered-mail batches.
+
+    Letters in French (fr_FR), Chinese (zh_CN) and Romanian (ro_RO): reminders, formal
+    notices, lawyer letters, repayment-commitment forms and repayment-plan agreements.
+    """
+
+
+def _register() -> None:
+    from notice_factory.cli.letters import batch, render
+    from notice_factory.cli.plan import plan
+    from notice_factory.cli.templates import templates
+
+    for command in (render, batch, plan, templates):
+        main.add_command(command)
+
+
+_register()
+
+
+def run() -> None:  # pragma: no cover - console entry point wrapper
+    sys.exit(main())

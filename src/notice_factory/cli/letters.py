@@ -1,0 +1,70 @@
+"""`render` and `batch`: the back office's daily commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from notice_factory.cli.common import (
+    clock_for,
+    date_option,
+    sender_option,
+    templates_option,
+    terminal_progress,
+)
+from notice_factory.pipeline import render_letters
+from notice_factory.settings import load_sender_profile
+
+CASES = click.argument("cases", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+OUT = click.option("--out", "out_dir", required=True,
+                   type=click.Path(file_okay=False, path_type=Path),
+                   help="Output folder (created if needed).")
+IGNORE = click.option("--ignore-unknown-columns", is_flag=True,
+                      help="Accept columns the case-file format does not know (kept aside).")
+
+
+@click.command(epilog="Example: notice-factory render fixtures/cases.csv --out out/letters")
+@CASES
+@OUT
+@sender_option
+@date_option
+@templates_option
+@IGNORE
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
+           templates: Path | None, ignore_unknown_columns: bool, as_json: bool) -> None:
+    """Render one PDF letter per valid case of CASES into --out (no numbers, no batch).
+
+    Bad cases are listed in OUT/rejects.csv with their row, field and reason; the others
+    are still rendered. Exit status 0: all rendered; 3: some rejected; 1: none rendered.
+    """
+    summary = render_letters(
+        cases, out_dir, sender=load_sender_profile(sender), templates=templates,
+        clock=clock_for(day), allow_unknown=ignore_unknown_columns,
+        progress=None if as_json else terminal_progress("rendering"))
+    if as_json:
+        click.echo(json.dumps({
+            "letters": len(summary.letters), "rejected": len(summary.rejects),
+            "out": str(out_dir), "exit_code": summary.exit_code,
+            "rejects": [{"row": e.row, "case_id": e.case_id, "field": e.field,
+                         "reason": e.message} for e in summary.rejects],
+        }, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{len(summary.letters)} letter(s) written to {out_dir}; "
+                   f"{len(summary.rejects)} case(s) rejected"
+                   + (f" (see {out_dir / 'rejects.csv'})" if summary.rejects else ""))
+        for err in summary.rejects[:10]:
+            click.echo(f"  rejected: {err.format_message()}", err=True)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
+
+
+@click.command(epilog="Example: notice-factory batch fixtures/cases.csv --out out/batch")
+@CASES
+@OUT
+def batch(cases: Path, out_dir: Path) -> None:
+    """Render, number and assemble a registered-mail batch (being built)."""
+    raise click.UsageError("batch is not available yet")

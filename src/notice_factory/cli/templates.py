@@ -1,0 +1,97 @@
+"""`templates check | preview | vars`: the legal team's tools."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from notice_factory.catalog import load_catalog
+from notice_factory.cli.common import sender_option
+from notice_factory.errors import EXIT_FAILURE
+from notice_factory.fsutil import atomic_write_bytes
+from notice_factory.render import LetterRenderer
+from notice_factory.settings import load_sender_profile
+from notice_factory.templatecheck import (
+    check_templates,
+    find_spec,
+    preview,
+    render_png,
+    tree_of,
+    variables_table,
+)
+
+
+@click.group()
+def templates() -> None:
+    """Check, preview and describe the letter templates (for legal teams)."""
+
+
+@templates.command(epilog="""\b
+Examples:
+  notice-factory templates check
+  notice-factory templates check templates/fr/formal_notice
+  notice-factory templates check /path/to/my/templates""")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@sender_option
+def check(path: Path | None, sender: Path | None) -> None:
+    """Check a whole templates tree, or one template folder, and render each sample.
+
+    Reports syntax errors, unknown or unused variables, kinds missing in a language,
+    missing mandatory mentions, forbidden wording, Word tags split across runs and
+    missing fonts, each with its file and line. Exit 0 only when all is clean.
+    """
+    root, only = None, None
+    if path is not None:
+        tree = tree_of(str(path))
+        if tree is not None:
+            root, only = tree, str(path)
+        else:
+            root = path
+    report = check_templates(root, only, load_sender_profile(sender))
+    for problem in report.problems:
+        click.echo(problem.format_message())
+    status = "clean" if report.ok else f"{len(report.problems)} problem(s)"
+    click.echo(f"checked {len(report.checked)} template(s): {status}", err=True)
+    if not report.ok:
+        raise SystemExit(EXIT_FAILURE)
+
+
+@templates.command(name="preview", epilog="""\b
+Examples:
+  notice-factory templates preview fr.formal_notice --out mdm.pdf --png
+  notice-factory templates preview templates/zh/reminder --case my-case.json --out zh.pdf""")
+@click.argument("template")
+@click.option("--case", "case_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A case (JSON object) to render instead of the template's sample.json.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="PDF to write (default: preview-<id>.pdf).")
+@click.option("--png", is_flag=True, help="Also write page 1 as a PNG beside the PDF.")
+@sender_option
+def preview_cmd(template: str, case_file: Path | None, out: Path | None, png: bool,
+                sender: Path | None) -> None:
+    """Render one TEMPLATE (id like fr.reminder, or its folder) to PDF for a reviewer."""
+    catalog = load_catalog(tree_of(template))
+    spec = find_spec(catalog, template)
+    target = out or Path(f"preview-{spec.id}.pdf")
+    with LetterRenderer(catalog) as renderer:
+        pdf, _ = preview(spec, renderer, load_sender_profile(sender), case_file)
+    atomic_write_bytes(target, pdf)
+    click.echo(f"wrote {target}")
+    if png:
+        png_path = target.with_suffix(".png")
+        render_png(target, png_path)
+        click.echo(f"wrote {png_path}")
+
+
+@templates.command(name="vars", epilog="Example: notice-factory templates vars")
+@click.argument("template", required=False)
+@sender_option
+def vars_cmd(template: str | None, sender: Path | None) -> None:
+    """List every variable a template can use, its meaning and an example value."""
+    catalog = load_catalog(tree_of(template) if template else None)
+    spec = find_spec(catalog, template) if template else None
+    rows = variables_table(catalog, load_sender_profile(sender), spec)
+    width = max(len(name) for name, _, _ in rows)
+    for name, meaning, example in rows:
+        click.echo(f"{name:<{width}}  {meaning}\n{'':<{width}}    e.g. {example}")

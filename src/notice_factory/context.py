@@ -1,0 +1,496 @@
+"""The one definition of the variables a template can use, for HTML and DOCX alike.
+
+Each variable group is a frozen dataclass whose fields carry a one-line meaning
+(``doc``) and, through :func:`describe_variables`, an example value taken from a
+context really built from a sample case: ``notice-factory templates vars`` prints
+exactly what this module builds, so the documentation cannot drift from the code.
+
+All money is formatted for the letter's locale here, once; templates never see a
+raw Decimal, so a template cannot print an amount in the wrong format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from notice_factory import formatting, words
+from notice_factory.address import layout_address
+from notice_factory.barcode import code128_svg
+from notice_factory.model import Case, Kind, Locale
+from notice_factory.schedule import Schedule, build_schedule, max_plan_months
+from notice_factory.settings import Entity, Organisation
+
+# Default number of days given to pay, per kind and locale (legal-content.md):
+# FR: a formal notice gives >= 30 days (cure period before acceleration, FICP 30-day window);
+# RO: 15 days makes the notice also the somatie of CPC art. 1015; CN: 15 days is practice.
+DEFAULT_DEADLINE_DAYS: Mapping[Locale, Mapping[Kind, int]] = {
+    Locale.FR_FR: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 30, Kind.LAWYER_LETTER: 30,
+                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
+    Locale.ZH_CN: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 15, Kind.LAWYER_LETTER: 15,
+                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
+    Locale.RO_RO: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 15, Kind.LAWYER_LETTER: 15,
+                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
+}
+
+# Short codes used in letter references ("FR-0001/MED").
+KIND_CODES: Mapping[Kind, str] = {
+    Kind.REMINDER: "REL", Kind.FORMAL_NOTICE: "MED", Kind.LAWYER_LETTER: "AVO",
+    Kind.COMMITMENT_FORM: "ENG", Kind.PLAN_AGREEMENT: "ECH",
+}
+
+# The French consumer-credit reform (Ord. 2025-880) applies to contracts signed from this day.
+FR_CREDIT_REFORM_DATE = dt.date(2026, 11, 20)
+
+
+def _doc(text: str) -> Any:
+    return field(metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class LetterVars:
+    kind: str = _doc("document kind code (reminder, formal_notice, ...)")
+    locale: str = _doc("the letter's locale (fr_FR, zh_CN, ro_RO)")
+    language: str = _doc("the letter's language (fr, zh, ro)")
+    reference: str = _doc("the letter's own reference, to quote in any reply")
+    date: str = _doc("the letter date, written out")
+    date_iso: str = _doc("the letter date, ISO form")
+    place_date: str = _doc("place and date line as the locale writes it")
+    deadline: str = _doc("the date by which the debtor must act, written out")
+    deadline_iso: str = _doc("the deadline, ISO form")
+    deadline_days: int = _doc("number of days given from the letter date")
+    registered: bool = _doc("sent as registered post")
+    acknowledgement: bool = _doc("with return receipt (AR / 回执 / confirmare de primire)")
+    tracking_number: str = _doc("registered number (empty when not yet numbered)")
+    barcode_svg: Markup = _doc("Code 128 barcode of the registered number, as inline SVG (or empty)")
+    template_id: str = _doc("id of the template the letter comes from")
+    template_version: str = _doc("version of that template")
+
+
+@dataclass(frozen=True)
+class DebtorVars:
+    name: str = _doc("debtor's full name as on the envelope")
+    title: str = _doc("civility (M., Mme, 先生, Dl., ...), empty if none")
+    address_lines: tuple[str, ...] = _doc("address block for the window, already laid out")
+    country: str = _doc("ISO country code of the address")
+    cross_border: bool = _doc("true when the debtor lives outside the sender's country")
+
+
+@dataclass(frozen=True)
+class CaseVars:
+    id: str = _doc("the sender's case reference")
+    contract_ref: str = _doc("contract reference, card numbers masked")
+    product: str = _doc("product code (credit_card, personal_loan, ...)")
+    contract_date: str = _doc("contract date written out, empty if unknown")
+    due_date: str = _doc("date of the first unpaid instalment, written out")
+    due_date_iso: str = _doc("date of the first unpaid instalment, ISO form")
+    days_overdue: int = _doc("days between the first unpaid instalment and the letter date")
+    currency: str = _doc("ISO currency code")
+    consumer_credit: bool = _doc("true for consumer-credit products (not invoices)")
+    new_credit_law: bool = _doc("FR: contract signed on or after 20 November 2026 (Ord. 2025-880)")
+
+
+@dataclass(frozen=True)
+class AmountVars:
+    principal: str = _doc("principal (capital) due, formatted")
+    interest: str = _doc("interest due, formatted")
+    fees: str = _doc("fees due, formatted")
+    penalties: str = _doc("penalties / late-payment indemnity, formatted")
+    total: str = _doc("total due, formatted")
+    total_words: str = _doc("total due written in words (words prevail)")
+    total_figures_zh: str = _doc("total in figures with the ¥ sign (zh); same as total elsewhere")
+    nonzero: tuple[str, ...] = _doc("names of the components that are not zero")
+
+
+@dataclass(frozen=True)
+class OrgVars:
+    name: str = _doc("name")
+    legal_form: str = _doc("legal form and capital")
+    registration: str = _doc("registration number(s)")
+    address_lines: tuple[str, ...] = _doc("postal address lines")
+    phone: str = _doc("phone")
+    email: str = _doc("e-mail")
+    website: str = _doc("website")
+    hours: str = _doc("opening hours")
+    note: str = _doc("one sentence the letter may print about this body")
+
+
+@dataclass(frozen=True)
+class PaymentVars:
+    payee: str = _doc("who receives the payment")
+    bank: str = _doc("the payee's bank")
+    iban: str = _doc("IBAN (FR, RO)")
+    bic: str = _doc("BIC (FR, RO)")
+    account: str = _doc("account number (CN 账号)")
+    note: str = _doc("payment instructions sentence")
+    reference: str = _doc("what the debtor quotes when paying")
+
+
+@dataclass(frozen=True)
+class AgencyVars:
+    name: str = _doc("collection agency name")
+    registration: str = _doc("its registration (ANPC number, ...)")
+    address_lines: tuple[str, ...] = _doc("its address")
+    phone: str = _doc("phone")
+    email: str = _doc("e-mail")
+    mandate_ref: str = _doc("the creditor's mandate reference")
+    mandate_date: str = _doc("date of the mandate")
+
+
+@dataclass(frozen=True)
+class LawyerVars:
+    name: str = _doc("lawyer's name")
+    firm: str = _doc("law firm")
+    bar: str = _doc("bar (barreau / 律师协会 / barou)")
+    licence: str = _doc("licence or toque number")
+    address_lines: tuple[str, ...] = _doc("firm address")
+    phone: str = _doc("phone")
+    email: str = _doc("e-mail")
+    mandate_ref: str = _doc("power of attorney reference")
+
+
+@dataclass(frozen=True)
+class SenderVars:
+    place: str = _doc("city the letters are dated from")
+    signatory: str = _doc("who signs the letter")
+
+
+@dataclass(frozen=True)
+class InstallmentVars:
+    number: int = _doc("instalment number, from 1")
+    due_date: str = _doc("due date, written out")
+    due_date_iso: str = _doc("due date, ISO form")
+    amount: str = _doc("amount to pay, formatted")
+    interest: str = _doc("interest part, formatted")
+    principal: str = _doc("principal part, formatted")
+    balance: str = _doc("balance left after this instalment, formatted")
+
+
+@dataclass(frozen=True)
+class PlanVars:
+    count: int = _doc("number of instalments")
+    frequency: str = _doc("monthly, biweekly or weekly")
+    first_due_date: str = _doc("first instalment date, written out")
+    last_due_date: str = _doc("last instalment date, written out")
+    down_payment: str = _doc("down payment, formatted")
+    has_down_payment: bool = _doc("true when a down payment is due")
+    financed: str = _doc("amount spread over the instalments, formatted")
+    total_interest: str = _doc("interest accruing during the plan, formatted")
+    total_to_pay: str = _doc("everything the debtor pays under the plan, formatted")
+    total_to_pay_words: str = _doc("that total in words")
+    annual_rate: str = _doc("annual interest rate during the plan, formatted percent")
+    has_interest: bool = _doc("true when interest accrues during the plan")
+    months: int = _doc("duration of the plan in months")
+    installments: tuple[InstallmentVars, ...] = _doc("the schedule, one entry per instalment")
+
+
+@dataclass(frozen=True)
+class TemplateContext:
+    """Everything a template sees. Use :meth:`as_dict` to hand it to an engine."""
+
+    letter: LetterVars
+    debtor: DebtorVars
+    case: CaseVars
+    amounts: AmountVars
+    creditor: OrgVars
+    payment: PaymentVars
+    mediator: OrgVars
+    privacy: OrgVars
+    complaints: tuple[OrgVars, ...]
+    agency: AgencyVars | None
+    lawyer: LawyerVars | None
+    sender: SenderVars
+    plan: PlanVars | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+VARIABLE_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(TemplateContext))
+
+_GROUP_DOCS: Mapping[str, str] = {
+    "letter": "the letter itself: reference, dates, deadline, registered number",
+    "debtor": "the recipient",
+    "case": "the debt's origin",
+    "amounts": "what is owed, split as the law requires",
+    "creditor": "the creditor (sender profile)",
+    "payment": "how to pay",
+    "mediator": "the mediator or ADR body",
+    "privacy": "the data-protection contact and notice",
+    "complaints": "complaint bodies (list)",
+    "agency": "the collection agency, or none",
+    "lawyer": "the lawyer, or none",
+    "sender": "place and signatory",
+    "plan": "the repayment schedule (plan agreements and commitment forms), or none",
+}
+
+
+def letter_date(case: Case, batch_date: dt.date) -> dt.date:
+    return case.letter_date or batch_date
+
+
+def deadline_days(case: Case) -> int:
+    if case.payment_deadline_days is not None:
+        return case.payment_deadline_days
+    return DEFAULT_DEADLINE_DAYS[case.locale][case.kind]
+
+
+def case_schedule(case: Case, batch_date: dt.date) -> Schedule | None:
+    """The schedule a plan agreement or commitment form prints.
+
+    A commitment form without plan fields promises one payment of the total on the deadline.
+    """
+    if case.kind not in (Kind.PLAN_AGREEMENT, Kind.COMMITMENT_FORM):
+        return None
+    total = case.amounts.total
+    if case.plan is None:
+        day = letter_date(case, batch_date) + dt.timedelta(days=deadline_days(case))
+        return build_schedule(total, 1, day)
+    p = case.plan
+    return build_schedule(
+        total, p.installments, p.first_due_date, p.frequency,
+        annual_rate=p.annual_rate, down_payment=p.down_payment,
+        max_months=max_plan_months(case.locale),
+    )
+
+
+def _org(o: Organisation) -> OrgVars:
+    return OrgVars(o.name, o.legal_form, o.registration, o.address, o.phone, o.email,
+                   o.website, o.hours, o.note)
+
+
+def _plan_vars(s: Schedule, case: Case) -> PlanVars:
+    loc, cur = case.locale, case.currency
+
+    def money(x: Decimal) -> str:
+        return formatting.format_money(x, cur, loc)
+
+    def day(d: dt.date) -> str:
+        return formatting.format_date(d, loc, style="long")
+
+    return PlanVars(
+        count=len(s.lines),
+        frequency=s.frequency.value,
+        first_due_date=day(s.first_due_date),
+        last_due_date=day(s.last_due_date),
+        down_payment=money(s.down_payment),
+        has_down_payment=s.down_payment > 0,
+        financed=money(s.financed),
+        total_interest=money(s.total_interest),
+        total_to_pay=money(s.total_to_pay),
+        total_to_pay_words=words.amount_in_words(s.total_to_pay, cur, loc),
+        annual_rate=formatting.format_percent(s.annual_rate, loc),
+        has_interest=s.total_interest > 0,
+        months=s.months,
+        installments=tuple(
+            InstallmentVars(
+                number=i.number, due_date=day(i.due_date), due_date_iso=i.due_date.isoformat(),
+                amount=money(i.amount), interest=money(i.interest),
+                principal=money(i.principal), balance=money(i.balance_after),
+            )
+            for i in s.lines
+        ),
+    )
+
+
+def build_context(
+    case: Case,
+    entity: Entity,
+    *,
+    batch_date: dt.date,
+    template_id: str,
+    template_version: str,
+    tracking_number: str = "",
+) -> TemplateContext:
+    """Build every template variable for one letter.
+
+    Raises :class:`~notice_factory.errors.CaseError` (address that cannot fit) and
+    :class:`~notice_factory.errors.PlanError` (impossible schedule) for the caller to
+    turn into a rejection of this case only.
+    """
+    loc, cur = case.locale, case.currency
+    day = letter_date(case, batch_date)
+    days = deadline_days(case)
+    deadline = day + dt.timedelta(days=days)
+    a = case.amounts
+
+    def money(x: Decimal) -> str:
+        return formatting.format_money(x, cur, loc)
+
+    def long(d: dt.date) -> str:
+        return formatting.format_date(d, loc, style="long")
+
+    lines = layout_address(
+        name=case.debtor_name, title=case.debtor_title, line1=case.address_line1,
+        line2=case.address_line2, postal_code=case.postal_code, city=case.city,
+        region=case.region, country=case.country, sender_country=entity.postal.country,
+        locale=loc,
+    )
+    schedule = case_schedule(case, batch_date)
+    fr_figures = money(a.total)
+    ctx = TemplateContext(
+        letter=LetterVars(
+            kind=case.kind.value, locale=loc.value, language=loc.language,
+            reference=f"{case.case_id}/{KIND_CODES[case.kind]}",
+            date=long(day), date_iso=day.isoformat(),
+            place_date=formatting.format_place_date(entity.place, day, loc),
+            deadline=long(deadline), deadline_iso=deadline.isoformat(), deadline_days=days,
+            registered=case.registered, acknowledgement=case.acknowledgement,
+            tracking_number=tracking_number,
+            barcode_svg=Markup(code128_svg(tracking_number)) if tracking_number else Markup(""),
+            template_id=template_id, template_version=template_version,
+        ),
+        debtor=DebtorVars(
+            name=case.debtor_name, title=case.debtor_title or "", address_lines=tuple(lines),
+            country=case.country, cross_border=case.country != entity.postal.country,
+        ),
+        case=CaseVars(
+            id=case.case_id,
+            contract_ref=formatting.mask_card_number(case.contract_ref),
+            product=case.product.value,
+            contract_date=long(case.contract_date) if case.contract_date else "",
+            due_date=long(case.due_date), due_date_iso=case.due_date.isoformat(),
+            days_overdue=max(0, (day - case.due_date).days),
+            currency=cur,
+            consumer_credit=case.product.is_consumer_credit,
+            new_credit_law=loc is Locale.FR_FR
+            and case.contract_date is not None
+            and case.contract_date >= FR_CREDIT_REFORM_DATE,
+        ),
+        amounts=AmountVars(
+            principal=money(a.principal), interest=money(a.interest), fees=money(a.fees),
+            penalties=money(a.penalties), total=money(a.total),
+            total_words=words.amount_in_words(a.total, cur, loc),
+            total_figures_zh=fr_figures,
+            nonzero=tuple(n for n in ("principal", "interest", "fees", "penalties")
+                          if getattr(a, n) != 0),
+        ),
+        creditor=_org(entity.creditor),
+        payment=PaymentVars(
+            entity.payment.payee, entity.payment.bank, entity.payment.iban, entity.payment.bic,
+            entity.payment.account, entity.payment.note, reference=case.case_id,
+        ),
+        mediator=_org(entity.mediator),
+        privacy=_org(entity.privacy),
+        complaints=tuple(_org(c) for c in entity.complaints),
+        agency=None if entity.agency is None else AgencyVars(
+            entity.agency.name, entity.agency.registration, entity.agency.address,
+            entity.agency.phone, entity.agency.email, entity.agency.mandate_ref,
+            entity.agency.mandate_date,
+        ),
+        lawyer=None if entity.lawyer is None else LawyerVars(
+            entity.lawyer.name, entity.lawyer.firm, entity.lawyer.bar, entity.lawyer.licence,
+            entity.lawyer.address, entity.lawyer.phone, entity.lawyer.email,
+            entity.lawyer.mandate_ref,
+        ),
+        sender=SenderVars(entity.place, entity.signatory),
+        plan=None if schedule is None else _plan_vars(schedule, case),
+    )
+    if loc is Locale.RO_RO:
+        ctx = _normalise_strings(ctx, formatting.normalize_ro)
+    return ctx
+
+
+def _normalise_strings(value: Any, fix: Callable[[str], str]) -> Any:
+    """Apply ``fix`` to every string inside the context (Romanian ș/ț), markup excepted."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return fix(value)
+    if isinstance(value, tuple):
+        return tuple(_normalise_strings(v, fix) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(
+            value, **{f.name: _normalise_strings(getattr(value, f.name), fix)
+                      for f in dataclasses.fields(value)}
+        )
+    return value
+
+
+def _ctx_locale(ctx: Any) -> tuple[Locale, str]:
+    return Locale(ctx["letter"].locale), str(ctx["case"].currency)
+
+
+@jinja2.pass_context
+def _money_filter(ctx: Any, value: Any, currency: str | None = None) -> str:
+    loc, cur = _ctx_locale(ctx)
+    return formatting.format_money(Decimal(str(value)), currency or cur, loc)
+
+
+@jinja2.pass_context
+def _date_filter(ctx: Any, value: Any) -> str:
+    loc, _ = _ctx_locale(ctx)
+    d = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return formatting.format_date(d, loc, style="long")
+
+
+@jinja2.pass_context
+def _words_filter(ctx: Any, value: Any, currency: str | None = None) -> str:
+    loc, cur = _ctx_locale(ctx)
+    return words.amount_in_words(Decimal(str(value)), currency or cur, loc)
+
+
+# Formatting filters offered to templates of both engines (same names, same output). They read
+# the letter's locale and currency from the context, so one Jinja environment serves every letter.
+FILTERS: Mapping[str, Callable[..., str]] = {
+    "money": _money_filter,
+    "date_long": _date_filter,
+    "words": _words_filter,
+}
+
+
+@dataclass(frozen=True)
+class VariableDoc:
+    name: str
+    meaning: str
+    example: str
+
+
+def describe_variables(ctx: TemplateContext) -> Iterator[VariableDoc]:
+    """Every variable a template can use, its meaning and its value in ``ctx``."""
+    for f in dataclasses.fields(TemplateContext):
+        value = getattr(ctx, f.name)
+        yield VariableDoc(f.name, _GROUP_DOCS[f.name], _example(value))
+        yield from _describe(f.name, value, _group_type(f.name))
+
+
+def _group_type(name: str) -> type[Any] | None:
+    return {
+        "letter": LetterVars, "debtor": DebtorVars, "case": CaseVars, "amounts": AmountVars,
+        "creditor": OrgVars, "payment": PaymentVars, "mediator": OrgVars, "privacy": OrgVars,
+        "complaints": OrgVars, "agency": AgencyVars, "lawyer": LawyerVars,
+        "sender": SenderVars, "plan": PlanVars,
+    }.get(name)
+
+
+def _describe(prefix: str, value: Any, cls: type[Any] | None) -> Iterator[VariableDoc]:
+    if cls is None:
+        return
+    if isinstance(value, tuple):  # a list of groups: describe the first element's fields
+        prefix, value = f"{prefix}[]", (value[0] if value else None)
+    for f in dataclasses.fields(cls):
+        sub = getattr(value, f.name) if value is not None else None
+        name = f"{prefix}.{f.name}"
+        yield VariableDoc(name, f.metadata.get("doc", ""), _example(sub))
+        if f.name == "installments":
+            yield from _describe(name, sub, InstallmentVars)
+
+
+def _example(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if dataclasses.is_dataclass(value):
+        return "{...}"
+    if isinstance(value, tuple):
+        if value and dataclasses.is_dataclass(value[0]):
+            return f"[{len(value)} entries]"
+        return " / ".join(str(v) for v in value) or "(empty list)"
+    text = str(value)
+    return text if len(text) <= 70 else text[:67] + "..."

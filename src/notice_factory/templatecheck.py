@@ -1,0 +1,271 @@
+"""What the legal team runs before a batch does: check, preview and describe templates.
+
+``check_templates`` reports every problem of a templates tree (or one template) with
+file and line, in plain words: broken metadata, a kind missing in a language, Jinja
+syntax errors, variables the context does not define, variables declared but unused,
+Word tags split across runs, fonts the machine lacks, and, after rendering each
+template with its sample case, any rendering warning, a missing mandatory mention or
+a forbidden phrase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from pypdf import PdfReader
+
+from notice_factory.cases import all_errors, parse_case
+from notice_factory.catalog import (
+    Catalog,
+    TemplateSpec,
+    forbidden_found,
+    load_catalog,
+    missing_mentions,
+)
+from notice_factory.context import VARIABLE_NAMES, TemplateContext, describe_variables
+from notice_factory.errors import CaseError, NoticeFactoryError, TemplateError
+from notice_factory.model import Case, Kind, Locale
+from notice_factory.render import LetterRenderer
+from notice_factory.settings import SenderProfile, load_sender_profile
+
+SAMPLE_DATE = dt.date(2026, 11, 23)
+
+
+@dataclass
+class CheckReport:
+    problems: list[TemplateError] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def locale_of(language: str) -> Locale:
+    return next(loc for loc in Locale if loc.language == language)
+
+
+def load_sample(spec: TemplateSpec, case_file: Path | None = None,
+                batch_date: dt.date = SAMPLE_DATE) -> Case:
+    """The case a template is previewed and checked with (its sample.json by default)."""
+    path = case_file or spec.sample
+    try:
+        data: Any = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TemplateError(f"cannot read the sample case: {exc}", file=str(path)) from None
+    if isinstance(data, list):
+        data = data[0] if data else {}
+    try:
+        return parse_case(data, 1, batch_date=batch_date)
+    except CaseError as err:
+        raise TemplateError("the sample case is invalid: " + "; ".join(
+            e.format_message() for e in all_errors(err)), file=str(path)) from None
+
+
+def find_spec(catalog: Catalog, name: str) -> TemplateSpec:
+    """A template by id ("fr.reminder") or folder ("templates/fr/reminder")."""
+    p = Path(name)
+    if p.name == "template.toml":
+        p = p.parent
+    for spec in catalog.templates.values():
+        if spec.id == name or (p.exists() and spec.folder.resolve() == p.resolve()):
+            return spec
+    raise TemplateError(f"no template '{name}' (give an id like fr.reminder or a folder like "
+                        "templates/fr/reminder)", file=str(catalog.root))
+
+
+def tree_of(name: str) -> Path | None:
+    """The templates tree a template folder path belongs to (for checking a copy)."""
+    p = Path(name)
+    if p.name == "template.toml":
+        p = p.parent
+    if (p / "template.toml").is_file():
+        return p.resolve().parent.parent
+    return None
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def render_png(pdf_path: Path, png_path: Path) -> None:
+    """Page 1 as a PNG, for a reviewer (poppler's pdftoppm)."""
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise NoticeFactoryError("pdftoppm is not installed (apt-get install poppler-utils)")
+    stem = png_path.with_suffix("")
+    subprocess.run([tool, "-png", "-r", "110", "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf_path), str(stem)], check=True, capture_output=True, timeout=120)
+
+
+def preview(spec: TemplateSpec, renderer: LetterRenderer, sender: SenderProfile,
+            case_file: Path | None = None) -> tuple[bytes, TemplateContext]:
+    case = load_sample(spec, case_file)
+    if case.kind is not spec.kind or case.locale.language != spec.language:
+        raise TemplateError(f"the case is a {case.locale.value} {case.kind.value}, not a "
+                            f"{spec.language} {spec.kind.value}", file=str(case_file or spec.sample))
+    entity = sender.entity(case.locale)
+    number = _sample_number(sender, case.locale) if case.registered else ""
+    ctx_spec, ctx = renderer.context_for(case, entity, batch_date=SAMPLE_DATE,
+                                         tracking_number=number)
+    pdf = renderer.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
+    return pdf, ctx
+
+
+def _sample_number(sender: SenderProfile, locale: Locale) -> str:
+    from notice_factory.ledger import make_s10  # the first number of the range, never allocated
+
+    postal = sender.entity(locale).postal
+    rng = postal.ranges[0] if postal.ranges else None
+    return make_s10(rng.service, rng.first, postal.country) if rng else ""
+
+
+def variables_table(catalog: Catalog, sender: SenderProfile,
+                    spec: TemplateSpec | None = None) -> list[tuple[str, str, str]]:
+    """(name, meaning, example) for every variable, examples from a real sample context."""
+    chosen = spec or catalog.templates.get(("fr", Kind.PLAN_AGREEMENT)) or next(
+        iter(catalog.templates.values()))
+    with LetterRenderer(catalog) as renderer:
+        case = load_sample(chosen)
+        _, ctx = renderer.context_for(case, sender.entity(case.locale), batch_date=SAMPLE_DATE,
+                                      tracking_number=_sample_number(sender, case.locale))
+    return [(v.name, v.meaning, v.example) for v in describe_variables(ctx)]
+
+
+def _jinja_sources(spec: TemplateSpec, catalog: Catalog) -> list[tuple[str, str]]:
+    """(name, source) of the template and the HTML layouts it extends, for static checks."""
+    if spec.engine != "html":
+        return []
+    return [(spec.file, spec.path.read_text(encoding="utf-8"))]
+
+
+def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
+                   env: jinja2.Environment) -> bool:
+    """Syntax and variables; False when the template cannot be rendered at all."""
+    used: set[str] = set()
+    if spec.engine == "html":
+        source = spec.path.read_text(encoding="utf-8")
+        try:
+            ast = env.parse(source, name=spec.file, filename=str(spec.path))
+        except jinja2.TemplateSyntaxError as exc:
+            report.problems.append(TemplateError(f"Jinja syntax error: {exc.message}",
+                                                 file=str(spec.path), line=exc.lineno))
+            return False
+        used = set(jinja2.meta.find_undeclared_variables(ast))
+        for ref in jinja2.meta.find_referenced_templates(ast):
+            if ref is None:
+                continue
+            try:
+                parent_src, parent_file, _ = env.loader.get_source(env, ref)  # type: ignore[union-attr]
+                used |= set(jinja2.meta.find_undeclared_variables(env.parse(parent_src)))
+            except jinja2.TemplateNotFound:
+                report.problems.append(TemplateError(f"extends or includes '{ref}', which does "
+                                                     "not exist", file=str(spec.path),
+                                                     line=_line_with(source, ref)))
+                return False
+            except jinja2.TemplateSyntaxError as exc:
+                report.problems.append(TemplateError(f"Jinja syntax error: {exc.message}",
+                                                     file=exc.filename or ref, line=exc.lineno))
+                return False
+        unknown = sorted(used - set(VARIABLE_NAMES) - set(env.globals))
+        for name in unknown:
+            report.problems.append(TemplateError(
+                f"uses '{name}', which is not a template variable (see `notice-factory "
+                "templates vars`)", file=str(spec.path), line=_line_with(source, name)))
+        if unknown:
+            return False
+    else:
+        from notice_factory.render.docx import docx_problems
+
+        for problem in docx_problems(spec.path):
+            report.problems.append(problem)
+        used = set(spec.variables)
+    declared = set(spec.variables)
+    for name in sorted(declared - set(VARIABLE_NAMES)):
+        report.problems.append(TemplateError(f"declares variable '{name}', which the context "
+                                             "does not define", file=str(spec.metadata_file),
+                                             line=_meta_line(spec, "variables")))
+    if spec.engine == "html":
+        for name in sorted(declared - used):
+            report.problems.append(TemplateError(
+                f"declares variable '{name}' but the template never uses it",
+                file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
+        for name in sorted(used - declared - set(env.globals)):
+            report.problems.append(TemplateError(
+                f"uses variable '{name}' but does not declare it in 'variables'",
+                file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
+    return True
+
+
+def _line_with(source: str, needle: str) -> int | None:
+    for n, line in enumerate(source.splitlines(), start=1):
+        if needle in line:
+            return n
+    return None
+
+
+def _meta_line(spec: TemplateSpec, key: str) -> int | None:
+    return _line_with(spec.metadata_file.read_text(encoding="utf-8"), f"{key} =")
+
+
+def missing_fonts(families: tuple[str, ...]) -> list[str]:
+    """Font families fontconfig does not know on this machine."""
+    tool = shutil.which("fc-list")
+    if tool is None:
+        return list(families)
+    out = subprocess.run([tool, ":", "family"], capture_output=True, text=True, timeout=60).stdout
+    known = {name.strip().lower() for line in out.splitlines() for name in line.split(",")}
+    return [f for f in families if f.lower() not in known]
+
+
+def check_templates(root: Path | None = None, only: str | None = None,
+                    sender: SenderProfile | None = None) -> CheckReport:
+    """Check a whole tree, or one template of it (``only``: id or folder)."""
+    catalog = load_catalog(root)
+    report = CheckReport()
+    specs = list(catalog.templates.values())
+    if only is not None:
+        specs = [find_spec(catalog, only)]
+        report.problems.extend(p for p in catalog.problems
+                               if p.file and str(specs[0].folder) in p.file)
+    else:
+        report.problems.extend(catalog.problems)
+    profile = sender or load_sender_profile()
+    with LetterRenderer(catalog) as renderer:
+        for spec in specs:
+            report.checked.append(spec.id)
+            if not _static_checks(spec, catalog, report, renderer.html.env):
+                continue
+            for font in missing_fonts(spec.fonts):
+                report.problems.append(TemplateError(
+                    f"needs font '{font}', which this machine lacks (text would print in "
+                    "another font or as empty boxes)", file=str(spec.metadata_file),
+                    line=_meta_line(spec, "fonts")))
+            try:
+                pdf, _ = preview(spec, renderer, profile)
+            except NoticeFactoryError as err:
+                report.problems.append(err if isinstance(err, TemplateError) else TemplateError(
+                    f"rendering the sample case failed: {err.format_message()}",
+                    file=str(spec.path)))
+                continue
+            text = pdf_text(pdf)
+            for m in missing_mentions(text, catalog.required_mentions(spec.language, spec.kind)):
+                report.problems.append(TemplateError(
+                    f"mandatory mention '{m.id}' is missing from the rendered letter: {m.what}"
+                    + (f" ({m.source})" if m.source else ""), file=str(spec.path)))
+            for m in forbidden_found(text, catalog.forbidden_phrases(spec.language)):
+                report.problems.append(TemplateError(
+                    f"forbidden wording '{m.texts[0]}' appears in the rendered letter: {m.what}",
+                    file=str(spec.path), line=_line_with(spec.path.read_text(
+                        encoding="utf-8", errors="replace"), m.texts[0])))
+    return report
