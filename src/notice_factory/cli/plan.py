@@ -25,7 +25,12 @@ from typing import Any
 import click
 
 from notice_factory.errors import NoticeFactoryError, UsageError
-from notice_factory.formatting import format_date, format_money, format_money_table
+from notice_factory.formatting import (
+    format_date,
+    format_money,
+    format_money_table,
+    format_percent,
+)
 from notice_factory.model import Frequency, Locale
 from notice_factory.schedule import Schedule, build_schedule
 
@@ -204,14 +209,6 @@ def _pad(text: str, width: int, right: bool) -> str:
     return fill + text if right else text + fill
 
 
-def _rate_text(rate: Decimal, locale: Locale) -> str:
-    # The rate as typed (no float, no rounding), with the locale's decimal mark.
-    text = format(rate.normalize(), "f")
-    if locale is not Locale.ZH_CN:
-        text = text.replace(".", ",")
-    return f"{text}\u00a0%" if locale is Locale.FR_FR else f"{text}%"
-
-
 def _ro_count(n: int, singular: str, plural: str) -> str:
     # Romanian puts "de" between a number >= 20 and its noun unless the number
     # ends in 01-19 ("20 de rate", "105 rate"; legal-content.md 3.6).
@@ -246,16 +243,32 @@ def _heading(schedule: Schedule, locale: Locale) -> str:
 
 
 def render_table(schedule: Schedule, currency: str, locale: Locale) -> str:
-    """The schedule as a text table in the locale's language and formats."""
+    """The schedule as a text table in the locale's language and formats.
+
+    >>> s = build_schedule(Decimal("1000"), 3, date(2026, 1, 31))
+    >>> print(render_table(s, "EUR", Locale.FR_FR).replace("\u202f", " ").replace("\xa0", " "))
+    Échéancier, paiement mensuel : 3 échéances, du 31 janvier 2026 au 31 mars 2026
+    <BLANKLINE>
+    N°  Échéance    Montant (EUR)
+    --  ----------  -------------
+     1  31/01/2026         333,33
+     2  28/02/2026         333,33
+     3  31/03/2026         333,34
+    --  ----------  -------------
+        Total            1 000,00
+    <BLANKLINE>
+    Total à payer : 1 000,00 €
+    """
     labels = _LABELS[locale]
 
     def money(v: Decimal) -> str:
         return format_money_table(v, currency, locale)
 
     with_rate = schedule.has_interest
-    header = [labels["number"], labels["due"], labels["amount"]]
+    # Table cells carry no currency sign (format_money_table): the headers say it.
+    header = [labels["number"], labels["due"], f"{labels['amount']} ({currency})"]
     if with_rate:
-        header += [labels["interest"], labels["principal"], labels["balance"]]
+        header += [f"{labels[k]} ({currency})" for k in ("interest", "principal", "balance")]
     rows = []
     for line in schedule.lines:
         row = [str(line.number), format_date(line.due_date, locale, style="numeric")]
@@ -287,7 +300,7 @@ def render_table(schedule: Schedule, currency: str, locale: Locale) -> str:
         summary.append((labels["down"], down))
         summary.append((labels["financed"], format_money(schedule.financed, currency, locale)))
     if with_rate:
-        summary.append((labels["rate"], _rate_text(schedule.annual_rate, locale)))
+        summary.append((labels["rate"], format_percent(schedule.annual_rate, locale)))
         summary.append(
             (labels["total_interest"], format_money(schedule.total_interest, currency, locale))
         )
