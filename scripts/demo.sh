@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job on the bundled fixtures: a registered-mail batch of the demo cases.
+# Output in out/demo-batch (letters/, print/, deposit-slips/, manifest.csv/json, rejects.csv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+PY="${PYTHON:-python3}"
+rc=0
+"$PY" -m notice_factory batch fixtures/cases.csv --out out/demo-batch \
+  --ledger out/demo-ledger.sqlite --date 2026-11-23 || rc=$?
+# 3 = the batch was written and the fixture's deliberately bad rows were rejected (see rejects.csv)
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then exit "$rc"; fi
+echo "demo batch written to out/demo-batch (exit status $rc)"

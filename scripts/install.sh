@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything notice_factory needs on a bare Debian/Ubuntu machine (idempotent).
+#   system: fonts (Liberation for fr/ro, Noto CJK for zh), HarfBuzz subsetting for WeasyPrint,
+#           Pango, poppler-utils (pdftotext/pdftoppm), LibreOffice Writer + python3-uno (DOCX)
+#   python: the package itself with its test extras, editable
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  fonts-liberation2 fonts-dejavu-core fonts-noto-cjk
+  libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig
+  poppler-utils
+  libreoffice-writer-nogui python3-uno
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "install.sh: missing system packages ${missing[*]} and no apt-get to install them" >&2
+    exit 1
+  fi
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "install.sh: installing ${missing[*]}" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+PY="${PYTHON:-python3}"
+if ! "$PY" -c "import notice_factory, weasyprint, docxtpl, hypothesis" 2>/dev/null; then
+  "$PY" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+fi
