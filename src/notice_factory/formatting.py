@@ -40,6 +40,7 @@ __all__ = [
     "format_money_table",
     "format_percent",
     "format_place_date",
+    "is_country",
     "mask_card_number",
     "mask_id",
     "normalize_ro",
@@ -241,6 +242,19 @@ def country_name(code: str, locale: Locale) -> str:
         raise ValueError(f"{code!r} is not a known ISO 3166-1 alpha-2 country code")
     name: str = names[key]
     return normalize_ro(name) if Locale(locale) is Locale.RO_RO else name
+
+
+def is_country(code: str) -> bool:
+    """Whether ``code`` is an ISO 3166-1 alpha-2 code one can address a letter to.
+
+    >>> is_country("BE"), is_country("be"), is_country("XX"), is_country("EU")
+    (True, True, False, False)
+    """
+    try:
+        country_name(code, Locale.FR_FR)
+    except ValueError:
+        return False
+    return True
 
 
 def currency_name(code: str, locale: Locale, count: int | Decimal = 1) -> str:

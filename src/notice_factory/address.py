@@ -1,0 +1,339 @@
+"""Postal codes and the recipient block printed in the envelope window.
+
+The window holds at most 6 lines of at most 38 characters (La Poste rejects longer lines,
+ERR38), without empty lines in the middle (shared/domain/registered-post.md section 3).
+Each destination country has its own order:
+
+- France (AFNOR NF Z10-011): name, complement (apartment, floor, building), street,
+  then a P.O. box (BP, CS), and ``75011 PARIS``: town in capitals without accents or
+  punctuation, as in La Poste's routing names (``L HAY LES ROSES``).
+- Romania: name, street with nr./bl./sc./et./ap., complement, ``010011 București``
+  (diacritics kept, comma below), then ``Județul Cluj`` (Bucharest sectors as given).
+- China, written in Chinese: big to small, recipient last. The 6-digit postcode comes
+  first, where a Chinese envelope (GB/T 1416) has its postcode boxes, then province/city
+  /district, street, complement, and ``张伟 先生``. Chinese characters are counted as
+  two columns: a window that holds 38 Latin characters holds 19 Chinese ones.
+- Elsewhere: the destination's own last line (``1000 BRUXELLES``, ``NEW YORK NY 10001``,
+  British postcode on its own line), town in capitals as the UPU asks for foreign items.
+
+Cross-border items end with the destination country in the sender's language, in
+capitals for Latin scripts (``ROUMANIE``, ``BELGIA``; ``罗马尼亚``).
+
+>>> from notice_factory.model import Locale
+>>> layout_address(name="Jean Dupont", title="M.", line1="12 rue de la Roquette",
+...     line2="Bâtiment B, 3e étage", postal_code="75011", city="Paris", region=None,
+...     country="FR", sender_country="FR", locale=Locale.FR_FR)
+['M. Jean Dupont', 'Bâtiment B, 3e étage', '12 rue de la Roquette', '75011 PARIS']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from notice_factory.errors import CaseError
+from notice_factory.formatting import country_name, normalize_ro
+from notice_factory.model import Locale
+
+__all__ = ["MAX_LINES", "MAX_WIDTH", "layout_address", "postal_code_problem"]
+
+MAX_LINES = 6
+MAX_WIDTH = 38
+
+
+# --- postal codes -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PostalRule:
+    adjective: str  # for the message: "a French postal code"
+    pattern: str  # full match, case-insensitive
+    requirement: str  # what the clerk must fix
+
+
+_POSTAL_RULES = {
+    "FR": _PostalRule("French", r"\d{5}", "it must have 5 digits"),
+    "RO": _PostalRule("Romanian", r"\d{6}", "it must have 6 digits"),
+    "CN": _PostalRule("Chinese", r"\d{6}", "it must have 6 digits"),
+    "BE": _PostalRule("Belgian", r"[1-9]\d{3}", "it must have 4 digits"),
+    "CH": _PostalRule("Swiss", r"[1-9]\d{3}", "it must have 4 digits"),
+    "DE": _PostalRule("German", r"\d{5}", "it must have 5 digits"),
+    "IT": _PostalRule("Italian", r"\d{5}", "it must have 5 digits"),
+    "ES": _PostalRule(
+        "Spanish", r"(0[1-9]|[1-4]\d|5[0-2])\d{3}", "it must have 5 digits, starting 01 to 52"
+    ),
+    "NL": _PostalRule(
+        "Dutch", r"[1-9]\d{3} ?[A-Z]{2}", "it must be 4 digits and 2 letters (1012 AB)"
+    ),
+    "PT": _PostalRule("Portuguese", r"\d{4}-\d{3}", "it must be 4 digits, a dash and 3 digits"),
+    "GB": _PostalRule(
+        "British",
+        r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|GIR ?0AA",
+        "it must look like SW1A 1AA",
+    ),
+    "US": _PostalRule("US", r"\d{5}(-\d{4})?", "it must be a 5-digit ZIP code (or ZIP+4)"),
+}
+_GENERIC_POSTAL = re.compile(r"(?=.*[A-Z0-9])[A-Z0-9 -]{2,10}", re.IGNORECASE)
+
+
+def postal_code_problem(country: str, code: str) -> str | None:
+    """None when ``code`` is a valid postal code for ``country``, else what is wrong.
+
+    >>> postal_code_problem("FR", "75011") is None
+    True
+    >>> postal_code_problem("FR", "7501")
+    "'7501' is not a French postal code: it must have 5 digits"
+    >>> postal_code_problem("FR", "96100")
+    "'96100' is not a French postal code: it must start with a department number 01 to 95, 97 or 98"
+    >>> postal_code_problem("RO", "010011") is None, postal_code_problem("GB", "sw1a 1aa") is None
+    (True, True)
+    >>> postal_code_problem("JP", "100-0001") is None
+    True
+    """
+    value = code.strip()
+    key = country.strip().upper()
+    rule = _POSTAL_RULES.get(key)
+    if rule is None:
+        if _GENERIC_POSTAL.fullmatch(value):
+            return None
+        return (
+            f"'{code}' is not a valid postal code for {key}: "
+            "it must have 2 to 10 letters, digits, spaces or dashes"
+        )
+    if not re.fullmatch(rule.pattern, value, re.IGNORECASE):
+        return f"'{code}' is not a {rule.adjective} postal code: {rule.requirement}"
+    if key == "FR" and not (1 <= int(value[:2]) <= 95 or value[:2] in ("97", "98")):
+        # 20xxx stays valid: Corsica kept its postal codes when 2A/2B were created.
+        return (
+            f"'{code}' is not a French postal code: "
+            "it must start with a department number 01 to 95, 97 or 98"
+        )
+    return None
+
+
+# --- layout -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    field: str
+    wrappable: bool = False
+
+
+# Short forms a clerk would accept on an envelope when the full title does not fit.
+_SHORT_TITLES = {
+    "monsieur": "M.", "madame": "Mme", "mademoiselle": "Mlle", "maître": "Me",
+    "maitre": "Me", "docteur": "Dr", "domnul": "Dl.", "domnului": "Dlui", "doamna": "Dna.",
+    "doamnei": "Dnei", "domnișoara": "Dra.",
+}
+
+
+def _clean(value: str | None) -> str:
+    """Collapse whitespace (including newlines from the case file) and strip."""
+    return " ".join((value or "").split())
+
+
+def _is_cjk(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def _width(text: str) -> int:
+    """Columns taken in the window: East Asian wide characters count double."""
+    return sum(2 if _is_cjk(ch) else 1 for ch in text)
+
+
+def _has_cjk(*texts: str) -> bool:
+    return any(_is_cjk(ch) for text in texts for ch in text)
+
+
+def _la_poste_town(city: str) -> str:
+    """Town as La Poste routes it: capitals, no accents, no hyphens or apostrophes."""
+    text = city.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = re.sub(r"[-'’]", " ", text.upper())
+    return " ".join(text.split())
+
+
+def _ro_region(region: str, city: str) -> str:
+    if not region or region.casefold() == city.casefold():
+        return ""
+    lowered = region.casefold()
+    if lowered.startswith(("județ", "judet", "jud.", "sector", "municipiul", "bucureșt")):
+        return region  # already qualified, or a Bucharest sector / the capital itself
+    return f"Județul {region}"
+
+
+def _name_line(name: str, title: str, chinese_order: bool) -> str:
+    if not title:
+        return name
+    return f"{name} {title}" if chinese_order else f"{title} {name}"
+
+
+def _fit_name(name: str, title: str, chinese_order: bool) -> str:
+    """The name line, shortening then dropping the title rather than refusing the letter."""
+    candidates = [title, _SHORT_TITLES.get(title.casefold(), title), ""] if title else [""]
+    for candidate in candidates:
+        line = _name_line(name, candidate, chinese_order)
+        if _width(line) <= MAX_WIDTH:
+            return line
+    return name  # too long even alone: reported by the width check
+
+
+def _wrap(text: str) -> list[str] | None:
+    """Split a too-long line into window-wide lines, or None when it cannot be split.
+
+    Latin text breaks after a comma ("Str. X nr. 5, bl. A, sc. 2"); Chinese text may
+    break between any two characters but not inside a run of Latin letters or digits.
+    """
+    if _has_cjk(text):
+        tokens = re.findall(r"[A-Za-z0-9\-./#]+|\s+|.", text)
+        sep = ""
+    else:
+        tokens = [t.strip() for t in text.split(",")]
+        sep = ", "
+    lines: list[str] = []
+    current = ""
+    for token in tokens:
+        candidate = f"{current}{sep}{token}" if current else token
+        if _width(candidate.strip()) <= MAX_WIDTH:
+            current = candidate
+            continue
+        if not current.strip() or _width(token.strip()) > MAX_WIDTH:
+            return None
+        lines.append(current.strip())
+        current = token
+    if current.strip():
+        lines.append(current.strip())
+    return lines
+
+
+def _too_long(line: _Line) -> CaseError:
+    width = _width(line.text)
+    if _has_cjk(line.text):
+        what = f"is {width} columns wide (Chinese characters count as two)"
+    else:
+        what = f"has {width} characters"
+    return CaseError(
+        f"address line '{line.text}' {what}; the window allows {MAX_WIDTH} "
+        f"({width - MAX_WIDTH} too many)",
+        field=line.field,
+    )
+
+
+def layout_address(
+    *,
+    name: str,
+    title: str | None,
+    line1: str,
+    line2: str | None,
+    postal_code: str,
+    city: str,
+    region: str | None,
+    country: str,
+    sender_country: str,
+    locale: Locale,
+) -> list[str]:
+    """The recipient block as printed in the window: at most 6 lines of 38 characters.
+
+    Raises :class:`~notice_factory.errors.CaseError` naming the case-file field to fix
+    when a required part is missing, the postal code is wrong, or the block cannot fit.
+
+    >>> layout_address(name="Ion Popescu", title="Dl.", line1="Str. Lipscani nr. 5, ap. 3",
+    ...     line2=None, postal_code="400001", city="Cluj-Napoca", region="Cluj",
+    ...     country="RO", sender_country="RO", locale=Locale.RO_RO)
+    ['Dl. Ion Popescu', 'Str. Lipscani nr. 5, ap. 3', '400001 Cluj-Napoca', 'Județul Cluj']
+    >>> layout_address(name="张伟", title="先生", line1="建国路88号", line2="5号楼1203室",
+    ...     postal_code="100022", city="朝阳区", region="北京市", country="CN",
+    ...     sender_country="CN", locale=Locale.ZH_CN)
+    ['100022', '北京市朝阳区', '建国路88号', '5号楼1203室', '张伟 先生']
+    >>> layout_address(name="Ana Ionescu", title="Mme", line1="Bd. Unirii 1",
+    ...     line2=None, postal_code="030167", city="București", region="Sector 3",
+    ...     country="RO", sender_country="FR", locale=Locale.FR_FR)
+    ['Mme Ana Ionescu', 'Bd. Unirii 1', '030167 București', 'Sector 3', 'ROUMANIE']
+    """
+    loc = Locale(locale)
+    dest = _clean(country).upper()
+    origin = _clean(sender_country).upper()
+    name_, title_, l1, l2 = _clean(name), _clean(title), _clean(line1), _clean(line2)
+    code, town, region_ = _clean(postal_code).upper(), _clean(city), _clean(region)
+
+    for value, field_name in ((name_, "debtor_name"), (l1, "address_line1"),
+                              (code, "postal_code"), (town, "city")):
+        if not value:
+            raise CaseError(f"{field_name} is empty; the address needs it", field=field_name)
+    try:
+        country_line = country_name(dest, loc) if dest != origin else ""
+    except ValueError as exc:
+        raise CaseError(str(exc), field="country") from exc
+    problem = postal_code_problem(dest, code)
+    if problem:
+        raise CaseError(problem, field="postal_code")
+
+    chinese_order = dest == "CN" and _has_cjk(name_, l1, l2, town, region_)
+    name_line = _Line(_fit_name(name_, title_, chinese_order), "debtor_name")
+    street = _Line(l1, "address_line1", wrappable=dest != "FR")  # FR: street is one line
+    extra = _Line(l2, "address_line2", wrappable=True)
+    lines: list[_Line]
+    if dest == "FR":
+        # A P.O. box (BP, CS, TSA) goes under the street; other complements above it.
+        po_box = re.match(r"(?i)(BP|CS|TSA|boîte postale)\b", l2) is not None
+        lines = [name_line, *([] if po_box else [extra]), street, *([extra] if po_box else [])]
+        lines.append(_Line(f"{code} {_la_poste_town(town)}", "city"))
+    elif dest == "RO":
+        lines = [name_line, street, extra, _Line(f"{code} {town}", "city"),
+                 _Line(_ro_region(region_, town), "region")]
+    elif chinese_order:
+        area = town if region_ and town.startswith(region_) else f"{region_}{town}"
+        lines = [_Line(code, "postal_code"), _Line(area, "region" if region_ else "city"),
+                 street, extra, name_line]
+    else:
+        lines = [name_line, street, extra, *_foreign_last_lines(dest, code, town, region_)]
+    if country_line:
+        upper = country_line if loc.language == "zh" else country_line.upper()
+        lines.append(_Line(upper, "country"))
+
+    fix: Callable[[str], str] = normalize_ro if "RO" in (dest, loc.country) else str
+    laid_out = _fit([_Line(fix(x.text), x.field, x.wrappable) for x in lines if x.text])
+    return [x.text for x in laid_out]
+
+
+def _foreign_last_lines(dest: str, code: str, town: str, region: str) -> list[_Line]:
+    """The destination's own last line(s), town in capitals (UPU for foreign items)."""
+    town_up = town.upper()
+    if dest == "GB":
+        return [_Line(town_up, "city"), _Line(code, "postal_code")]
+    if dest in ("US", "CA", "AU"):
+        return [_Line(" ".join(p for p in (town_up, region.upper(), code) if p), "city")]
+    if dest == "CN":  # Latin-script address to China: "CHAOYANG, BEIJING 100022"
+        where = f"{town_up}, {region.upper()}" if region else town_up
+        return [_Line(f"{where} {code}", "city")]
+    return [_Line(f"{code} {town_up}", "city")]
+
+
+def _fit(lines: list[_Line]) -> list[_Line]:
+    """Wrap what may be wrapped, then enforce the window's width and line count."""
+    out: list[_Line] = []
+    wrapped_fields: list[str] = []
+    for line in lines:
+        if _width(line.text) <= MAX_WIDTH:
+            out.append(line)
+            continue
+        pieces = _wrap(line.text) if line.wrappable else None
+        if pieces is None:
+            raise _too_long(line)
+        wrapped_fields.append(line.field)
+        out.extend(_Line(p, line.field) for p in pieces)
+    if len(out) > MAX_LINES:
+        optional = [x.field for x in out if x.field in ("address_line2", "region")]
+        culprit = (wrapped_fields or optional or [out[-1].field])[-1]
+        raise CaseError(
+            f"the address needs {len(out)} lines; the window allows {MAX_LINES} "
+            f"(shorten {culprit})",
+            field=culprit,
+        )
+    return out
