@@ -1,0 +1,450 @@
+"""DOCX to PDF through a warm LibreOffice: one office process kept running across letters.
+
+A cold ``soffice --convert-to pdf`` costs about 1.7 s per file; a long-lived office
+converts a letter in about 0.25 s. :class:`OfficeConverter` starts
+
+* ``soffice --headless ... --accept=pipe,name=<unique>`` with a private profile, in
+  its own process group (``oosplash`` and ``soffice.bin`` die together), and
+* ``_uno_bridge.py``, run with the *system* Python that has ``python3-uno`` (the
+  product's own Python usually cannot ``import uno``), which loads each document
+  hidden and stores it with ``writer_pdf_Export``, one JSON line per document.
+
+A letter that hangs or crashes the office costs that letter only: the converter
+kills both process groups, raises :class:`~notice_factory.errors.RenderError` for
+that document and starts a fresh office for the next one. An office found dead
+*before* a document is sent (killed between letters) is restarted silently and the
+document converted normally.
+
+Pipe names and profiles are unique per converter, so several worker processes can
+each run their own office at once.
+
+PDFs made by LibreOffice are NOT byte-for-byte reproducible (creation date and
+document ID come from the clock); nothing is stripped from them. Use the HTML
+engine where identical bytes for identical input are required.
+
+Environment: ``NOTICE_FACTORY_SOFFICE`` (path of ``soffice``) and
+``NOTICE_FACTORY_OFFICE_PYTHON`` (a Python that can ``import uno``, default
+``/usr/bin/python3``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from notice_factory.errors import OfficeUnavailableError, RenderError
+
+ENV_SOFFICE = "NOTICE_FACTORY_SOFFICE"
+ENV_OFFICE_PYTHON = "NOTICE_FACTORY_OFFICE_PYTHON"
+DEFAULT_OFFICE_PYTHON = "/usr/bin/python3"
+INSTALL_HINT = (
+    "install libreoffice-writer-nogui and python3-uno "
+    "(apt-get install --no-install-recommends libreoffice-writer-nogui python3-uno), "
+    f"or point {ENV_SOFFICE} / {ENV_OFFICE_PYTHON} at an existing installation"
+)
+
+_BRIDGE = Path(__file__).with_name("_uno_bridge.py")
+_SOFFICE_CANDIDATES = (
+    "/usr/bin/soffice",
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice/program/soffice",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+)
+
+
+@dataclass(frozen=True)
+class OfficeInstall:
+    """Where LibreOffice and a Python able to drive it are."""
+
+    soffice: str
+    python: str
+
+
+def find_office(soffice: str | None = None, python: str | None = None, *,
+                need_uno: bool = True) -> OfficeInstall:
+    """Locate ``soffice`` and a uno-capable Python, or explain how to install them.
+
+    ``soffice``/``python`` default to the environment variables, then the usual places.
+
+    >>> find_office(soffice="/nonexistent/soffice")
+    Traceback (most recent call last):
+    ...
+    notice_factory.errors.OfficeUnavailableError: LibreOffice is not installed (no soffice at /nonexistent/soffice): install libreoffice-writer-nogui and python3-uno (apt-get install --no-install-recommends libreoffice-writer-nogui python3-uno), or point NOTICE_FACTORY_SOFFICE / NOTICE_FACTORY_OFFICE_PYTHON at an existing installation
+    """  # noqa: E501
+    wanted = soffice or os.environ.get(ENV_SOFFICE)
+    if wanted:
+        found = shutil.which(wanted)
+        if found is None:
+            raise OfficeUnavailableError(
+                f"LibreOffice is not installed (no soffice at {wanted}): {INSTALL_HINT}")
+    else:
+        found = shutil.which("soffice") or next(
+            (c for c in _SOFFICE_CANDIDATES if os.access(c, os.X_OK)), None)
+        if found is None:
+            raise OfficeUnavailableError(f"LibreOffice is not installed: {INSTALL_HINT}")
+    py = python or os.environ.get(ENV_OFFICE_PYTHON) or DEFAULT_OFFICE_PYTHON
+    if need_uno and not _can_import_uno(py):
+        raise OfficeUnavailableError(
+            f"LibreOffice is not installed ({py} cannot import uno): {INSTALL_HINT}")
+    return OfficeInstall(found, py)
+
+
+@functools.lru_cache(maxsize=8)
+def _can_import_uno(python: str) -> bool:
+    try:
+        done = subprocess.run([python, "-c", "import uno"], env=_child_env(),
+                              capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _child_env() -> dict[str, str]:
+    # The product may run in a venv or pyenv: its PYTHONPATH/PYTHONHOME would make the
+    # system Python (and LibreOffice's embedded Python) load the wrong standard library.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.setdefault("LC_ALL", "C.UTF-8")  # file names and messages in UTF-8 whatever the shell
+    return env
+
+
+def _safe_stem(name: str) -> str:
+    """A file-name-safe version of a document name (for temporary files only).
+
+    >>> _safe_stem("FR-2026/0001 été")
+    'FR-2026_0001__t_'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:60] or "document"
+
+
+def _kill_group(proc: subprocess.Popen[bytes] | None) -> None:
+    """SIGKILL the process group led by ``proc`` and reap the leader.
+
+    The group outlives its leader: oosplash may be gone while soffice.bin still runs,
+    so the group is killed even when the leader has exited.
+    """
+    if proc is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+@dataclass
+class _Processes:
+    """The running office and bridge; kept apart from the converter so a finalizer can
+    clean up a converter nobody closed without keeping it alive."""
+
+    workdir: Path
+    office: subprocess.Popen[bytes] | None = None
+    bridge: subprocess.Popen[bytes] | None = None
+    buffer: bytes = b""
+    converted: int = 0
+    pipe: str = ""
+
+    def alive(self) -> bool:
+        return (self.office is not None and self.office.poll() is None
+                and self.bridge is not None and self.bridge.poll() is None)
+
+    def kill(self) -> None:
+        bridge, office = self.bridge, self.office
+        self.bridge = self.office = None
+        self.buffer = b""
+        _kill_group(bridge)
+        _kill_group(office)
+
+    def shutdown(self) -> None:
+        """Ask the office to quit (bridge sees end of input), then make sure."""
+        if self.bridge is not None and self.bridge.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.bridge.stdin.close()
+            for proc in (self.bridge, self.office):
+                if proc is not None:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        proc.wait(timeout=10)
+        self.kill()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class OfficeConverter:
+    """A long-lived LibreOffice converting DOCX bytes to PDF bytes.
+
+    ``timeout`` is the default time allowed per document; ``start_timeout`` the time
+    allowed for the office to start listening. ``recycle_after`` restarts the office
+    after that many documents, bounding whatever memory it accumulates over a long
+    batch. ``hang_on`` is a test hook: a document whose ``name`` contains this text
+    makes the bridge hang, to exercise the timeout path.
+
+    The office starts on the first :meth:`convert` (or :meth:`start`). Use as a
+    context manager or call :meth:`close`; a converter never closed is cleaned up
+    when garbage-collected or at interpreter exit. Thread-safe (one document at a time).
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 60.0,
+        start_timeout: float = 60.0,
+        recycle_after: int = 2000,
+        soffice: str | None = None,
+        python: str | None = None,
+        hang_on: str | None = None,
+    ) -> None:
+        self.install = find_office(soffice, python)
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self.recycle_after = recycle_after
+        self.hang_on = hang_on
+        self._lock = threading.Lock()
+        self._closed = False
+        workdir = Path(tempfile.mkdtemp(prefix="notice_factory_office_"))
+        (workdir / "jobs").mkdir()
+        self._procs = _Processes(workdir)
+        self._finalizer = weakref.finalize(self, self._procs.shutdown)
+        self._serial = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def __enter__(self) -> OfficeConverter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the office and remove the private profile. Idempotent."""
+        with self._lock:
+            self._closed = True
+            self._finalizer()
+
+    @property
+    def office_pid(self) -> int | None:
+        """Process-group id of the running office (oosplash + soffice.bin), if running."""
+        office = self._procs.office
+        return office.pid if office is not None and office.poll() is None else None
+
+    @property
+    def bridge_pid(self) -> int | None:
+        bridge = self._procs.bridge
+        return bridge.pid if bridge is not None and bridge.poll() is None else None
+
+    def start(self) -> None:
+        """Start the office now (otherwise the first :meth:`convert` does)."""
+        with self._lock:
+            self._ensure_started()
+
+    # -- conversion ------------------------------------------------------------------
+
+    def convert(self, docx_bytes: bytes, *, timeout: float | None = None,
+                name: str = "document") -> bytes:
+        """Convert one DOCX document to PDF bytes.
+
+        ``name`` (for example the letter key) appears in error messages and in the
+        temporary file name. Raises :class:`RenderError` for this document only
+        (timeout, crash, unreadable document); the converter stays usable.
+        """
+        limit = self.timeout if timeout is None else timeout
+        with self._lock:
+            if self._closed:
+                raise RenderError(f"{name}: the LibreOffice converter is closed")
+            self._serial += 1
+            stem = f"{self._serial:06d}-{_safe_stem(name)}"
+            src = self._procs.workdir / "jobs" / f"{stem}.docx"
+            dst = src.with_suffix(".pdf")
+            src.write_bytes(docx_bytes)
+            try:
+                return self._convert_file(src, dst, limit, name)
+            finally:
+                src.unlink(missing_ok=True)
+                dst.unlink(missing_ok=True)
+
+    def _convert_file(self, src: Path, dst: Path, limit: float, name: str) -> bytes:
+        # Two attempts only when the office was already gone before this document
+        # reached it ("ping" failure, broken pipe on send): not the document's fault.
+        for attempt in (1, 2):
+            self._ensure_started()
+            answer = self._ask({"in": str(src), "out": str(dst)}, limit, name,
+                               retryable=attempt == 1)
+            if answer is None:
+                continue
+            if answer.get("ok"):
+                self._procs.converted += 1
+                break
+            stage, error = answer.get("stage"), answer.get("error", "unknown error")
+            self._procs.kill()  # start clean: a failed load can leave the office confused
+            if stage == "ping" and attempt == 1:
+                continue
+            raise RenderError(f"{name}: LibreOffice could not convert the document: {error}")
+        else:  # pragma: no cover - both attempts found a dead office
+            raise RenderError(f"{name}: LibreOffice stopped answering twice in a row")
+        try:
+            pdf = dst.read_bytes()
+        except OSError as exc:
+            raise RenderError(f"{name}: LibreOffice produced no PDF ({exc})") from None
+        if not pdf.startswith(b"%PDF-"):
+            raise RenderError(f"{name}: LibreOffice produced something that is not a PDF")
+        return pdf
+
+    def _ask(self, job: dict[str, str], limit: float, name: str, *,
+             retryable: bool) -> dict[str, Any] | None:
+        """Send one job, wait for its answer. ``None`` means "office was gone, retry"."""
+        procs = self._procs
+        assert procs.bridge is not None and procs.bridge.stdin is not None
+        try:
+            procs.bridge.stdin.write(json.dumps(job).encode() + b"\n")
+            procs.bridge.stdin.flush()
+        except OSError:  # BrokenPipeError: the bridge died before it saw this document
+            procs.kill()
+            if retryable:
+                return None
+            raise RenderError(f"{name}: LibreOffice is not answering") from None
+        line = self._read_line(time.monotonic() + limit)
+        if line is None:
+            procs.kill()
+            raise RenderError(f"{name}: LibreOffice did not convert the document within "
+                              f"{limit:g} s; the document was rejected and LibreOffice "
+                              "restarted")
+        if not line:
+            detail = self._log_tail()
+            procs.kill()
+            raise RenderError(f"{name}: LibreOffice crashed while converting the document"
+                              + (f" ({detail})" if detail else ""))
+        try:
+            answer: dict[str, Any] = json.loads(line)
+        except ValueError:
+            procs.kill()
+            raise RenderError(f"{name}: unexpected answer from the LibreOffice bridge: "
+                              f"{line[:200]!r}") from None
+        return answer
+
+    def _read_line(self, deadline: float) -> bytes | None:
+        """One line from the bridge; ``b""`` at end of file, ``None`` at the deadline."""
+        procs = self._procs
+        assert procs.bridge is not None and procs.bridge.stdout is not None
+        fd = procs.bridge.stdout.fileno()
+        while b"\n" not in procs.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b""
+            procs.buffer += chunk
+        line, _, procs.buffer = procs.buffer.partition(b"\n")
+        return line
+
+    # -- starting the office ---------------------------------------------------------
+
+    def _ensure_started(self) -> None:
+        procs = self._procs
+        if procs.alive() and procs.converted < self.recycle_after:
+            return
+        procs.kill()
+        try:
+            self._start()
+        except OfficeUnavailableError:
+            # A profile left half-written by a killed office can stop the next start:
+            # try once more with a fresh one before giving up.
+            shutil.rmtree(procs.workdir / "profile", ignore_errors=True)
+            self._start()
+
+    def _start(self) -> None:
+        procs = self._procs
+        procs.converted = 0
+        procs.pipe = f"notice_factory_{os.getpid()}_{uuid.uuid4().hex}"
+        profile = (procs.workdir / "profile").as_uri()
+        env = _child_env()
+        with self._log("office.log") as office_log, self._log("bridge.log") as bridge_log:
+            procs.office = subprocess.Popen(
+                [self.install.soffice, "--headless", "--invisible", "--nologo", "--norestore",
+                 "--nodefault", "--nolockcheck", f"-env:UserInstallation={profile}",
+                 f"--accept=pipe,name={procs.pipe};urp;StarOffice.ComponentContext"],
+                stdin=subprocess.DEVNULL, stdout=office_log, stderr=subprocess.STDOUT,
+                start_new_session=True, env=env)
+            command = [self.install.python, str(_BRIDGE), "--pipe", procs.pipe,
+                       "--connect-timeout", str(self.start_timeout)]
+            if self.hang_on:
+                command += ["--hang-on", self.hang_on]
+            # Own session too: Ctrl-C in a terminal must not kill it mid-letter; close()
+            # and the finalizer stop it.
+            procs.bridge = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=bridge_log,
+                start_new_session=True, env=env, bufsize=0)
+        line = self._read_line(time.monotonic() + self.start_timeout + 10)
+        try:
+            ready = bool(line) and json.loads(line or b"{}").get("ready") is True
+        except ValueError:
+            ready = False
+        if not ready:
+            detail = (line or b"").decode(errors="replace").strip() or self._log_tail()
+            procs.kill()
+            raise OfficeUnavailableError(
+                f"LibreOffice ({self.install.soffice}) could not be started"
+                + (f": {detail}" if detail else ""))
+
+    def _log(self, name: str) -> IO[bytes]:
+        return open(self._procs.workdir / name, "ab")  # closed by the caller's with
+
+    def _log_tail(self) -> str:
+        parts = []
+        for name in ("bridge.log", "office.log"):
+            with contextlib.suppress(OSError):
+                text = (self._procs.workdir / name).read_text(errors="replace").strip()
+                if text:
+                    parts.append(text.splitlines()[-1][:300])
+        return "; ".join(parts)
+
+
+def cold_convert(docx_path: Path, out_dir: Path, *, timeout: float = 180.0,
+                 soffice: str | None = None) -> Path:
+    """One plain ``soffice --headless --convert-to pdf`` run (the slow way, for comparison).
+
+    Uses a throw-away profile so it never attaches to an office the user has open.
+    Returns the path of the PDF written in ``out_dir``.
+    """
+    install = find_office(soffice, need_uno=False)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="notice_factory_cold_") as profile:
+        proc = subprocess.Popen(
+            [install.soffice, "--headless", "--norestore", "--nolockcheck",
+             f"-env:UserInstallation={Path(profile).as_uri()}",
+             "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, env=_child_env())
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise RenderError(f"{docx_path}: soffice --convert-to did not finish within "
+                              f"{timeout:g} s") from None
+        finally:
+            # soffice.bin may outlive oosplash; never leave it behind.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    pdf = out_dir / (docx_path.stem + ".pdf")
+    if proc.returncode != 0 or not pdf.is_file():
+        raise RenderError(f"{docx_path}: soffice --convert-to failed: "
+                          f"{output.decode(errors='replace').strip()[-300:]}")
+    return pdf
