@@ -46,6 +46,10 @@ KIND_CODES: Mapping[Kind, str] = {
     Kind.COMMITMENT_FORM: "ENG", Kind.PLAN_AGREEMENT: "ECH",
 }
 
+# The registered zone above the window's address lines is 10 mm tall: one text line, then the
+# Code 128 of the number (0.33 mm modules: about 60 mm wide for an S10 number).
+BARCODE_HEIGHT_MM = 5.5
+
 # The French consumer-credit reform (Ord. 2025-880) applies to contracts signed from this day.
 FR_CREDIT_REFORM_DATE = dt.date(2026, 11, 20)
 
@@ -257,7 +261,7 @@ def case_schedule(case: Case, batch_date: dt.date) -> Schedule | None:
     return build_schedule(
         total, p.installments, p.first_due_date, p.frequency,
         annual_rate=p.annual_rate, down_payment=p.down_payment,
-        max_months=max_plan_months(case.locale),
+        max_months=max_plan_months(case.locale), locale=case.locale,
     )
 
 
@@ -287,7 +291,7 @@ def _plan_vars(s: Schedule, case: Case) -> PlanVars:
         total_to_pay=money(s.total_to_pay),
         total_to_pay_words=words.amount_in_words(s.total_to_pay, cur, loc),
         annual_rate=formatting.format_percent(s.annual_rate, loc),
-        has_interest=s.total_interest > 0,
+        has_interest=s.has_interest,
         months=s.months,
         installments=tuple(
             InstallmentVars(
@@ -344,7 +348,8 @@ def build_context(
             deadline=long(deadline), deadline_iso=deadline.isoformat(), deadline_days=days,
             registered=case.registered, acknowledgement=case.acknowledgement,
             tracking_number=tracking_number,
-            barcode_svg=Markup(code128_svg(tracking_number)) if tracking_number else Markup(""),
+            barcode_svg=Markup(code128_svg(tracking_number, height_mm=BARCODE_HEIGHT_MM))
+            if tracking_number else Markup(""),
             template_id=template_id, template_version=template_version,
         ),
         debtor=DebtorVars(

@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from notice_factory.cases import ReadResult, read_case_file
 from notice_factory.errors import CaseError, NoticeFactoryError
 from notice_factory.fsutil import atomic_write_bytes, remove_stale_parts
-from notice_factory.manifest import RejectRow, write_rejects
 from notice_factory.model import Case, Clock, system_clock
 from notice_factory.render import LetterRenderer, RenderedLetter
 from notice_factory.settings import SenderProfile, load_sender_profile
@@ -59,7 +59,9 @@ def reject_from(err: NoticeFactoryError, case: Case | None = None) -> CaseError:
                      field="(letter)", case_id=case.case_id if case else None)
 
 
-def reject_row(err: CaseError) -> RejectRow:
+def reject_row(err: CaseError) -> Any:
+    from notice_factory.manifest import RejectRow
+
     return RejectRow(row=err.row, case_id=err.case_id or "", field=err.field or "",
                      reason=err.message)
 
@@ -120,5 +122,7 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
             if progress:
                 progress(done, total, key)
     summary.timings["render"] = time.perf_counter() - t1
+    from notice_factory.manifest import write_rejects
+
     write_rejects([reject_row(e) for e in summary.rejects], out_dir)
     return summary

@@ -1,0 +1,151 @@
+"""Rendering letters in a pool of worker processes, each holding its engines warm.
+
+Each worker builds one :class:`~notice_factory.render.LetterRenderer` (Jinja
+environment, FontConfiguration, parsed CSS, and a LibreOffice on first DOCX letter)
+and keeps it for every letter it renders. A worker writes its letter's PDF straight
+to disk (atomically) and sends back only a small :class:`Done` record, so the parent's
+memory does not grow with the batch.
+
+A letter that fails (template error, engine error, LibreOffice timeout) comes back as a
+:class:`Failed` record and the batch goes on. A worker that *dies* (segfault, OOM kill)
+breaks the whole executor; the letters that were in flight are then re-run one at a
+time in a fresh single-worker pool, so the one that kills its worker is identified and
+rejected while every other letter still lands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from notice_factory.errors import NoticeFactoryError
+from notice_factory.fsutil import atomic_write_bytes
+from notice_factory.model import Case
+from notice_factory.render import LetterRenderer
+from notice_factory.settings import Entity
+
+
+@dataclass(frozen=True)
+class Job:
+    case: Case
+    entity: Entity
+    batch_date: dt.date
+    tracking_number: str
+    target: Path
+
+
+@dataclass(frozen=True)
+class Done:
+    key: str
+    target: Path
+    pages: int
+    sha256: str
+    template_id: str
+    template_version: str
+    seconds: float
+    engine: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    key: str
+    reason: str
+
+
+Outcome = Done | Failed
+
+_renderer: LetterRenderer | None = None
+
+
+def _init_worker(templates: Path | None) -> None:
+    global _renderer
+    _renderer = LetterRenderer(templates=templates)
+
+
+def render_job(job: Job, renderer: LetterRenderer | None = None) -> Outcome:
+    """Render one letter and write it; never raises for a product error."""
+    r = renderer or _renderer
+    assert r is not None, "worker not initialised"
+    t0 = time.perf_counter()
+    hook = os.environ.get("NOTICE_FACTORY_TEST_CRASH_ON")
+    if hook and hook == job.case.case_id:  # test hook: simulate a worker killed mid-letter
+        os._exit(70)
+    try:
+        letter = r.render(job.case, job.entity, batch_date=job.batch_date,
+                          tracking_number=job.tracking_number)
+    except NoticeFactoryError as err:
+        return Failed(job.case.letter_key, err.format_message())
+    atomic_write_bytes(job.target, letter.pdf)
+    return Done(job.case.letter_key, job.target, letter.pages,
+                hashlib.sha256(letter.pdf).hexdigest(), letter.template.id,
+                letter.template.version, time.perf_counter() - t0, letter.template.engine)
+
+
+def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
+    # forkserver: workers start from a clean interpreter, not a copy of a parent that may
+    # hold open ledgers or big buffers; they import the engines once each.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
+        "forkserver"), initializer=_init_worker, initargs=(templates,))
+
+
+def run_jobs(jobs: Iterable[Job], *, workers: int,
+             templates: Path | None = None) -> Iterator[Outcome]:
+    """Render every job; yields outcomes as letters finish (not in input order)."""
+    job_list = list(jobs)
+    if workers <= 1:
+        with LetterRenderer(templates=templates) as renderer:
+            for job in job_list:
+                yield render_job(job, renderer)
+        return
+    window = workers * 4  # bounded in-flight work: memory does not grow with the batch
+    pending = iter(job_list)
+    suspects: list[Job] = []
+    with _pool(workers, templates) as pool:
+        in_flight: dict[Future[Outcome], Job] = {}
+        broken = False
+        while True:
+            while not broken and len(in_flight) < window:
+                job = next(pending, None)
+                if job is None:
+                    break
+                try:
+                    in_flight[pool.submit(render_job, job)] = job
+                except BrokenProcessPool:
+                    suspects.append(job)
+                    broken = True
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                job = in_flight.pop(fut)
+                try:
+                    yield fut.result()
+                except BrokenProcessPool:
+                    suspects.append(job)
+                    broken = True
+            if broken:
+                suspects.extend(in_flight.values())
+                in_flight.clear()
+                break
+    if broken:
+        # Re-run the letters caught in the crash alone, then the rest with a fresh pool.
+        for job in suspects:
+            yield from _isolated(job, templates)
+        yield from run_jobs(pending, workers=workers, templates=templates)
+
+
+def _isolated(job: Job, templates: Path | None) -> Iterator[Outcome]:
+    with _pool(1, templates) as pool:
+        try:
+            yield pool.submit(render_job, job).result()
+        except BrokenProcessPool:
+            yield Failed(job.case.letter_key, "the rendering process crashed on this letter "
+                                              "(engine failure); it was not produced")
