@@ -24,6 +24,7 @@ from markupsafe import Markup
 from notice_factory import formatting, words
 from notice_factory.address import layout_address
 from notice_factory.barcode import code128_svg
+from notice_factory.errors import CaseError
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.schedule import Schedule, build_schedule, max_plan_months
 from notice_factory.settings import Entity, Organisation
@@ -320,6 +321,11 @@ def build_context(
     turn into a rejection of this case only.
     """
     loc, cur = case.locale, case.currency
+    if case.kind is Kind.LAWYER_LETTER and entity.lawyer is None:
+        # A lawyer letter without a lawyer would be a fake one (forbidden in every country).
+        raise CaseError(f"the sender profile names no lawyer for {loc.value}, so no lawyer "
+                        "letter can be sent; add a [" + loc.value + ".lawyer] table",
+                        field="kind", case_id=case.case_id, row=case.row)
     day = letter_date(case, batch_date)
     days = deadline_days(case)
     deadline = day + dt.timedelta(days=days)
