@@ -48,8 +48,9 @@ KIND_CODES: Mapping[Kind, str] = {
 }
 
 # The registered zone above the window's address lines is 10 mm tall: one text line, then the
-# Code 128 of the number (0.33 mm modules: about 60 mm wide for an S10 number).
+# Code 128 of the number (0.3 mm modules) with the number printed beside it.
 BARCODE_HEIGHT_MM = 5.5
+BARCODE_MODULE_MM = 0.3
 
 # The French consumer-credit reform (Ord. 2025-880) applies to contracts signed from this day.
 FR_CREDIT_REFORM_DATE = dt.date(2026, 11, 20)
@@ -354,7 +355,8 @@ def build_context(
             deadline=long(deadline), deadline_iso=deadline.isoformat(), deadline_days=days,
             registered=case.registered, acknowledgement=case.acknowledgement,
             tracking_number=tracking_number,
-            barcode_svg=Markup(code128_svg(tracking_number, height_mm=BARCODE_HEIGHT_MM))
+            barcode_svg=Markup(code128_svg(tracking_number, height_mm=BARCODE_HEIGHT_MM,
+                                          module_mm=BARCODE_MODULE_MM))
             if tracking_number else Markup(""),
             template_id=template_id, template_version=template_version,
         ),
@@ -394,7 +396,7 @@ def build_context(
         agency=None if entity.agency is None else AgencyVars(
             entity.agency.name, entity.agency.registration, entity.agency.address,
             entity.agency.phone, entity.agency.email, entity.agency.mandate_ref,
-            entity.agency.mandate_date,
+            _maybe_date(entity.agency.mandate_date, loc),
         ),
         lawyer=None if entity.lawyer is None else LawyerVars(
             entity.lawyer.name, entity.lawyer.firm, entity.lawyer.bar, entity.lawyer.licence,
@@ -407,6 +409,14 @@ def build_context(
     if loc is Locale.RO_RO:
         ctx = _normalise_strings(ctx, formatting.normalize_ro)
     return ctx
+
+
+def _maybe_date(text: str, locale: Locale) -> str:
+    """Profile dates written ISO are printed the locale's way; anything else as written."""
+    try:
+        return formatting.format_date(dt.date.fromisoformat(text), locale, style="long")
+    except ValueError:
+        return text
 
 
 def _normalise_strings(value: Any, fix: Callable[[str], str]) -> Any:

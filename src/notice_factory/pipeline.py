@@ -8,6 +8,8 @@ temporary name and renamed, so a crash never leaves a half-written file.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -126,3 +128,186 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
 
     write_rejects([reject_row(e) for e in summary.rejects], out_dir)
     return summary
+
+
+# --------------------------------------------------------------------------- batch
+
+
+@dataclass
+class BatchSummary:
+    out_dir: Path
+    batch_id: str
+    batch_date: dt.date
+    letters: int = 0
+    rejects: list[CaseError] = field(default_factory=list)
+    print_files: list[str] = field(default_factory=list)
+    deposit_slips: list[str] = field(default_factory=list)
+    registered: int = 0
+    new_numbers: int = 0
+    reused_numbers: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        if not self.letters:
+            return 1
+        return 3 if self.rejects else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id, "batch_date": self.batch_date.isoformat(),
+            "out": str(self.out_dir), "letters": self.letters, "rejected": len(self.rejects),
+            "registered": self.registered, "new_numbers": self.new_numbers,
+            "reused_numbers": self.reused_numbers, "print_files": self.print_files,
+            "deposit_slips": self.deposit_slips, "exit_code": self.exit_code,
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def batch_identity(cases_path: Path, batch_date: dt.date) -> str:
+    """Same case file and date, same batch id: a re-run is recognisably the same batch."""
+    digest = hashlib.sha256(cases_path.read_bytes()).hexdigest()[:10]
+    return f"{batch_date.isoformat()}-{digest}"
+
+
+def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
+              ledger_path: Path | None = None, templates: Path | None = None,
+              clock: Clock = system_clock, batch_date: dt.date | None = None,
+              jobs: int | None = None, resend: bool = False, allow_unknown: bool = False,
+              letters_per_file: int | None = None, duplex: bool | None = None,
+              progress: Progress | None = None) -> BatchSummary:
+    """`notice-factory batch`: validate, number, render, merge, and write the records.
+
+    Numbers are allocated before anything is written (a batch that would run a range dry
+    fails first); a letter that cannot be produced gets its number voided, never reused.
+    Re-running the same command gives the same numbers and the same files.
+    """
+    from notice_factory.batching import PrintItem, group_print_files, sheets, weight_class
+    from notice_factory.ledger import Ledger, LetterKey
+    from notice_factory.workers import Done, Job, run_jobs
+
+    profile = sender or load_sender_profile()
+    day = batch_date or clock()
+    per_file = letters_per_file or profile.batch.letters_per_print_file
+    is_duplex = profile.batch.duplex if duplex is None else duplex
+    workers = jobs or default_jobs()
+    summary = BatchSummary(out_dir=out_dir, batch_id=batch_identity(cases_path, day),
+                           batch_date=day)
+    t0 = time.perf_counter()
+    read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
+    summary.rejects.extend(read.rejects)
+
+    # Pre-flight: everything that can reject a case without rendering it (address that does
+    # not fit the window, impossible plan, missing template) happens before numbering, so
+    # no number is spent on a letter that cannot exist.
+    cases: list[Case] = []
+    renderer = LetterRenderer(templates=templates)
+    for case in read.cases:
+        try:
+            renderer.context_for(case, profile.entity(case.locale), batch_date=day)
+            cases.append(case)
+        except NoticeFactoryError as err:
+            summary.rejects.append(reject_from(err, case))
+    summary.timings["validate"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    numbers: dict[str, str] = {}
+    with Ledger(ledger_path, clock=lambda: _now(clock)) as ledger:
+        by_operator: dict[str, list[Case]] = {}
+        for case in cases:
+            if case.registered:
+                by_operator.setdefault(profile.entity(case.locale).postal.operator, []).append(case)
+        # Check every operator's ranges before allocating any: all or nothing.
+        plans = []
+        for op_cases in by_operator.values():
+            postal = profile.entity(op_cases[0].locale).postal
+            keys = [LetterKey(c.case_id, c.kind.value, c.letter_date or day) for c in op_cases]
+            plans.append((postal, keys, op_cases))
+        for postal, keys, _ in plans:
+            _check_capacity(ledger, postal, keys, resend)
+        for postal, keys, op_cases in plans:
+            before = {k: ledger.lookup(k, postal.operator) for k in keys}
+            got = ledger.allocate(keys, postal, summary.batch_id,
+                                  resend=frozenset(keys) if resend else frozenset())
+            for case, key in zip(op_cases, keys, strict=True):
+                numbers[case.letter_key] = got[key]
+                if before[key] == got[key]:
+                    summary.reused_numbers += 1
+                else:
+                    summary.new_numbers += 1
+        summary.timings["number"] = time.perf_counter() - t1
+
+        t2 = time.perf_counter()
+        letters_dir = out_dir / "letters"
+        letters_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(out_dir)
+        job_list = [Job(c, profile.entity(c.locale), day, numbers.get(c.letter_key, ""),
+                        letters_dir / f"{c.letter_key}.pdf") for c in cases]
+        by_key = {c.letter_key: c for c in cases}
+        done: dict[str, Done] = {}
+        for n, outcome in enumerate(run_jobs(job_list, workers=workers, templates=templates), 1):
+            if isinstance(outcome, Done):
+                done[outcome.key] = outcome
+            else:
+                case = by_key[outcome.key]
+                summary.rejects.append(CaseError(outcome.reason, row=case.row, field="(letter)",
+                                                 case_id=case.case_id))
+                number = numbers.pop(case.letter_key, "")
+                if number:
+                    ledger.void(number, f"letter not produced: {outcome.reason}"[:500])
+            if progress:
+                progress(n, len(job_list), outcome.key)
+        summary.timings["render"] = time.perf_counter() - t2
+        summary.letters = len(done)
+
+        t3 = time.perf_counter()
+        items = []
+        for key, d in done.items():
+            case = by_key[key]
+            postal = profile.entity(case.locale).postal
+            n_sheets = sheets(d.pages, is_duplex)
+            items.append(PrintItem.for_letter(
+                letter_key=key, case_id=case.case_id, kind=case.kind.value,
+                operator=postal.operator, postal_code=case.postal_code, country=case.country,
+                pages=d.pages, sheets=n_sheets))
+        groups = group_print_files(items, letters_per_file=per_file)
+        records = _assemble(groups, done, out_dir, is_duplex, by_key, numbers)
+        summary.print_files = sorted({r.print_file for r in records})
+        summary.timings["merge"] = time.perf_counter() - t3
+
+        t4 = time.perf_counter()
+        summary.deposit_slips = _write_records(records, summary, profile, by_key, numbers,
+                                               out_dir, day, weight_class)
+        ledger.mark_used([n for n in numbers.values() if n])
+        summary.registered = sum(1 for n in numbers.values() if n)
+        summary.timings["manifest"] = time.perf_counter() - t4
+    summary.timings["total"] = time.perf_counter() - t0
+    _write_batch_json(summary, profile, renderer, out_dir)
+    renderer.close()
+    return summary
+
+
+def _check_capacity(ledger: Any, postal: Any, keys: list[Any], resend: bool) -> None:
+    """Refuse the batch before any write when an operator's ranges are too small."""
+    from notice_factory.errors import RangeExhaustedError
+
+    needed = len(keys) if resend else sum(
+        1 for k in keys if ledger.lookup(k, postal.operator) is None)
+    left = ledger.remaining(postal)
+    if needed > left:
+        missing = needed - left
+        raise RangeExhaustedError(
+            f"the registered-number ranges of {postal.operator} have {left} number(s) left but "
+            f"this batch needs {needed}: {missing} are missing; ask {postal.operator} for a new "
+            "range and add it to the sender profile. Nothing was written.", missing=missing)
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
+
+
+def _now(clock: Clock) -> dt.datetime:
+    """Ledger timestamps: the injected day, at the real time of day (UTC)."""
+    real = dt.datetime.now(dt.UTC)
+    return dt.datetime.combine(clock(), real.time(), tzinfo=dt.UTC)

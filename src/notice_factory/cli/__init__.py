@@ -34,11 +34,19 @@ class _Group(click.Group):
                 raise
             click.echo(f"Error: {err.format_message()}", err=True)
             ctx.exit(err.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
         except OSError as err:
             if ctx.find_root().params.get("debug"):
                 raise
             where = f" ({err.filename})" if getattr(err, "filename", None) else ""
             click.echo(f"Error: {err.strerror or err}{where}", err=True)
+            ctx.exit(EXIT_FAILURE)
+        except Exception as err:  # a bug: still one line, the traceback with --debug
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.echo(f"Error: internal error ({type(err).__name__}: {err}); run again with "
+                       "--debug for details", err=True)
             ctx.exit(EXIT_FAILURE)
 
 

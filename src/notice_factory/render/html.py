@@ -129,6 +129,9 @@ class HtmlEngine:
                                 line=exc.lineno) from None
         except jinja2.TemplateError as exc:
             raise TemplateError(str(exc), file=template, line=_template_line(exc)) from None
+        except Exception as exc:  # a filter or a sandboxed call failed on this letter's data
+            raise TemplateError(f"{type(exc).__name__}: {exc}", file=_template_file(exc, template),
+                                line=_template_line(exc)) from None
 
     def render_pdf(
         self,
@@ -165,6 +168,15 @@ class HtmlEngine:
             raise RenderError(f"{template}: " + "; ".join(dict.fromkeys(warnings)))
         assert isinstance(pdf, bytes)
         return pdf
+
+
+def _template_file(exc: BaseException, default: str) -> str:
+    tb, name = exc.__traceback__, default
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".txt")):
+            name = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+    return name
 
 
 def _template_line(exc: BaseException) -> int | None:
