@@ -559,9 +559,195 @@ def fr_plan_agreement() -> Any:
     return build(lang, head, "{{ creditor.name }} – {{ letter.reference }}", FR_FOOTER, blocks)
 
 
+# ---- Romanian and Chinese ----------------------------------------------------------------------
+
+RO_SALUTATION = ("{% if debtor.title in ('Dl.', 'Dl', 'Domnul', 'D-l', 'D-l.') %}Stimate domnule "
+                 "{{ debtor.name }},{% elif debtor.title in ('Dna.', 'Dna', 'Doamna', 'D-na', "
+                 "'D-na.', 'Dra.', 'D-ra') %}Stimată doamnă {{ debtor.name }},{% else %}Stimată "
+                 "doamnă, stimate domn,{% endif %}")
+RO_CONTRACT = ("{% if case.product == 'credit_card' %}contractului de emitere și utilizare a cardului de credit"
+               "{% elif case.product == 'personal_loan' %}contractului de credit de nevoi personale"
+               "{% elif case.product == 'consumer_credit' %}contractului de credit pentru consum"
+               "{% elif case.product == 'overdraft' %}contractului de facilitate de descoperit de cont (overdraft)"
+               "{% else %}facturii{% endif %} nr. {{ case.contract_ref }}{% if case.contract_date %} din "
+               "{{ case.contract_date }}{% endif %}")
+RO_SERVICE = "Scrisoare recomandată{% if letter.acknowledgement %} cu confirmare de primire{% endif %}"
+
+
+def ro_lawyer_letter() -> Any:
+    lang = LANGS["ro"]
+    head = ["**{{ lawyer.firm }}**", "{{ lawyer.name }} – {{ lawyer.bar }} – {{ lawyer.licence }}",
+            "{{ lawyer.address_lines|join(' – ') }}",
+            "{% if lawyer.phone %}Tel. {{ lawyer.phone }}{% endif %}{% if lawyer.email %} · {{ lawyer.email }}{% endif %}"]
+    blocks = [
+        *address_block(RO_SERVICE),
+        P("{{ letter.place_date }}", align="right"),
+        P("Nr. {{ letter.reference }} · Creditor: {{ creditor.name }} · Dosar: {{ case.id }}"),
+        P("Notificare prin avocat", "Title"),
+        P("de punere în întârziere și somație de plată", "Subtitle"),
+        P(RO_SALUTATION),
+        P("Subscrisa {{ creditor.name }}, {{ creditor.legal_form }}, {{ creditor.registration }}, cu sediul în "
+          "{{ creditor.address_lines|join(', ') }}, în calitate de creditor, prin avocat {{ lawyer.name }} "
+          "({{ lawyer.bar }}, {{ lawyer.licence }}; forma de exercitare a profesiei: {{ lawyer.firm }}; mandat: "
+          "{{ lawyer.mandate_ref }}), vă notifică următoarele."),
+        P("**1. Obligația neexecutată.** În temeiul " + RO_CONTRACT + ", încheiat cu clientul nostru, v-ați "
+          "obligat să achitați sumele datorate la scadențele convenite. Începând cu data de {{ case.due_date }} "
+          "aceste obligații nu au mai fost îndeplinite; întârzierea este, la data prezentei, de "
+          "{{ case.days_overdue }} zile. Creanța este certă, lichidă și exigibilă și rezultă din contract și din "
+          "extrasele de cont aferente."),
+        P("2. Suma datorată clientului nostru la data de {{ letter.date }}", "Heading 2"),
+        Table(["", "Suma"], [
+            ["Debit principal", "{{ amounts.principal }}"],
+            ["Dobânzi", "{{ amounts.interest }}"],
+            ("tr", "{%tr if 'fees' in amounts.nonzero %}"),
+            ["Comisioane prevăzute în contract", "{{ amounts.fees }}"],
+            ("tr", "{%tr endif %}"),
+            ("tr", "{%tr if 'penalties' in amounts.nonzero %}"),
+            ["Penalități de întârziere", "{{ amounts.penalties }}"],
+            ("tr", "{%tr endif %}"),
+            ["Total datorat", "{{ amounts.total }}"],
+        ], widths_cm=[12.0, 4.5], numeric=[1], bold_last=True),
+        P("**3. Punerea în întârziere.** În temeiul art. 1521–1523 din Codul civil, în numele clientului nostru, "
+          "prin prezenta vă punem în întârziere și vă solicităm să achitați suma totală de **{{ amounts.total }}** "
+          "({{ amounts.total_words }}) în termen de **{{ letter.deadline_days }} zile de la primirea prezentei "
+          "notificări**. Termenul curge de la data primirii și nu expiră, în niciun caz, înainte de "
+          "**{{ letter.deadline }}**. Până la plata integrală, la suma datorată se pot adăuga numai dobânzile "
+          "penalizatoare prevăzute de contract și de lege. Prezenta notificare nu generează niciun cost pentru "
+          "dumneavoastră: onorariul avocatului este suportat de client."),
+        P("**4. Somație de plată.** Prezenta notificare constituie totodată somație în sensul art. 1015 din Codul "
+          "de procedură civilă. Dacă suma nu este achitată în termenul de mai sus, clientul nostru poate formula la "
+          "instanța competentă o cerere de emitere a ordonanței de plată, potrivit art. 1014 și următoarele din "
+          "Codul de procedură civilă; în cadrul acelei proceduri veți putea formula apărările pe care le "
+          "considerați întemeiate."),
+        P("**5. Biroul de Credit.** În cazul întârzierilor mai mari de 30 de zile, datele privind restanța pot fi "
+          "transmise de creditor Biroului de Credit S.A. numai după expirarea unui termen de cel puțin 15 zile de "
+          "la primirea prezentei notificări, care constituie informarea dumneavoastră prealabilă în acest sens. "
+          "Dacă achitați restanța în acest termen, aceste date nu vor fi transmise."),
+        P("Modalitatea de plată", "Heading 2"),
+        P("Prin virament bancar către {{ payment.payee }}{% if payment.bank %}, {{ payment.bank }}{% endif %}"
+          "{% if payment.iban %}, IBAN {{ payment.iban }}{% endif %}{% if payment.bic %}, BIC {{ payment.bic }}"
+          "{% endif %}, cu mențiunea **{{ payment.reference }}**.{% if payment.note %} {{ payment.note }}{% endif %}"),
+        P("**6. Soluții amiabile și consultarea unui avocat.** Dacă nu puteți achita integral suma în termenul "
+          "acordat, vă invităm să ne contactați înainte de expirarea lui, pentru a propune clientului nostru "
+          "încheierea unei convenții de eșalonare la plată, fără costuri suplimentare. Aveți dreptul să consultați "
+          "un avocat ales de dumneavoastră; în acest caz, vă rugăm să ne comunicați numele și datele sale de "
+          "contact, pentru ca orice corespondență ulterioară să fie purtată prin intermediul său. Ne puteți "
+          "contacta la telefon {{ lawyer.phone }}{% if lawyer.email %} sau la {{ lawyer.email }}{% endif %}; "
+          "programul de lucru cu publicul este {{ creditor.hours }}. Vă puteți adresa și direct creditorului, la "
+          "telefon {{ creditor.phone }}. Dacă ați achitat între timp suma, vă rugăm să considerați prezenta "
+          "notificare fără obiect."),
+        P("Cu stimă,", indent_cm=9.5, space_after=0),
+        P("**{{ lawyer.name }}**, avocat", indent_cm=9.5, space_after=0),
+        P("{{ lawyer.firm }} · {{ lawyer.bar }}", indent_cm=9.5, space_after=0),
+        P("pentru {{ creditor.name }}, conform {{ lawyer.mandate_ref }}", "Small Print", indent_cm=9.5),
+        P("Drepturile dumneavoastră", "Heading 2"),
+        P("{%p for c in complaints %}"),
+        P("{{ c.name }}{% for line in c.address_lines %}, {{ line }}{% endfor %}{% if c.phone %}, tel. "
+          "{{ c.phone }}{% endif %}{% if c.email %}, {{ c.email }}{% endif %}.{% if c.note %} {{ c.note }}{% endif %}",
+          "Small Print"),
+        P("{%p endfor %}"),
+        P("Soluționarea alternativă a litigiilor: {{ mediator.name }}{% if mediator.website %}, "
+          "{{ mediator.website }}{% endif %}.{% if mediator.note %} {{ mediator.note }}{% endif %}", "Small Print"),
+        P("Protecția datelor: {{ privacy.note }} {{ privacy.name }}{% if privacy.email %}, {{ privacy.email }}"
+          "{% endif %}.", "Small Print"),
+    ]
+    footer = "{{ lawyer.firm }} · {{ lawyer.bar }} · {{ lawyer.licence }}"
+    return build(lang, head, "{{ lawyer.firm }} – {{ letter.reference }}", footer, blocks)
+
+
+ZH_PRODUCT = ('{% if case.product == "credit_card" %}信用卡{% elif case.product == "personal_loan" %}个人贷款'
+              '{% elif case.product == "consumer_credit" %}个人消费贷款{% elif case.product == "overdraft" %}'
+              '账户透支{% else %}服务费用{% endif %}')
+ZH_CONTRACT = ('{% if case.product == "credit_card" %}《信用卡领用合约》{% elif case.product == "personal_loan" %}'
+               '《个人借款合同》{% elif case.product == "consumer_credit" %}《个人消费贷款合同》{% elif '
+               'case.product == "overdraft" %}《个人账户透支协议》{% else %}相关服务合同{% endif %}')
+
+
+def zh_lawyer_letter() -> Any:
+    lang = LANGS["zh"]
+    head = ["**{{ lawyer.firm }}**", "{{ lawyer.address_lines|join(' ') }}",
+            "{% if lawyer.phone %}电话：{{ lawyer.phone }}{% endif %}{% if lawyer.email %}  {{ lawyer.email }}{% endif %}"]
+    ind = 0.74  # two CJK characters of first-line indent
+    blocks = [
+        *address_block("挂号信{% if letter.acknowledgement %}（附回执）{% endif %}"),
+        P("{{ letter.place_date }}", align="right"),
+        P("函号：{{ letter.reference }}"),
+        P("律师函", "Title"),
+        P("（关于催告偿还" + ZH_PRODUCT + "欠款事宜）", "Subtitle"),
+        P("致：{{ debtor.name }}{{ debtor.title }}"),
+        P("{{ lawyer.firm }}（以下简称「本所」）接受{{ creditor.name }}（以下简称「委托人」）的委托，经委托人书面授权委托"
+          "（{{ lawyer.mandate_ref }}），指派本所{{ lawyer.name }}就您拖欠委托人" + ZH_PRODUCT + "欠款一事，郑重致函如下：",
+          first_line_cm=ind),
+        P("一、基本事实", "Heading 2"),
+        P("根据委托人提供的" + ZH_CONTRACT + "{% if case.contract_date %}（签订日期：{{ case.contract_date }}）{% endif %}"
+          "及账户记录等材料，您在委托人处编号为{{ case.contract_ref }}的" + ZH_PRODUCT + "账户自{{ case.due_date }}起未按约定"
+          "履行还款义务，截至{{ letter.date }}已逾期{{ case.days_overdue }}天。截至该日，您尚欠委托人款项共计"
+          "{{ amounts.total_figures_zh }}（大写：{{ amounts.total_words }}），明细如下：", first_line_cm=ind),
+        Table(["项目", "金额"], [
+            ["本金", "{{ amounts.principal }}"],
+            ["利息", "{{ amounts.interest }}"],
+            ("tr", "{%tr if 'fees' in amounts.nonzero %}"),
+            ["费用", "{{ amounts.fees }}"],
+            ("tr", "{%tr endif %}"),
+            ("tr", "{%tr if 'penalties' in amounts.nonzero %}"),
+            ["违约金", "{{ amounts.penalties }}"],
+            ("tr", "{%tr endif %}"),
+            ["合计", "{{ amounts.total_figures_zh }}"],
+        ], widths_cm=[10.0, 6.5], numeric=[1], bold_last=True),
+        P("二、法律依据", "Heading 2"),
+        P("《中华人民共和国民法典》第五百零九条第一款规定：「当事人应当按照约定全面履行自己的义务。」第五百七十七条规定："
+          "「当事人一方不履行合同义务或者履行合同义务不符合约定的，应当承担继续履行、采取补救措施或者赔偿损失等违约责任。」"
+          '{% if case.product in ["personal_loan", "consumer_credit", "overdraft"] %}第六百七十四条规定，借款人应当按照约定的'
+          "期限支付利息；第六百七十五条规定，借款人应当按照约定的期限返还借款；第六百七十六条规定：「借款人未按照约定的期限返还"
+          "借款的，应当按照约定或者国家有关规定支付逾期利息。」{% endif %}", first_line_cm=ind),
+        P("本所律师认为，您未按" + ZH_CONTRACT + "的约定偿还欠款，已构成违约，依法应当承担继续履行即偿还欠款等违约责任。",
+          first_line_cm=ind),
+        P("三、律师意见及要求", "Heading 2"),
+        P("本所律师受托特此函告：请您于**{{ letter.deadline }}**前（即本函出具之日起{{ letter.deadline_days }}日内）将上述"
+          "欠款偿还至委托人的下列账户；如您确有还款困难，请在上述期限内与本所或委托人联系，协商还款方案。请勿向本所或任何个人"
+          "账户付款。", first_line_cm=ind),
+        P("收款人：{{ payment.payee }}{% if payment.bank %}　开户行：{{ payment.bank }}{% endif %}"
+          "{% if payment.account %}　账号：{{ payment.account }}{% endif %}　付款附言：**{{ payment.reference }}**"
+          "{% if payment.note %}　{{ payment.note }}{% endif %}", indent_cm=ind),
+        P("四、法律后果", "Heading 2"),
+        P("如您在上述期限内既未清偿欠款，也未与委托人达成还款安排，本所将建议委托人依法向有管辖权的人民法院提起民事诉讼，"
+          "请求您偿还欠款本金、利息、违约金及费用，诉讼费用由人民法院依法确定负担。为避免讼累，本所建议您及时与委托人协商解决。",
+          first_line_cm=ind),
+        P("五、异议、投诉与联系方式", "Heading 2"),
+        P("如您对上述事实或欠款金额有异议，或已经清偿，请于上述期限内向本所或委托人提出异议，并提供相关证据（如还款凭证、"
+          "交易记录等），本所将及时转交委托人核实。您也可以通过委托人客户服务热线{{ creditor.phone }}{% if creditor.website %}"
+          "或网站{{ creditor.website }}{% endif %}查询账户及还款情况。", first_line_cm=ind),
+        P("{%p for c in complaints if '12378' not in c.phone %}"),
+        P("{{ c.name }}{% if c.phone %}：{{ c.phone }}{% endif %}{% if c.email %}，电子邮箱 {{ c.email }}{% endif %}。",
+          indent_cm=ind),
+        P("{%p endfor %}"),
+        P("如您对委托人的催收行为有异议，可拨打国家金融监督管理总局消费者投诉热线12378进行投诉{% if mediator.name %}，或向"
+          "{{ mediator.name }}申请调解{% if mediator.phone %}（电话：{{ mediator.phone }}）{% endif %}{% endif %}。",
+          indent_cm=ind),
+        P("{%p if lawyer.bar %}"),
+        P("如您认为本所律师的执业行为有不当之处，可向{{ lawyer.bar }}反映。", indent_cm=ind),
+        P("{%p endif %}"),
+        P("个人信息保护", "Heading 2"),
+        P("本所仅为处理本委托事项之目的使用您的个人信息，不会向与债务无关的第三人披露本函内容。委托人声明：{{ privacy.note }}",
+          first_line_cm=ind),
+        P("本函仅向您本人寄送。本律师函系本所律师受委托人委托，就相关事实和法律问题出具的律师意见。如您已在本函出具前结清欠款，"
+          "请忽略本函。", first_line_cm=ind),
+        P("特此函告。", first_line_cm=ind),
+        P("{{ lawyer.firm }}", indent_cm=9.5, space_after=0),
+        P("承办律师：{{ lawyer.name }}", indent_cm=9.5, space_after=0),
+        P('律师执业证号：{{ lawyer.licence|replace("执业证号", "")|trim }}', indent_cm=9.5, space_after=0),
+        P("律师签字：", indent_cm=9.5, space_after=0),
+        P("{{ letter.date }}", indent_cm=9.5),
+    ]
+    footer = "{{ lawyer.firm }}{% if lawyer.licence %} · {{ lawyer.licence }}{% endif %}"
+    return build(lang, head, "{{ lawyer.firm }}　{{ letter.reference }}", footer, blocks)
+
+
 BUILDERS: dict[tuple[str, str], Any] = {
     ("fr", "lawyer_letter"): fr_lawyer_letter,
     ("fr", "plan_agreement"): fr_plan_agreement,
+    ("ro", "lawyer_letter"): ro_lawyer_letter,
+    ("zh", "lawyer_letter"): zh_lawyer_letter,
 }
 
 
