@@ -1,0 +1,193 @@
+"""Shared fixtures of the letters tests: one batch date, the demo sender, one warm renderer,
+and the PDFs of every demo case rendered once per session (WeasyPrint costs ~0.3 s a letter).
+
+Helpers read a PDF the way a reader (or the post office's scanner) sees it: the text of
+each page (pypdf and poppler's pdftotext), word positions in millimetres
+(``pdftotext -bbox``) and the fonts the file carries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from notice_factory.cases import read_case_file
+from notice_factory.catalog import Catalog, load_catalog
+from notice_factory.model import Case, Locale
+from notice_factory.render import LetterRenderer, RenderedLetter
+from notice_factory.settings import SenderProfile, load_sender_profile
+
+BATCH_DATE = dt.date(2026, 11, 23)
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+TEMPLATES = REPO / "templates"
+PT_PER_MM = 72 / 25.4
+
+# The demo cases, read at collection time so that tests can be parametrised over them.
+DEMO_CASES: list[Case] = read_case_file(FIXTURES / "cases.csv", batch_date=BATCH_DATE).cases
+
+
+def case_param_id(case: Case) -> str:
+    return f"{case.locale.value}-{case.kind.value}-{case.case_id}"
+
+
+def demo_case_params() -> list[Any]:
+    """One pytest param per demo case, with a readable id (locale-kind-case_id)."""
+    return [pytest.param(c, id=case_param_id(c)) for c in DEMO_CASES]
+
+
+def s10_number(service: str, serial: int, country: str) -> str:
+    """A UPU S10 item number with its check digit (weights 8 6 4 2 3 5 9 7).
+
+    >>> s10_number("RR", 47312482, "FR")
+    'RR473124829FR'
+    """
+    digits = f"{serial:08d}"
+    total = sum(int(d) * w for d, w in zip(digits, (8, 6, 4, 2, 3, 5, 9, 7), strict=True))
+    check = 11 - total % 11
+    check = {10: 0, 11: 5}.get(check, check)
+    return f"{service}{digits}{check}{country}"
+
+
+def tracking_for(sender: SenderProfile, case: Case, index: int) -> str:
+    """The index-th number of the case's operator range (as a batch would allocate it)."""
+    postal = sender.entity(case.locale).postal
+    rng = postal.ranges[0]
+    return s10_number(rng.service, rng.first + index, postal.country)
+
+
+class RenderedSet:
+    """Demo letters rendered on first use and cached, failures included.
+
+    Rendering lazily keeps a template that is not finished from failing every other test:
+    only the tests of that letter see its error.
+    """
+
+    def __init__(self, renderer: LetterRenderer, sender: SenderProfile) -> None:
+        self.renderer, self.sender = renderer, sender
+        self._done: dict[str, RenderedLetter | BaseException] = {}
+
+    def tracking_number(self, case: Case) -> str:
+        return tracking_for(self.sender, case, DEMO_CASES.index(case)) if case.registered else ""
+
+    def __getitem__(self, case: Case) -> RenderedLetter:
+        key = case.letter_key
+        if key not in self._done:
+            try:
+                self._done[key] = self.renderer.render(
+                    case, self.sender.entity(case.locale), batch_date=BATCH_DATE,
+                    tracking_number=self.tracking_number(case))
+            except Exception as exc:  # kept, so the letter's every test reports the same cause
+                self._done[key] = exc
+        result = self._done[key]
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
+@pytest.fixture(scope="session")
+def batch_date() -> dt.date:
+    return BATCH_DATE
+
+
+@pytest.fixture(scope="session")
+def sender() -> SenderProfile:
+    return load_sender_profile()
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(TEMPLATES)
+
+
+@pytest.fixture(scope="session")
+def renderer(catalog: Catalog) -> Iterator[LetterRenderer]:
+    with LetterRenderer(catalog) as r:
+        yield r
+
+
+@pytest.fixture(scope="session")
+def rendered(renderer: LetterRenderer, sender: SenderProfile) -> RenderedSet:
+    """The PDF of every demo case (fixtures/cases.csv), each rendered once per session."""
+    return RenderedSet(renderer, sender)
+
+
+# ---------------------------------------------------------------- reading PDFs back
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text of each page, as pypdf extracts it (keeps U+202F and other spaces)."""
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page_texts(pdf))
+
+
+def _poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.fail(f"{tool} is not installed (apt-get install poppler-utils)")
+    return path
+
+
+def pdftotext(pdf: bytes, *args: str) -> str:
+    """poppler's reading of the PDF: a second, independent text extractor."""
+    out = subprocess.run([_poppler("pdftotext"), *args, "-", "-"], input=pdf,
+                         capture_output=True, check=True, timeout=120)
+    return out.stdout.decode("utf-8")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    x0: float  # millimetres from the left edge of the sheet
+    y0: float  # millimetres from the top edge of the sheet
+    x1: float
+    y1: float
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                   r"(.*?)</word>")
+
+
+def page_words(pdf: bytes, page: int = 1) -> list[Word]:
+    """Every word of one page (1-based) with its box in millimetres."""
+    xml = pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page))
+    return [Word(unescape(m[5]), *(float(v) / PT_PER_MM for v in m[1:5]))
+            for m in _WORD.finditer(xml)]
+
+
+def pdf_fonts(pdf: bytes) -> list[dict[str, Any]]:
+    """Every font dictionary the pages use (descendant fonts of Type0 fonts included)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    fonts: dict[int, dict[str, Any]] = {}
+
+    def visit(font: Any) -> None:
+        font = font.get_object()
+        fonts[id(font)] = font
+        for desc in font.get("/DescendantFonts", []):
+            visit(desc)
+
+    for page in reader.pages:
+        resources = page.get("/Resources")
+        if resources is None:
+            continue
+        for font in resources.get_object().get("/Font", {}).get_object().values():
+            visit(font)
+    return list(fonts.values())
+
+
+def locale_of(language: str) -> Locale:
+    return next(loc for loc in Locale if loc.language == language)
