@@ -182,7 +182,7 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     fails first); a letter that cannot be produced gets its number voided, never reused.
     Re-running the same command gives the same numbers and the same files.
     """
-    from notice_factory.batching import PrintItem, group_print_files, sheets, weight_class
+    from notice_factory.batching import PrintItem, group_print_files
     from notice_factory.ledger import Ledger, LetterKey
     from notice_factory.workers import Done, Job, run_jobs
 
@@ -265,19 +265,20 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
         for key, d in done.items():
             case = by_key[key]
             postal = profile.entity(case.locale).postal
-            n_sheets = sheets(d.pages, is_duplex)
-            items.append(PrintItem.for_letter(
+            items.append(PrintItem.of(
                 letter_key=key, case_id=case.case_id, kind=case.kind.value,
                 operator=postal.operator, postal_code=case.postal_code, country=case.country,
-                pages=d.pages, sheets=n_sheets))
+                pages=d.pages, duplex=is_duplex, tracking_number=numbers.get(key, ""),
+                title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
+                                             numbers.get(key, "")) if x)))
         groups = group_print_files(items, letters_per_file=per_file)
-        records = _assemble(groups, done, out_dir, is_duplex, by_key, numbers)
-        summary.print_files = sorted({r.print_file for r in records})
+        placed = _assemble(groups, done, out_dir, is_duplex)
+        summary.print_files = [f"print/{g.file_name}" for g in groups]
         summary.timings["merge"] = time.perf_counter() - t3
 
         t4 = time.perf_counter()
-        summary.deposit_slips = _write_records(records, summary, profile, by_key, numbers,
-                                               out_dir, day, weight_class)
+        summary.deposit_slips = _write_records(placed, done, summary, profile, by_key,
+                                               numbers, out_dir, day)
         ledger.mark_used([n for n in numbers.values() if n])
         summary.registered = sum(1 for n in numbers.values() if n)
         summary.timings["manifest"] = time.perf_counter() - t4
@@ -285,6 +286,33 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     _write_batch_json(summary, profile, renderer, out_dir)
     renderer.close()
     return summary
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A letter's place in the batch: its print item, print file and pages there."""
+
+    item: Any  # batching.PrintItem
+    print_file: str  # relative to the batch folder
+    first_page: int
+    last_page: int
+
+
+def _assemble(groups: list[Any], done: dict[str, Any], out_dir: Path,
+              duplex: bool) -> list[Placed]:
+    """Merge each group into its print file; one group's memory at a time."""
+    from notice_factory.assembly import LetterPdf, build_print_file
+
+    placed: list[Placed] = []
+    for group in groups:
+        rel = f"print/{group.file_name}"
+        letters = [LetterPdf(done[i.letter_key].target, i.letter_key, i.title)
+                   for i in group.items]
+        spots = {p.key: p for p in build_print_file(letters, out_dir / rel, duplex=duplex)}
+        for item in group.items:
+            spot = spots[item.letter_key]
+            placed.append(Placed(item, rel, spot.first_page, spot.last_page))
+    return placed
 
 
 def _check_capacity(ledger: Any, postal: Any, keys: list[Any], resend: bool) -> None:

@@ -62,9 +62,57 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
         raise SystemExit(summary.exit_code)
 
 
-@click.command(epilog="Example: notice-factory batch fixtures/cases.csv --out out/batch")
+@click.command(epilog="""\b
+Examples:
+  notice-factory batch fixtures/cases.csv --out out/batch --date 2026-11-23
+  notice-factory batch cases.csv --out out/b --ledger /srv/nf/ledger.sqlite --jobs 2 --json""")
 @CASES
 @OUT
-def batch(cases: Path, out_dir: Path) -> None:
-    """Render, number and assemble a registered-mail batch (being built)."""
-    raise click.UsageError("batch is not available yet")
+@sender_option
+@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
+              help="Registered-number ledger (SQLite). Default: one in your data folder.")
+@date_option
+@templates_option
+@IGNORE
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes rendering letters. Default: one per core.")
+@click.option("--letters-per-file", type=click.IntRange(1, 100_000), default=None,
+              help="Split print files at this many letters. Default: the sender profile's.")
+@click.option("--simplex", is_flag=True, help="Print one-sided (no blank pages between letters).")
+@click.option("--resend", is_flag=True,
+              help="Send these letters again under NEW registered numbers (the old ones are "
+                   "voided). Without it, a re-run reuses each letter's number.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | None,
+          day: dt.date | None, templates: Path | None, ignore_unknown_columns: bool,
+          jobs: int | None, letters_per_file: int | None, simplex: bool, resend: bool,
+          as_json: bool) -> None:
+    """Render, number and assemble a registered-mail batch of CASES into --out.
+
+    Writes letters/, print/ (merged print files, each letter starting on a recto),
+    deposit-slips/, manifest.csv, manifest.json, rejects.csv and batch.json. Registered
+    numbers come from the ledger: never issued twice; the same case, kind and letter date
+    keep their number when the batch is run again. Exit status 0: every case produced a
+    letter; 3: some were rejected (rejects.csv); 1: nothing usable.
+    """
+    from notice_factory.pipeline import run_batch
+
+    summary = run_batch(
+        cases, out_dir, sender=load_sender_profile(sender), ledger_path=ledger,
+        templates=templates, clock=clock_for(day), jobs=jobs, resend=resend,
+        allow_unknown=ignore_unknown_columns, letters_per_file=letters_per_file,
+        duplex=False if simplex else None,
+        progress=None if as_json else terminal_progress("letters"))
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"batch {summary.batch_id}: {summary.letters} letter(s), "
+                   f"{summary.registered} registered ({summary.new_numbers} new number(s), "
+                   f"{summary.reused_numbers} reused), {len(summary.print_files)} print file(s), "
+                   f"{len(summary.rejects)} rejected -> {out_dir}")
+        for err in summary.rejects[:10]:
+            click.echo(f"  rejected: {err.format_message()}", err=True)
+        if len(summary.rejects) > 10:
+            click.echo(f"  ... and {len(summary.rejects) - 10} more in rejects.csv", err=True)
+    if summary.exit_code:
+        raise SystemExit(summary.exit_code)
