@@ -6,8 +6,9 @@ numbered as a spreadsheet shows them (CSV: the header is row 1, the first case r
 JSON Lines: the line number; JSON: the object's position from 1).
 
 >>> result = parse_rows([{"case_id": "A1", "kind": "reminder"}], batch_date=dt.date(2026, 11, 23))
->>> [e.format_message() for e in result.rejects][:2]
-['row 1 (case A1), field locale: this field is required', 'row 1 (case A1), field debtor_name: this field is required']
+>>> [e.format_message() for e in result.rejects][:2]  # doctest: +NORMALIZE_WHITESPACE
+['row 1 (case A1), field locale: this field is required',
+ 'row 1 (case A1), field debtor_name: this field is required']
 """
 
 from __future__ import annotations
@@ -378,7 +379,7 @@ def read_case_file(path: Path | str, *, batch_date: dt.date,
                             "UTF-8 CSV", file=str(p)) from None
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        rows = list(_csv_rows(text, str(p), allow_unknown))
+        rows: list[tuple[int, Mapping[str, Any]]] = list(_csv_rows(text, str(p), allow_unknown))
     elif suffix in (".jsonl", ".ndjson"):
         rows = list(_jsonl_rows(text, str(p)))
     elif suffix == ".json":
@@ -388,7 +389,8 @@ def read_case_file(path: Path | str, *, batch_date: dt.date,
     return parse_rows(rows, batch_date=batch_date, allow_unknown=allow_unknown, source=str(p))
 
 
-def _csv_rows(text: str, source: str, allow_unknown: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(text: str, source: str,
+              allow_unknown: bool) -> Iterator[tuple[int, Mapping[str, Any]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]

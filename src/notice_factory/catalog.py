@@ -102,7 +102,8 @@ def load_catalog(root: Path | None = None) -> Catalog:
     """Read every template's metadata and every language's mentions under ``root``."""
     cat = Catalog(root=(root or templates_root()).resolve())
     if not cat.root.is_dir():
-        cat.problems.append(TemplateError("the templates folder does not exist", file=str(cat.root)))
+        cat.problems.append(TemplateError("the templates folder does not exist",
+                                          file=str(cat.root)))
         return cat
     for language in LANGUAGES:
         lang_dir = cat.root / language

@@ -9,8 +9,8 @@ No caller needs a traceback to understand what went wrong.
 ...                 row=4, field="postal_code", case_id="FR-0001")
 >>> err.format_message()
 "row 4 (case FR-0001), field postal_code: postal code '7501' is not a French postal code (5 digits)"
->>> TemplateError("unexpected '}'", file="templates/fr/reminder/letter.html", line=12).format_message()
-"templates/fr/reminder/letter.html:12: unexpected '}'"
+>>> TemplateError("unexpected '}'", file="fr/reminder/letter.html", line=12).format_message()
+"fr/reminder/letter.html:12: unexpected '}'"
 """
 
 from __future__ import annotations

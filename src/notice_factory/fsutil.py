@@ -14,11 +14,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> Iterator[IO[str] | IO[bytes]]:
+def atomic_open(path: Path, mode: str = "wb",
+                encoding: str | None = None) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; on success fsync and rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
@@ -37,12 +38,12 @@ def atomic_open(path: Path, mode: str = "wb", encoding: str | None = None) -> It
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     with atomic_open(path, "wb") as fh:
-        fh.write(data)  # type: ignore[arg-type]
+        fh.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
     with atomic_open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)  # type: ignore[arg-type]
+        fh.write(text)
 
 
 def _fsync_dir(folder: Path) -> None:

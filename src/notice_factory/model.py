@@ -18,10 +18,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """The five document kinds, in the order a collection file escalates."""
 
     REMINDER = "reminder"
@@ -40,7 +40,7 @@ class Kind(str, Enum):
         return self in (Kind.REMINDER, Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER)
 
 
-class Locale(str, Enum):
+class Locale(StrEnum):
     """The letter's language, legal system and formats."""
 
     FR_FR = "fr_FR"
@@ -56,7 +56,7 @@ class Locale(str, Enum):
         return self.value.split("_")[1]
 
 
-class Product(str, Enum):
+class Product(StrEnum):
     CREDIT_CARD = "credit_card"
     PERSONAL_LOAN = "personal_loan"
     CONSUMER_CREDIT = "consumer_credit"
@@ -69,7 +69,7 @@ class Product(str, Enum):
         return self is not Product.INVOICE
 
 
-class Frequency(str, Enum):
+class Frequency(StrEnum):
     MONTHLY = "monthly"
     BIWEEKLY = "biweekly"
     WEEKLY = "weekly"

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,7 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
     summary.timings["render"] = time.perf_counter() - t1
     from notice_factory.manifest import write_rejects
 
+    summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
     write_rejects([reject_row(e) for e in summary.rejects], out_dir)
     return summary
 
@@ -146,6 +148,11 @@ class BatchSummary:
     new_numbers: int = 0
     reused_numbers: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    engines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pages: int = 0
+    sheets: int = 0
+    cases: int = 0
+    templates: dict[str, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -160,8 +167,15 @@ class BatchSummary:
             "registered": self.registered, "new_numbers": self.new_numbers,
             "reused_numbers": self.reused_numbers, "print_files": self.print_files,
             "deposit_slips": self.deposit_slips, "exit_code": self.exit_code,
-            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+            # Seconds as exact decimals (written as strings in JSON, never binary floats).
+            "timings_s": {k: _seconds(v) for k, v in self.timings.items()},
+            "engines": {k: {**v, "render_s": _seconds(v["render_s"])}
+                        for k, v in self.engines.items()},
         }
+
+
+def _seconds(value: float) -> Decimal:
+    return Decimal(str(round(value, 3)))
 
 
 def batch_identity(cases_path: Path, batch_date: dt.date) -> str:
@@ -196,6 +210,7 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     t0 = time.perf_counter()
     read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
     summary.rejects.extend(read.rejects)
+    summary.cases = len(read.cases) + len(read.rejects)
 
     # Pre-flight: everything that can reject a case without rendering it (address that does
     # not fit the window, impossible plan, missing template) happens before numbering, so
@@ -229,9 +244,9 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             before = {k: ledger.lookup(k, postal.operator) for k in keys}
             got = ledger.allocate(keys, postal, summary.batch_id,
                                   resend=frozenset(keys) if resend else frozenset())
-            for case, key in zip(op_cases, keys, strict=True):
-                numbers[case.letter_key] = got[key]
-                if before[key] == got[key]:
+            for case, lkey in zip(op_cases, keys, strict=True):
+                numbers[case.letter_key] = got[lkey]
+                if before[lkey] == got[lkey]:
                     summary.reused_numbers += 1
                 else:
                     summary.new_numbers += 1
@@ -248,6 +263,13 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
         for n, outcome in enumerate(run_jobs(job_list, workers=workers, templates=templates), 1):
             if isinstance(outcome, Done):
                 done[outcome.key] = outcome
+                if "first_letter" not in summary.timings:
+                    summary.timings["first_letter"] = time.perf_counter() - t0
+                stats = summary.engines.setdefault(outcome.engine,
+                                                   {"letters": 0, "pages": 0, "render_s": 0.0})
+                stats["letters"] += 1
+                stats["pages"] += outcome.pages
+                stats["render_s"] += outcome.seconds
             else:
                 case = by_key[outcome.key]
                 summary.rejects.append(CaseError(outcome.reason, row=case.row, field="(letter)",
@@ -283,7 +305,7 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
         summary.registered = sum(1 for n in numbers.values() if n)
         summary.timings["manifest"] = time.perf_counter() - t4
     summary.timings["total"] = time.perf_counter() - t0
-    _write_batch_json(summary, profile, renderer, out_dir)
+    _write_batch_json(summary, profile, out_dir, cases_path)
     renderer.close()
     return summary
 
@@ -313,6 +335,90 @@ def _assemble(groups: list[Any], done: dict[str, Any], out_dir: Path,
             spot = spots[item.letter_key]
             placed.append(Placed(item, rel, spot.first_page, spot.last_page))
     return placed
+
+
+def _write_records(placed: list[Placed], done: dict[str, Any], summary: BatchSummary,
+                   profile: SenderProfile, by_key: dict[str, Case], numbers: dict[str, str],
+                   out_dir: Path, day: dt.date) -> list[str]:
+    """manifest.csv/json, one deposit slip per print file with registered items, rejects.csv."""
+    from notice_factory.context import deadline_days, letter_date
+    from notice_factory.manifest import (
+        ManifestRow,
+        slip_items,
+        write_deposit_slip,
+        write_manifest,
+        write_rejects,
+    )
+
+    rows = []
+    for p in placed:
+        case, d, item = by_key[p.item.letter_key], done[p.item.letter_key], p.item
+        sent = letter_date(case, day)
+        rows.append(ManifestRow(
+            case_id=case.case_id, kind=case.kind.value, locale=case.locale.value,
+            tracking_number=numbers.get(item.letter_key, ""), operator=item.operator,
+            recipient_name=case.debtor_name, postal_code=case.postal_code, city=case.city,
+            country=case.country, print_file=p.print_file, first_page=p.first_page,
+            last_page=p.last_page, pages=d.pages, sheets=item.sheets, weight_g=item.weight_g,
+            acknowledgement=case.acknowledgement,
+            letter_file=d.target.relative_to(out_dir).as_posix(), sha256=d.sha256,
+            template_id=d.template_id, template_version=d.template_version,
+            weight_class=item.weight_class, envelope=item.envelope, registered=case.registered,
+            letter_date=sent, deadline=sent + dt.timedelta(days=deadline_days(case)),
+            total_due=case.amounts.total, currency=case.currency))
+        summary.pages += d.pages
+        summary.sheets += item.sheets
+        summary.templates[d.template_id] = d.template_version
+    write_manifest(rows, out_dir)
+    slips: list[str] = []
+    slip_dir = out_dir / "deposit-slips"
+    for print_file in dict.fromkeys(p.print_file for p in placed):
+        items = slip_items(rows, print_file)
+        if not items:
+            continue  # a print file of unregistered letters goes without a deposit slip
+        first = next(r for r in rows if r.print_file == print_file)
+        entity = profile.entity(by_key[f"{first.case_id}-{first.kind}"].locale)
+        path = write_deposit_slip(entity, items, deposit_date=day, print_file=print_file,
+                                  out_dir=slip_dir)
+        slips.append(path.relative_to(out_dir).as_posix())
+    _remove_stale(out_dir / "print", {Path(p).name for p in summary.print_files})
+    _remove_stale(slip_dir, {Path(p).name for p in slips})
+    summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
+    write_rejects([reject_row(e) for e in summary.rejects], out_dir)
+    return slips
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """PDFs a previous run of a different batch left in the same output folder."""
+    if folder.is_dir():
+        for pdf in folder.glob("*.pdf"):
+            if pdf.name not in keep:
+                pdf.unlink()
+
+
+def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Path,
+                      cases_path: Path) -> None:
+    from notice_factory import __version__
+    from notice_factory.manifest import write_batch_json
+
+    data = summary.as_dict()
+    data.update({
+        "generator": f"notice_factory {__version__}",
+        "case_file": str(cases_path),
+        "case_file_sha256": hashlib.sha256(cases_path.read_bytes()).hexdigest(),
+        "counts": {"cases": summary.cases, "letters": summary.letters,
+                   "rejected": len(summary.rejects), "registered": summary.registered,
+                   "new_numbers": summary.new_numbers, "reused_numbers": summary.reused_numbers,
+                   "pages": summary.pages, "sheets": summary.sheets},
+        "sender": {"profile": profile.source, "entities": {
+            loc.value: {"creditor": e.creditor.name, "operator": e.postal.operator,
+                        "deposit_office": e.postal.deposit_office}
+            for loc, e in profile.entities.items()}},
+        "templates": dict(sorted(summary.templates.items())),
+        "settings": {"letters_per_print_file": profile.batch.letters_per_print_file,
+                     "duplex": profile.batch.duplex},
+    })
+    write_batch_json(data, out_dir)
 
 
 def _check_capacity(ledger: Any, postal: Any, keys: list[Any], resend: bool) -> None:

@@ -160,7 +160,7 @@ class _Reader:
     def _fail(self, key: str, why: str) -> ConfigError:
         return ConfigError(f"{self.path}.{key}: {why}", file=self.source)
 
-    def str(self, key: str, default: str | None = None) -> str:
+    def text(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if value is None:
             raise self._fail(key, "is required")
@@ -168,7 +168,7 @@ class _Reader:
             raise self._fail(key, "must be text")
         return value
 
-    def int(self, key: str, default: int | None = None) -> int:
+    def integer(self, key: str, default: int | None = None) -> int:
         value = self.data.get(key, default)
         if value is None:
             raise self._fail(key, "is required")
@@ -176,7 +176,7 @@ class _Reader:
             raise self._fail(key, "must be a whole number")
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise self._fail(key, "must be true or false")
@@ -209,38 +209,38 @@ class _Reader:
 
 def _organisation(r: _Reader) -> Organisation:
     return Organisation(
-        name=r.str("name"),
+        name=r.text("name"),
         address=r.lines("address"),
-        legal_form=r.str("legal_form", ""),
-        registration=r.str("registration", ""),
-        phone=r.str("phone", ""),
-        email=r.str("email", ""),
-        website=r.str("website", ""),
-        hours=r.str("hours", ""),
-        note=r.str("note", ""),
+        legal_form=r.text("legal_form", ""),
+        registration=r.text("registration", ""),
+        phone=r.text("phone", ""),
+        email=r.text("email", ""),
+        website=r.text("website", ""),
+        hours=r.text("hours", ""),
+        note=r.text("note", ""),
     )
 
 
 def _postal(r: _Reader) -> PostalAccount:
-    country = r.str("country")
+    country = r.text("country")
     if len(country) != 2 or not country.isalpha() or not country.isupper():
         raise r._fail("country", f"'{country}' is not an ISO 3166 alpha-2 code such as FR")
     ranges = []
     for rr in r.tables("ranges"):
-        service = rr.str("service")
+        service = rr.text("service")
         if len(service) != 2 or not service.isalpha() or not service.isupper():
             raise rr._fail("service", f"'{service}' is not a two-letter S10 service indicator")
-        first, last = rr.int("first"), rr.int("last")
+        first, last = rr.integer("first"), rr.integer("last")
         if not 0 <= first <= 99_999_999 or not 0 <= last <= 99_999_999:
             raise rr._fail("first", "S10 serials have 8 digits (0 to 99999999)")
         if last < first:
             raise rr._fail("last", "must be >= first")
         ranges.append(SerialRange(service, first, last))
     return PostalAccount(
-        operator=r.str("operator"),
+        operator=r.text("operator"),
         country=country,
-        deposit_office=r.str("deposit_office"),
-        customer_id=r.str("customer_id", ""),
+        deposit_office=r.text("deposit_office"),
+        customer_id=r.text("customer_id", ""),
         ranges=tuple(ranges),
     )
 
@@ -256,16 +256,16 @@ def _entity(locale: Locale, r: _Reader) -> Entity:
     assert creditor and mediator and privacy and postal
     return Entity(
         locale=locale,
-        place=r.str("place"),
-        signatory=r.str("signatory"),
+        place=r.text("place"),
+        signatory=r.text("signatory"),
         creditor=_organisation(creditor),
         payment=Payment(
-            payee=payment.str("payee"),
-            bank=payment.str("bank"),
-            iban=payment.str("iban", ""),
-            bic=payment.str("bic", ""),
-            account=payment.str("account", ""),
-            note=payment.str("note", ""),
+            payee=payment.text("payee"),
+            bank=payment.text("bank"),
+            iban=payment.text("iban", ""),
+            bic=payment.text("bic", ""),
+            account=payment.text("account", ""),
+            note=payment.text("note", ""),
         ),
         mediator=_organisation(mediator),
         complaints=tuple(_organisation(c) for c in r.tables("complaints")),
@@ -274,30 +274,31 @@ def _entity(locale: Locale, r: _Reader) -> Entity:
         agency=None
         if agency is None
         else Agency(
-            name=agency.str("name"),
-            registration=agency.str("registration"),
+            name=agency.text("name"),
+            registration=agency.text("registration"),
             address=agency.lines("address"),
-            phone=agency.str("phone", ""),
-            email=agency.str("email", ""),
-            mandate_ref=agency.str("mandate_ref", ""),
-            mandate_date=agency.str("mandate_date", ""),
+            phone=agency.text("phone", ""),
+            email=agency.text("email", ""),
+            mandate_ref=agency.text("mandate_ref", ""),
+            mandate_date=agency.text("mandate_date", ""),
         ),
         lawyer=None
         if lawyer is None
         else Lawyer(
-            name=lawyer.str("name"),
-            firm=lawyer.str("firm"),
-            bar=lawyer.str("bar"),
-            licence=lawyer.str("licence"),
+            name=lawyer.text("name"),
+            firm=lawyer.text("firm"),
+            bar=lawyer.text("bar"),
+            licence=lawyer.text("licence"),
             address=lawyer.lines("address"),
-            phone=lawyer.str("phone", ""),
-            email=lawyer.str("email", ""),
-            mandate_ref=lawyer.str("mandate_ref", ""),
+            phone=lawyer.text("phone", ""),
+            email=lawyer.text("email", ""),
+            mandate_ref=lawyer.text("mandate_ref", ""),
         ),
     )
 
 
-def parse_sender_profile(data: Mapping[str, Any], source: str = "<sender profile>") -> SenderProfile:
+def parse_sender_profile(data: Mapping[str, Any],
+                         source: str = "<sender profile>") -> SenderProfile:
     known = {loc.value for loc in Locale} | {"batch"}
     for key in data:
         if key not in known:
@@ -314,13 +315,14 @@ def parse_sender_profile(data: Mapping[str, Any], source: str = "<sender profile
     if not entities:
         raise ConfigError("the sender profile defines no locale table ([fr_FR], ...)", file=source)
     batch_table = _Reader(data.get("batch", {}), "batch", source)
-    per_file = batch_table.int("letters_per_print_file", 250)
+    per_file = batch_table.integer("letters_per_print_file", 250)
     if per_file < 1:
         raise batch_table._fail("letters_per_print_file", "must be at least 1")
     return SenderProfile(
         source=source,
         entities=entities,
-        batch=BatchSettings(letters_per_print_file=per_file, duplex=batch_table.bool("duplex", True)),
+        batch=BatchSettings(letters_per_print_file=per_file,
+                            duplex=batch_table.flag("duplex", True)),
     )
 
 

@@ -113,10 +113,11 @@ def preview(spec: TemplateSpec, renderer: LetterRenderer, sender: SenderProfile,
     case = load_sample(spec, case_file)
     if case.kind is not spec.kind or case.locale.language != spec.language:
         raise TemplateError(f"the case is a {case.locale.value} {case.kind.value}, not a "
-                            f"{spec.language} {spec.kind.value}", file=str(case_file or spec.sample))
+                            f"{spec.language} {spec.kind.value}",
+                            file=str(case_file or spec.sample))
     entity = sender.entity(case.locale)
     number = _sample_number(sender, case.locale) if case.registered else ""
-    ctx_spec, ctx = renderer.context_for(case, entity, batch_date=SAMPLE_DATE,
+    _, ctx = renderer.context_for(case, entity, batch_date=SAMPLE_DATE,
                                          tracking_number=number)
     pdf = renderer.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
     return pdf, ctx
@@ -142,13 +143,6 @@ def variables_table(catalog: Catalog, sender: SenderProfile,
     return [(v.name, v.meaning, v.example) for v in describe_variables(ctx)]
 
 
-def _jinja_sources(spec: TemplateSpec, catalog: Catalog) -> list[tuple[str, str]]:
-    """(name, source) of the template and the HTML layouts it extends, for static checks."""
-    if spec.engine != "html":
-        return []
-    return [(spec.file, spec.path.read_text(encoding="utf-8"))]
-
-
 def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
                    env: jinja2.Environment) -> bool:
     """Syntax and variables; False when the template cannot be rendered at all."""
@@ -169,7 +163,7 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
             if ref is None:
                 continue
             try:
-                parent_src, parent_file, _ = env.loader.get_source(env, ref)  # type: ignore[union-attr]
+                parent_src, _, _ = env.loader.get_source(env, ref)  # type: ignore[union-attr]
                 used |= set(jinja2.meta.find_undeclared_variables(env.parse(parent_src)))
             except jinja2.TemplateNotFound:
                 report.problems.append(TemplateError(f"extends or includes '{ref}', which does "
@@ -220,7 +214,7 @@ def _local_names(ast: jinja2.nodes.Template) -> set[str]:
             names.update(n if isinstance(n, str) else n[1] for n in node.names)
         elif isinstance(node, jinja2.nodes.Macro):
             names.add(node.name)
-        else:
+        elif isinstance(node, jinja2.nodes.Assign):
             names.update(n.name for n in node.target.find_all(jinja2.nodes.Name))
     return names
 

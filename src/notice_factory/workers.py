@@ -113,13 +113,13 @@ def run_jobs(jobs: Iterable[Job], *, workers: int,
         broken = False
         while True:
             while not broken and len(in_flight) < window:
-                job = next(pending, None)
-                if job is None:
+                nxt = next(pending, None)
+                if nxt is None:
                     break
                 try:
-                    in_flight[pool.submit(render_job, job)] = job
+                    in_flight[pool.submit(render_job, nxt)] = nxt
                 except BrokenProcessPool:
-                    suspects.append(job)
+                    suspects.append(nxt)
                     broken = True
             if not in_flight:
                 break

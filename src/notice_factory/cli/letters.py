@@ -104,7 +104,7 @@ def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | None,
         duplex=False if simplex else None,
         progress=None if as_json else terminal_progress("letters"))
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         click.echo(f"batch {summary.batch_id}: {summary.letters} letter(s), "
                    f"{summary.registered} registered ({summary.new_numbers} new number(s), "
