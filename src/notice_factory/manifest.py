@@ -38,7 +38,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from notice_factory.batching import WEIGHT_TIERS
 from notice_factory.formatting import country_name, format_date, format_integer
-from notice_factory.fsutil import atomic_open, atomic_write_text
+from notice_factory.fsutil import atomic_open, atomic_write_bytes, atomic_write_text
 from notice_factory.model import Locale
 from notice_factory.render.html import ConfinedFetcher, make_environment
 from notice_factory.settings import Entity, templates_root
@@ -349,6 +349,5 @@ def write_deposit_slip(
     """
     html = deposit_slip_html(entity, items, deposit_date=deposit_date, print_file=print_file)
     path = out_dir / Path(print_file).name
-    with atomic_open(path, "wb") as fh:
-        fh.write(render_slip_pdf(html, slips_dir()))  # type: ignore[arg-type]
+    atomic_write_bytes(path, render_slip_pdf(html, slips_dir()))
     return path
