@@ -182,25 +182,26 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
         if unknown:
             return False
     else:
-        from notice_factory.render.docx import docx_problems
+        from notice_factory.render.docx import docx_problems, docx_variables
 
-        for problem in docx_problems(spec.path):
-            report.problems.append(problem)
-        used = set(spec.variables)
+        problems = docx_problems(spec.path)
+        report.problems.extend(problems)
+        if problems:
+            return False
+        used = docx_variables(spec.path)
     declared = set(spec.variables)
     for name in sorted(declared - set(VARIABLE_NAMES)):
         report.problems.append(TemplateError(f"declares variable '{name}', which the context "
                                              "does not define", file=str(spec.metadata_file),
                                              line=_meta_line(spec, "variables")))
-    if spec.engine == "html":
-        for name in sorted(declared - used):
-            report.problems.append(TemplateError(
-                f"declares variable '{name}' but the template never uses it",
-                file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
-        for name in sorted(used - declared - set(env.globals)):
-            report.problems.append(TemplateError(
-                f"uses variable '{name}' but does not declare it in 'variables'",
-                file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
+    for name in sorted(declared - used):
+        report.problems.append(TemplateError(
+            f"declares variable '{name}' but the template never uses it",
+            file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
+    for name in sorted(used - declared - set(env.globals)):
+        report.problems.append(TemplateError(
+            f"uses variable '{name}' but does not declare it in 'variables'",
+            file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
     return True
 
 

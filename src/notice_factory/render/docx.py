@@ -18,6 +18,10 @@ changes. docxtpl glues a ``{{ tag }}`` split over several runs back together, bu
 the value then takes the formatting of the first piece only, and a tag broken by
 a typo (``{{ name }``) becomes a confusing syntax error: :func:`find_split_tags`
 finds both, by part and paragraph, for ``templates check``.
+
+:func:`docx_problems` is the static half of ``templates check`` for a Word template:
+syntax errors, split tags and unknown variables, each with its paragraph as line;
+:func:`docx_variables` the top-level variables it uses (to compare with ``template.toml``).
 """
 
 from __future__ import annotations
@@ -32,11 +36,13 @@ from types import TracebackType
 from typing import IO, Any, NamedTuple
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
 from docxtpl import DocxTemplate
-from lxml import etree  # type: ignore[import-untyped]  # no stubs installed
+from lxml import etree
 from markupsafe import Markup
 
-from notice_factory.context import FILTERS
+from notice_factory.context import FILTERS, VARIABLE_NAMES
 from notice_factory.errors import RenderError, TemplateError
 from notice_factory.render.html import make_environment
 from notice_factory.render.office import OfficeConverter
@@ -309,6 +315,182 @@ def _check_paragraph(part: str, number: int, text: str,
             f"'{m.group()}' has no matching delimiter in this paragraph (a broken or "
             "unfinished tag; a tag must open and close within one paragraph)"))
     return problems
+
+
+# docxtpl's paragraph / row / cell / run tag prefixes ({%p if %}, {{r x }}): Jinja sees plain tags.
+_PREFIX_RE = re.compile(r"^(\{[{%#])(?:p|tr|tc|r)(?=\s)")
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
+def _parts(z: zipfile.ZipFile) -> list[str]:
+    """The parts docxtpl renders, the body first."""
+    return sorted((n for n in z.namelist() if _PART_RE.fullmatch(n)),
+                  key=lambda n: (n != "word/document.xml", n))
+
+
+def _skeleton(xml: bytes) -> str:
+    """The part's Jinja tags, one line per paragraph: a Jinja line number is a paragraph.
+
+    Text outside tags does not matter to Jinja's syntax, so checking this skeleton finds
+    the same errors as checking docxtpl's patched XML, but locates them exactly (the
+    patched XML has lost the paragraphs that held ``{%p %}`` and ``{%tr %}`` tags).
+
+    >>> part = _demo_docx([("Dear {{p debtor.name }}, {% if a == ‘b’ %}", "")])
+    >>> _skeleton(zipfile.ZipFile(io.BytesIO(part)).read("word/document.xml"))
+    "{{ debtor.name }} {% if a == 'b' %}"
+    """
+    lines = []
+    for text, _ in _paragraphs(xml):
+        tags = [_PREFIX_RE.sub(r"\1", t.translate(_SMART_QUOTES)) for t in _TAG_RE.findall(text)]
+        lines.append(" ".join(tags))
+    return "\n".join(lines)
+
+
+def _local_names(ast: jinja2.nodes.Template) -> set[str]:
+    """Names the template binds itself ({% set %}, {% for %}, {% macro %}, imports)."""
+    names: set[str] = set()
+    for node in ast.find_all((jinja2.nodes.Assign, jinja2.nodes.AssignBlock, jinja2.nodes.For,
+                              jinja2.nodes.Macro, jinja2.nodes.Import, jinja2.nodes.FromImport)):
+        if isinstance(node, jinja2.nodes.Import):
+            names.add(node.target)
+        elif isinstance(node, jinja2.nodes.FromImport):
+            names.update(n if isinstance(n, str) else n[1] for n in node.names)
+        elif isinstance(node, jinja2.nodes.Macro):
+            names.add(node.name)
+        elif isinstance(node, jinja2.nodes.Assign | jinja2.nodes.AssignBlock | jinja2.nodes.For):
+            names.update(n.name for n in node.target.find_all(jinja2.nodes.Name))
+    return names
+
+
+def _first_use(ast: jinja2.nodes.Template, name: str) -> int | None:
+    lines = [n.lineno for n in ast.find_all(jinja2.nodes.Name)
+             if n.name == name and n.ctx == "load"]
+    return min(lines) if lines else None
+
+
+def _where(part: str) -> str:
+    """A part named for the legal team too: the body, a header, a footer.
+
+    >>> _where("word/document.xml"), _where("word/footer2.xml")
+    ('word/document.xml (the body)', 'word/footer2.xml (a footer)')
+    """
+    kind = re.sub(r"\d+$", "", part.rsplit("/", 1)[-1].removesuffix(".xml"))
+    return f"{part} ({'the body' if kind == 'document' else f'a {kind}'})"
+
+
+def _read_parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in _parts(z)}
+
+
+def docx_variables(path: Path) -> set[str]:
+    """The top-level template variables a .docx uses (what ``template.toml`` declares).
+
+    A document that cannot be read or parsed uses nothing; :func:`docx_problems` says why.
+    """
+    env = make_environment(path.parent, FILTERS)
+    used: set[str] = set()
+    try:
+        parts = _read_parts(path)
+        for xml in parts.values():
+            ast = env.parse(DocxTemplate(path).patch_xml(xml.decode("utf-8")))
+            used |= set(jinja2.meta.find_undeclared_variables(ast)) - _local_names(ast)
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, jinja2.TemplateSyntaxError):
+        return set()
+    return used - set(env.globals)
+
+
+def docx_problems(path: Path) -> list[TemplateError]:
+    """What ``templates check`` reports for a Word template, each with its paragraph as line.
+
+    Jinja syntax errors (and unknown filters) per part, tags split across differently
+    formatted runs or broken across paragraphs, and variables the context does not define.
+    Paragraphs are counted per part, tables included, from 1.
+    """
+    file = str(path)
+    try:
+        parts = _read_parts(path)
+        split = find_split_tags(path)
+    except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
+        return [TemplateError(f"not a readable Word document: {exc}", file=file)]
+    problems: list[TemplateError] = []
+    for tag in split:
+        if tag.problem.startswith("the tag is split"):
+            message = (f"the tag {tag.text} is split across differently formatted pieces of "
+                       f"text in paragraph {tag.paragraph}; retype it in one go")
+        else:
+            message = f"paragraph {tag.paragraph}: {tag.problem} (near «{tag.text}»)"
+        if tag.part != "word/document.xml":
+            message += f" [in {_where(tag.part)}]"
+        problems.append(TemplateError(message, file=file, line=tag.paragraph))
+    env = make_environment(path.parent, FILTERS)
+    known = set(VARIABLE_NAMES) | set(env.globals)
+    for part, xml in parts.items():
+        where = _where(part)
+        skeleton = _skeleton(xml)
+        try:
+            patched = DocxTemplate(path).patch_xml(xml.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problems.append(TemplateError(f"{part} is not UTF-8 XML: {exc}", file=file))
+            continue
+        # A line of the skeleton is a paragraph. An error only docxtpl's patched XML shows
+        # (a tag it could not take apart) has no reliable paragraph.
+        for source, locate in ((skeleton, True), (patched, False)):
+            error = _compile_error(env, source)
+            if error is not None:
+                line = error.lineno if locate else None
+                if locate and "end of template" in (error.message or ""):
+                    line = _unclosed_block(skeleton) or line  # Jinja points at the end
+                at = f", paragraph {line}" if line else ""
+                problems.append(TemplateError(f"Jinja syntax error in {where}{at}: "
+                                              f"{error.message}", file=file, line=line))
+                break
+        else:
+            problems.extend(_unknown_variables(env, patched, skeleton, known, where, file))
+    return problems
+
+
+def _unknown_variables(env: jinja2.Environment, patched: str, skeleton: str, known: set[str],
+                       where: str, file: str) -> list[TemplateError]:
+    ast, located = env.parse(patched), env.parse(skeleton)
+    unknown = set(jinja2.meta.find_undeclared_variables(ast)) - _local_names(ast) - known
+    out = []
+    for name in sorted(unknown):
+        line = _first_use(located, name)
+        at = f", paragraph {line}" if line else ""
+        out.append(TemplateError(f"uses '{name}' in {where}{at}, which is not a template "
+                                 "variable (see `notice-factory templates vars`)",
+                                 file=file, line=line))
+    return out
+
+
+_BLOCK_RE = re.compile(r"\{%-?\s*(end)?(for|if|macro|call|filter|with|block|raw|autoescape)\b")
+
+
+def _unclosed_block(skeleton: str) -> int | None:
+    """The line (paragraph) of the innermost block tag that is never closed.
+
+    >>> _unclosed_block("{% if a %}\\n{% for x in y %}\\n{% endfor %}\\ntext")
+    1
+    """
+    stack: list[int] = []
+    for number, line in enumerate(skeleton.splitlines(), 1):
+        for m in _BLOCK_RE.finditer(line):
+            if m.group(1):
+                if stack:
+                    stack.pop()
+            else:
+                stack.append(number)
+    return stack[-1] if stack else None
+
+
+def _compile_error(env: jinja2.Environment, source: str) -> jinja2.TemplateSyntaxError | None:
+    """The syntax error of ``source`` (unknown filters included), or None when it compiles."""
+    try:
+        env.compile(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return exc
+    return None
 
 
 def _demo_docx(runs: list[tuple[str, str]]) -> bytes:
