@@ -165,7 +165,7 @@ _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax=
 def page_words(pdf: bytes, page: int = 1) -> list[Word]:
     """Every word of one page (1-based) with its box in millimetres."""
     xml = pdftotext(pdf, "-bbox", "-f", str(page), "-l", str(page))
-    return [Word(unescape(m[5]), *(float(v) / PT_PER_MM for v in m[1:5]))
+    return [Word(unescape(m[5]), *(float(v) / PT_PER_MM for v in m.group(1, 2, 3, 4)))
             for m in _WORD.finditer(xml)]
 
 
@@ -191,3 +191,29 @@ def pdf_fonts(pdf: bytes) -> list[dict[str, Any]]:
 
 def locale_of(language: str) -> Locale:
     return next(loc for loc in Locale if loc.language == language)
+
+
+def page_gray(pdf: bytes, page: int = 1, dpi: int = 200) -> tuple[int, int, bytes]:
+    """One page rasterised by poppler as 8-bit grey: (width, height, pixels row by row)."""
+    out = subprocess.run([_poppler("pdftoppm"), "-gray", "-r", str(dpi), "-f", str(page),
+                          "-l", str(page), "-"], input=pdf, capture_output=True, check=True,
+                         timeout=120).stdout
+    # PGM: "P5", width, height, maxval, each followed by one whitespace byte, then the pixels.
+    fields = out.split(maxsplit=4)
+    assert fields[0] == b"P5", fields[0]
+    width, height = int(fields[1]), int(fields[2])
+    return width, height, fields[4][-width * height:]
+
+
+def dark_runs(pdf: bytes, y_mm: float, x0_mm: float, x1_mm: float, dpi: int = 200) -> int:
+    """How many separate dark runs (bars, letters) one horizontal scan line of page 1 crosses."""
+    width, _, pixels = page_gray(pdf, 1, dpi)
+    px = dpi / 25.4
+    row = round(y_mm * px) * width
+    line = pixels[row + round(x0_mm * px): row + round(x1_mm * px)]
+    runs, dark = 0, False
+    for value in line:
+        if value < 128 and not dark:
+            runs += 1
+        dark = value < 128
+    return runs

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +26,7 @@ from notice_factory import formatting, words
 from notice_factory.address import layout_address
 from notice_factory.barcode import code128_svg
 from notice_factory.errors import CaseError
-from notice_factory.model import Case, Kind, Locale
+from notice_factory.model import Case, Kind, Locale, Product
 from notice_factory.schedule import Schedule, build_schedule, max_plan_months
 from notice_factory.settings import Entity, Organisation
 
@@ -267,6 +268,32 @@ def case_schedule(case: Case, batch_date: dt.date) -> Schedule | None:
     )
 
 
+# A 13-to-19-digit run, optionally grouped by spaces or dashes (same shape formatting masks).
+_CARD_DIGITS = re.compile(r"(?<!\d)(?<!\d[ -])\d(?:[ -]?\d){12,18}(?![ -]?\d)")
+
+
+def printed_contract_ref(case: Case) -> str:
+    """The contract reference as the letter prints it, card numbers masked.
+
+    A credit-card case's reference *is* the card number, so it is masked even when it fails
+    the Luhn check: a mistyped card number is still nearly the real one.
+
+    >>> from notice_factory.model import Amounts
+    >>> c = Case("A", Kind.REMINDER, Locale.FR_FR, "X", "1 rue", "75001", "Paris", "FR",
+    ...          "4970 1012 3456 7899", Product.CREDIT_CARD, "EUR", Amounts(Decimal("1")),
+    ...          dt.date(2026, 1, 1))
+    >>> printed_contract_ref(c)
+    '**** **** **** 7899'
+    >>> printed_contract_ref(dataclasses.replace(c, product=Product.PERSONAL_LOAN))
+    '4970 1012 3456 7899'
+    """
+    masked = formatting.mask_card_number(case.contract_ref)
+    if case.product is Product.CREDIT_CARD:
+        masked = _CARD_DIGITS.sub(
+            lambda m: "**** **** **** " + re.sub(r"\D", "", m.group(0))[-4:], masked)
+    return masked
+
+
 def _org(o: Organisation) -> OrgVars:
     return OrgVars(o.name, o.legal_form, o.registration, o.address, o.phone, o.email,
                    o.website, o.hours, o.note)
@@ -366,7 +393,7 @@ def build_context(
         ),
         case=CaseVars(
             id=case.case_id,
-            contract_ref=formatting.mask_card_number(case.contract_ref),
+            contract_ref=printed_contract_ref(case),
             product=case.product.value,
             contract_date=long(case.contract_date) if case.contract_date else "",
             due_date=long(case.due_date), due_date_iso=case.due_date.isoformat(),
