@@ -306,7 +306,7 @@ def _luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def mask_card_number(ref: str) -> str:
+def mask_card_number(ref: str, *, is_card: bool = False) -> str:
     """Hide a payment card number in a reference, showing only its last 4 digits.
 
     Only digit runs that look like a card (13 to 19 digits) and pass the Luhn check are
@@ -321,11 +321,17 @@ def mask_card_number(ref: str) -> str:
     'PRET-2024-000123'
     >>> mask_card_number("4111111111111112")
     '4111111111111112'
+
+    When the reference is known to be a card (the product is a credit card), every
+    13-19 digit run is masked, Luhn or not: a mistyped card number is still private.
+
+    >>> mask_card_number("4111111111111112", is_card=True)
+    '**** **** **** 1112'
     """
 
     def replace(match: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", match.group(0))
-        if not _luhn_ok(digits):
+        if not is_card and not _luhn_ok(digits):
             return match.group(0)
         return "**** **** **** " + digits[-4:]
 
