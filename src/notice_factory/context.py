@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -269,9 +268,6 @@ def case_schedule(case: Case, batch_date: dt.date) -> Schedule | None:
 
 
 # A 13-to-19-digit run, optionally grouped by spaces or dashes (same shape formatting masks).
-_CARD_DIGITS = re.compile(r"(?<!\d)(?<!\d[ -])\d(?:[ -]?\d){12,18}(?![ -]?\d)")
-
-
 def printed_contract_ref(case: Case) -> str:
     """The contract reference as the letter prints it, card numbers masked.
 
@@ -287,11 +283,8 @@ def printed_contract_ref(case: Case) -> str:
     >>> printed_contract_ref(dataclasses.replace(c, product=Product.PERSONAL_LOAN))
     '4970 1012 3456 7899'
     """
-    masked = formatting.mask_card_number(case.contract_ref)
-    if case.product is Product.CREDIT_CARD:
-        masked = _CARD_DIGITS.sub(
-            lambda m: "**** **** **** " + re.sub(r"\D", "", m.group(0))[-4:], masked)
-    return masked
+    return formatting.mask_card_number(case.contract_ref,
+                                       is_card=case.product is Product.CREDIT_CARD)
 
 
 def _org(o: Organisation) -> OrgVars:
