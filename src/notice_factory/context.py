@@ -267,7 +267,6 @@ def case_schedule(case: Case, batch_date: dt.date) -> Schedule | None:
     )
 
 
-# A 13-to-19-digit run, optionally grouped by spaces or dashes (same shape formatting masks).
 def printed_contract_ref(case: Case) -> str:
     """The contract reference as the letter prints it, card numbers masked.
 
