@@ -73,6 +73,19 @@ class Table:
     bold_last: bool = False
 
 
+@dataclass(frozen=True)
+class Box:
+    """A framed block (a one-cell table): the HTML's boxes (payment, seal, cover note).
+
+    Each line is a paragraph; a line may be a ``{%p ... %}`` tag.
+    """
+
+    lines: Sequence[str]
+    width_cm: float
+    align: str | None = None
+    style: str = "Normal"
+
+
 def IF(cond: str, *blocks: Any) -> list[Any]:
     return [P("{%p if " + cond + " %}"), *blocks, P("{%p endif %}")]
 
@@ -241,6 +254,23 @@ def _add_table(doc: Any, block: Table) -> None:
     doc.add_paragraph(style="Normal").paragraph_format.space_after = Pt(2)
 
 
+def _add_box(doc: Any, block: Box) -> None:
+    table = doc.add_table(rows=1, cols=1)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER if block.align == "center" else WD_TABLE_ALIGNMENT.LEFT
+    _borders(table)
+    cell = table.rows[0].cells[0]
+    table.autofit = False
+    table.columns[0].width = cell.width = Cm(block.width_cm)
+    for n, line in enumerate(block.lines):
+        para = cell.paragraphs[0] if n == 0 else cell.add_paragraph()
+        para.style = doc.styles[block.style]
+        _add_runs(para, line)
+        para.paragraph_format.space_after = Pt(1)
+        if block.align == "center":
+            para.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(style="Normal").paragraph_format.space_after = Pt(2)
+
+
 def build(lang: Lang, head_first: Sequence[str], head_later: str, footer_legal: str,
           blocks: Sequence[Any]) -> Any:
     doc = _new_document(lang)
@@ -275,6 +305,8 @@ def build(lang: Lang, head_first: Sequence[str], head_later: str, footer_legal: 
     for block in _flatten(blocks):
         if isinstance(block, Table):
             _add_table(doc, block)
+        elif isinstance(block, Box):
+            _add_box(doc, block)
         else:
             _add_paragraph(doc, block, lang)
     props = doc.core_properties
@@ -458,8 +490,9 @@ def fr_plan_agreement() -> Any:
         *address_block(FR_SERVICE),
         P("{{ letter.place_date }}", align="right"),
         *fr_refs("Notre référence"),
-        P("Plan de remboursement amiable", "Title"),
-        P("n° {{ letter.reference }} du {{ letter.date }}", "Subtitle"),
+        P("Plan d'apurement amiable", "Title"),
+        P('Accord sur un échéancier de remboursement – {% if case.product == "invoice" %}facture'
+          "{% else %}contrat{% endif %} n°" + NB + "{{ case.contract_ref }}", "Subtitle"),
         P("Entre les soussignés" + NB + ":"),
         P("**{{ creditor.name }}**{% if creditor.legal_form %}, {{ creditor.legal_form }}{% endif %}"
           "{% if creditor.registration %}, {{ creditor.registration }}{% endif %}{% for line in "
@@ -574,15 +607,121 @@ RO_CONTRACT = ("{% if case.product == 'credit_card' %}contractului de emitere ș
 RO_SERVICE = "Scrisoare recomandată{% if letter.acknowledgement %} cu confirmare de primire{% endif %}"
 
 
+def ro_days(expr: str) -> str:
+    """ro/_macros.html days(n): "15 zile", "30 de zile", "101 zile", "1 zi"."""
+    return (f"{{{{ {expr} }}}} {{% if {expr} >= 20 and ({expr} % 100 == 0 or {expr} % 100 >= 20) %}}"
+            f"de {{% endif %}}{{% if {expr} == 1 %}}zi{{% else %}}zile{{% endif %}}")
+
+
+RO_CONTACT = ("Ne puteți contacta la telefon {{ creditor.phone }}{% if creditor.email %} sau la "
+              "{{ creditor.email }}{% endif %}; programul de lucru cu publicul este {{ creditor.hours }}.")
+
+
+def ro_refs(creditor_label: str, contact: Sequence[Any], extra: Sequence[Any] = ()) -> list[Any]:
+    """ro/_layout.html block refs: registration number, creditor, contract, contact, extras."""
+    return [
+        P("Nr. de înregistrare: {{ letter.reference }}", space_after=0),
+        P(creditor_label + ": {{ creditor.name }}", space_after=0),
+        P("{% if case.product == 'invoice' %}Factura{% else %}Contract{% endif %}: "
+          "{{ case.contract_ref }}{% if case.contract_date %} din {{ case.contract_date }}{% endif %}",
+          space_after=0),
+        *contact, *extra,
+        P("Vă rugăm să menționați numărul de înregistrare în orice corespondență.", "Small Print"),
+    ]
+
+
+def ro_amounts(caption: str) -> list[Any]:
+    """ro/_macros.html amounts_table: principal and total always, accessories when not zero."""
+    return [
+        P(caption, "Heading 2"),
+        Table(["", "Suma"], [
+            ["Capital (principal) restant scadent", "{{ amounts.principal }}"],
+            ("tr", "{%tr if 'interest' in amounts.nonzero %}"),
+            ["Dobândă contractuală", "{{ amounts.interest }}"],
+            ("tr", "{%tr endif %}"),
+            ("tr", "{%tr if 'fees' in amounts.nonzero %}"),
+            ["Comisioane prevăzute în contract", "{{ amounts.fees }}"],
+            ("tr", "{%tr endif %}"),
+            ("tr", "{%tr if 'penalties' in amounts.nonzero %}"),
+            ["Penalități (dobândă penalizatoare)", "{{ amounts.penalties }}"],
+            ("tr", "{%tr endif %}"),
+            ["Total de plată", "{{ amounts.total }}"],
+        ], widths_cm=[12.0, 4.5], numeric=[1], bold_last=True),
+        P("Suma este defalcată pe capital, dobândă, comisioane și penalități; componentele care nu "
+          "figurează în tabel au valoarea zero. Suma totală în litere: {{ amounts.total_words }}.",
+          "Small Print"),
+    ]
+
+
+def ro_payment() -> list[Any]:
+    """ro/_macros.html payment_block (a box headed "Modalitatea de plată" in the HTML)."""
+    return [
+        P("**Modalitatea de plată**", space_after=2),
+        P("Beneficiar: {{ payment.payee }}{% if payment.bank %} · {{ payment.bank }}{% endif %}",
+          space_after=0),
+        P("{%p if payment.iban %}"),
+        P("IBAN: {{ payment.iban }}{% if payment.bic %} · BIC {{ payment.bic }}{% endif %}", space_after=0),
+        P("{%p endif %}"),
+        P("{%p if payment.account %}"),
+        P("Cont: {{ payment.account }}", space_after=0),
+        P("{%p endif %}"),
+        P("Detalii plată: „{{ payment.reference }}”"),
+        P("Plata se face prin transfer bancar sau prin depunere de numerar la orice unitate a băncii "
+          "beneficiarului, cu mențiunea de la „Detalii plată”.{% if payment.note %} {{ payment.note }}"
+          "{% endif %} Sumele se plătesc numai în acest cont; nicio persoană nu este autorizată să "
+          "încaseze numerar de la dumneavoastră.", "Small Print"),
+    ]
+
+
+def ro_rights(with_agency: bool) -> list[Any]:
+    """ro/_macros.html rights_box: rights, complaints, ADR, data protection."""
+    agency = ("{% if agency %} sau către mandatarul {{ agency.name }}{% if agency.email %} "
+              "({{ agency.email }}){% endif %}{% endif %}") if with_agency else ""
+    return [
+        P("Drepturile dumneavoastră și modul de soluționare a reclamațiilor", "Heading 2"),
+        P("Aveți dreptul să cereți oricând, gratuit, pe hârtie sau pe alt suport durabil, situația "
+          "detaliată a datoriei (capital, dobânzi, comisioane și alte sume) și copia documentelor pe "
+          "care se întemeiază. Dacă apreciați că suma nu este datorată sau este greșit calculată, ne "
+          "puteți transmite o contestație scrisă, cu documentele pe care vă sprijiniți; până la "
+          "soluționarea ei nu întreprindem demersuri de recuperare pentru suma contestată. Pentru "
+          "demersurile de recuperare amiabilă nu vi se percep comisioane sau alte costuri. Comunicăm "
+          "numai cu dumneavoastră sau cu persoanele pe care le împuterniciți și numai între orele 09:00 "
+          "și 20:00. În cazul unei eventuale cesiuni a creanței veți fi informat în scris, iar drepturile "
+          "dumneavoastră rămân aceleași ca înainte de cesiune (OUG nr. 15/2024).", "Small Print"),
+        P("Reclamațiile se pot transmite în scris, gratuit, către {{ creditor.name }}{% if creditor.email %}"
+          " ({{ creditor.email }}){% endif %}" + agency + ". Dacă nu sunteți mulțumit de răspuns, vă puteți "
+          "adresa autorității pentru protecția consumatorilor (ANPC) și celorlalte autorități competente: "
+          "{% for c in complaints %}{{ c.name }}{% if c.website %}, {{ c.website }}{% elif c.phone %}, tel. "
+          "{{ c.phone }}{% endif %}{% if c.note %} ({{ c.note }}){% endif %}{% if not loop.last %}; "
+          "{% endif %}{% endfor %}. Pentru soluționarea alternativă a litigiului (procedura CSALB, OG nr. "
+          "38/2015) puteți apela la {{ mediator.name }}{% if mediator.phone %}, tel. {{ mediator.phone }}"
+          "{% endif %}{% if mediator.website %}, {{ mediator.website }}{% endif %}.{% if mediator.note %} "
+          "{{ mediator.note }}{% endif %} Aveți, în orice situație, dreptul de a sesiza instanța "
+          "judecătorească competentă.", "Small Print"),
+        P("Informare privind protecția datelor (Regulamentul (UE) 2016/679 și Legea nr. 190/2018)",
+          "Heading 2"),
+        P("{{ privacy.note }} Responsabilul cu protecția datelor: {{ privacy.name }}{% if privacy.email %}, "
+          "{{ privacy.email }}{% endif %}{% if privacy.address_lines %}, {{ privacy.address_lines|join(', ') }}"
+          "{% endif %}.", "Small Print"),
+    ]
+
+
 def ro_lawyer_letter() -> Any:
     lang = LANGS["ro"]
-    head = ["**{{ lawyer.firm }}**", "{{ lawyer.name }} – {{ lawyer.bar }} – {{ lawyer.licence }}",
+    head = ["**{{ lawyer.firm }}**", "{{ lawyer.name }}, avocat", "{{ lawyer.bar }} · {{ lawyer.licence }}",
             "{{ lawyer.address_lines|join(' – ') }}",
-            "{% if lawyer.phone %}Tel. {{ lawyer.phone }}{% endif %}{% if lawyer.email %} · {{ lawyer.email }}{% endif %}"]
+            "{% if lawyer.phone %}{{ lawyer.phone }}{% endif %}{% if lawyer.email %} · {{ lawyer.email }}{% endif %}"]
+    service = ("Recomandată, conținut declarat{% if letter.acknowledgement %}, confirmare de primire"
+               "{% endif %}")
     blocks = [
-        *address_block(RO_SERVICE),
+        *address_block(service),
         P("{{ letter.place_date }}", align="right"),
-        P("Nr. {{ letter.reference }} · Creditor: {{ creditor.name }} · Dosar: {{ case.id }}"),
+        *ro_refs("Client (creditor)", [
+            P("Contact avocat: {{ lawyer.phone }}{% if lawyer.email %} · {{ lawyer.email }}{% endif %}",
+              space_after=0),
+            P("Împuternicire avocațială: {{ lawyer.mandate_ref }}", space_after=0),
+        ], [P("Comunicare: scrisoare recomandată cu conținut declarat{% if letter.acknowledgement %} și "
+              "confirmare de primire{% endif %}", space_after=0)]),
         P("Notificare prin avocat", "Title"),
         P("de punere în întârziere și somație de plată", "Subtitle"),
         P(RO_SALUTATION),
@@ -593,24 +732,13 @@ def ro_lawyer_letter() -> Any:
         P("**1. Obligația neexecutată.** În temeiul " + RO_CONTRACT + ", încheiat cu clientul nostru, v-ați "
           "obligat să achitați sumele datorate la scadențele convenite. Începând cu data de {{ case.due_date }} "
           "aceste obligații nu au mai fost îndeplinite; întârzierea este, la data prezentei, de "
-          "{{ case.days_overdue }} zile. Creanța este certă, lichidă și exigibilă și rezultă din contract și din "
-          "extrasele de cont aferente."),
-        P("2. Suma datorată clientului nostru la data de {{ letter.date }}", "Heading 2"),
-        Table(["", "Suma"], [
-            ["Debit principal", "{{ amounts.principal }}"],
-            ["Dobânzi", "{{ amounts.interest }}"],
-            ("tr", "{%tr if 'fees' in amounts.nonzero %}"),
-            ["Comisioane prevăzute în contract", "{{ amounts.fees }}"],
-            ("tr", "{%tr endif %}"),
-            ("tr", "{%tr if 'penalties' in amounts.nonzero %}"),
-            ["Penalități de întârziere", "{{ amounts.penalties }}"],
-            ("tr", "{%tr endif %}"),
-            ["Total datorat", "{{ amounts.total }}"],
-        ], widths_cm=[12.0, 4.5], numeric=[1], bold_last=True),
+          + ro_days("case.days_overdue") + ". Creanța este certă, lichidă și exigibilă și rezultă din contract "
+          "și din extrasele de cont aferente."),
+        *ro_amounts("2. Suma datorată clientului nostru la data de {{ letter.date }}"),
         P("**3. Punerea în întârziere.** În temeiul art. 1521–1523 din Codul civil, în numele clientului nostru, "
           "prin prezenta vă punem în întârziere și vă solicităm să achitați suma totală de **{{ amounts.total }}** "
-          "({{ amounts.total_words }}) în termen de **{{ letter.deadline_days }} zile de la primirea prezentei "
-          "notificări**. Termenul curge de la data primirii și nu expiră, în niciun caz, înainte de "
+          "({{ amounts.total_words }}) în termen de **" + ro_days("letter.deadline_days") + " de la primirea "
+          "prezentei notificări**. Termenul curge de la data primirii și nu expiră, în niciun caz, înainte de "
           "**{{ letter.deadline }}**. Până la plata integrală, la suma datorată se pot adăuga numai dobânzile "
           "penalizatoare prevăzute de contract și de lege. Prezenta notificare nu generează niciun cost pentru "
           "dumneavoastră: onorariul avocatului este suportat de client."),
@@ -623,10 +751,7 @@ def ro_lawyer_letter() -> Any:
           "transmise de creditor Biroului de Credit S.A. numai după expirarea unui termen de cel puțin 15 zile de "
           "la primirea prezentei notificări, care constituie informarea dumneavoastră prealabilă în acest sens. "
           "Dacă achitați restanța în acest termen, aceste date nu vor fi transmise."),
-        P("Modalitatea de plată", "Heading 2"),
-        P("Prin virament bancar către {{ payment.payee }}{% if payment.bank %}, {{ payment.bank }}{% endif %}"
-          "{% if payment.iban %}, IBAN {{ payment.iban }}{% endif %}{% if payment.bic %}, BIC {{ payment.bic }}"
-          "{% endif %}, cu mențiunea **{{ payment.reference }}**.{% if payment.note %} {{ payment.note }}{% endif %}"),
+        *ro_payment(),
         P("**6. Soluții amiabile și consultarea unui avocat.** Dacă nu puteți achita integral suma în termenul "
           "acordat, vă invităm să ne contactați înainte de expirarea lui, pentru a propune clientului nostru "
           "încheierea unei convenții de eșalonare la plată, fără costuri suplimentare. Aveți dreptul să consultați "
@@ -639,20 +764,119 @@ def ro_lawyer_letter() -> Any:
         P("Cu stimă,", indent_cm=9.5, space_after=0),
         P("**{{ lawyer.name }}**, avocat", indent_cm=9.5, space_after=0),
         P("{{ lawyer.firm }} · {{ lawyer.bar }}", indent_cm=9.5, space_after=0),
-        P("pentru {{ creditor.name }}, conform {{ lawyer.mandate_ref }}", "Small Print", indent_cm=9.5),
-        P("Drepturile dumneavoastră", "Heading 2"),
-        P("{%p for c in complaints %}"),
-        P("{{ c.name }}{% for line in c.address_lines %}, {{ line }}{% endfor %}{% if c.phone %}, tel. "
-          "{{ c.phone }}{% endif %}{% if c.email %}, {{ c.email }}{% endif %}.{% if c.note %} {{ c.note }}{% endif %}",
-          "Small Print"),
-        P("{%p endfor %}"),
-        P("Soluționarea alternativă a litigiilor: {{ mediator.name }}{% if mediator.website %}, "
-          "{{ mediator.website }}{% endif %}.{% if mediator.note %} {{ mediator.note }}{% endif %}", "Small Print"),
-        P("Protecția datelor: {{ privacy.note }} {{ privacy.name }}{% if privacy.email %}, {{ privacy.email }}"
-          "{% endif %}.", "Small Print"),
+        P("pentru {{ creditor.name }}, conform {{ lawyer.mandate_ref }}", "Small Print", indent_cm=9.5,
+          space_after=0),
+        P("(semnătura și ștampila avocatului)", "Small Print", indent_cm=9.5),
+        *ro_rights(with_agency=False),
     ]
     footer = "{{ lawyer.firm }} · {{ lawyer.bar }} · {{ lawyer.licence }}"
     return build(lang, head, "{{ lawyer.firm }} – {{ letter.reference }}", footer, blocks)
+
+
+RO_FOOTER = ("{{ creditor.name }}{% if creditor.legal_form %} · {{ creditor.legal_form }}{% endif %}"
+             "{% if creditor.registration %} · {{ creditor.registration }}{% endif %}")
+RO_FREQUENCY = ("{% if plan.frequency == 'weekly' %}săptămânale{% elif plan.frequency == 'biweekly' %}"
+                "la interval de două săptămâni{% else %}lunare{% endif %}")
+
+
+def ro_schedule(with_interest: bool) -> Table:
+    """The plan's calendar: every instalment; interest and capital columns when it bears interest."""
+    extra_h = ["Dobândă", "Capital"] if with_interest else []
+    down = ["–", "avans, la semnare", "{{ plan.down_payment }}",
+            *(["", "{{ plan.down_payment }}"] if with_interest else []), "{{ plan.financed }}"]
+    row = ["{{ i.number }}", "{{ i.due_date }}", "{{ i.amount }}",
+           *(["{{ i.interest }}", "{{ i.principal }}"] if with_interest else []), "{{ i.balance }}"]
+    total = ["", "Total de plată conform convenției", "{{ plan.total_to_pay }}",
+             *(["{{ plan.total_interest }}", ""] if with_interest else []), ""]
+    widths = [1.2, 5.0, 3.0, 2.4, 2.4, 2.6] if with_interest else [1.2, 6.4, 4.0, 5.0]
+    return Table(["Nr.", "Data scadenței", "Rata", *extra_h, "Sold rămas"], [
+        ("tr", "{%tr if plan.has_down_payment %}"), down, ("tr", "{%tr endif %}"),
+        ("tr", "{%tr for i in plan.installments %}"), row, ("tr", "{%tr endfor %}"),
+        total,
+    ], widths_cm=widths, numeric=list(range(2, len(row))), bold_last=True)
+
+
+def ro_plan_agreement() -> Any:
+    lang = LANGS["ro"]
+    head = ["**{{ creditor.name }}**", "{{ creditor.address_lines|join(' – ') }}",
+            "{% if creditor.phone %}{{ creditor.phone }}{% endif %}{% if creditor.email %} · "
+            "{{ creditor.email }}{% endif %}{% if creditor.website %} · {{ creditor.website }}{% endif %}"]
+    service = ("{% if letter.acknowledgement %}Recomandată cu confirmare de primire{% else %}Scrisoare "
+               "recomandată{% endif %}")
+    blocks = [
+        *address_block(service),
+        P("{{ letter.place_date }}", align="right"),
+        *ro_refs("Creditor", [
+            P("Contact: {{ creditor.phone }}{% if creditor.email %} · {{ creditor.email }}{% endif %}",
+              space_after=0),
+            P("Program: {{ creditor.hours }}", space_after=0),
+        ]),
+        P("Convenție de eșalonare la plată", "Title"),
+        P("nr. {{ letter.reference }} din {{ letter.date }}", "Subtitle"),
+        P(RO_SALUTATION + " vă transmitem, în două exemplare, convenția de eșalonare discutată cu "
+          "dumneavoastră. Dacă sunteți de acord, vă rugăm să semnați ambele exemplare și să ne returnați unul "
+          "până la data de {{ letter.deadline }}, prin poștă, la adresa {{ creditor.address_lines|join(', ') }}; "
+          "celălalt exemplar vă rămâne. " + RO_CONTACT, "Small Print"),
+        P("Între:"),
+        P("**1. {{ creditor.name }}**, {{ creditor.legal_form }}, {{ creditor.registration }}, cu sediul în "
+          "{{ creditor.address_lines|join(', ') }}, reprezentată de {{ sender.signatory }}{% if agency %} "
+          "(mandatar pentru recuperarea amiabilă: {{ agency.name }}, {{ agency.registration }}){% endif %}, în "
+          "calitate de **creditor**, și"),
+        P("**2. {{ debtor.name }}**, cu domiciliul în {{ debtor.address_lines[1:]|join(', ') }}, identificat(ă) "
+          "cu actul de identitate seria ______ nr. ____________, în calitate de **debitor**,"),
+        P("a intervenit prezenta convenție, în următoarele condiții:"),
+        P("Art. 1. Obiectul convenției", "Heading 2"),
+        P("Debitorul datorează creditorului, în temeiul " + RO_CONTRACT + ", suma de **{{ amounts.total }}** "
+          "({{ amounts.total_words }}), ajunsă la scadență începând cu data de {{ case.due_date }}. Părțile "
+          "convin ca această sumă să fie achitată eșalonat, potrivit art. 2."),
+        *ro_amounts("Suma eșalonată, la data de {{ letter.date }}"),
+        P("Art. 2. Calendarul de plată", "Heading 2"),
+        P("Debitorul achită {% if plan.has_down_payment %}un avans de **{{ plan.down_payment }}**, la semnarea "
+          "convenției, și apoi {% endif %}**{{ plan.count }}** rate " + RO_FREQUENCY + ", de la "
+          "{{ plan.first_due_date }} până la {{ plan.last_due_date }}, după cum urmează:"),
+        *IF_ELSE("plan.has_interest", [ro_schedule(True)], [ro_schedule(False)]),
+        P("Totalul de plată conform convenției este de **{{ plan.total_to_pay }}** ({{ plan.total_to_pay_words }})"
+          "{% if plan.has_interest %}, din care dobândă {{ plan.total_interest }}{% endif %}. O plată efectuată "
+          "până la data scadenței, inclusiv, este considerată făcută la timp."),
+        P("Art. 3. Sumele pe durata convenției", "Heading 2"),
+        *IF_ELSE("plan.has_interest",
+                 [P("Pe durata convenției, asupra soldului eșalonat se calculează exclusiv o dobândă de "
+                    "**{{ plan.annual_rate }} pe an**, inclusă în ratele din art. 2 (în total "
+                    "{{ plan.total_interest }}). Nu se calculează penalități și nu se percep comisioane noi.")],
+                 [P("Pe durata convenției, suma eșalonată este înghețată: nu se calculează dobânzi, dobânzi "
+                    "penalizatoare sau penalități și nu se percep comisioane noi.")]),
+        P("Pentru încheierea, administrarea sau modificarea prezentei convenții nu se percep comisioane, taxe sau "
+          "alte costuri (art. 35 din OUG nr. 50/2010; OUG nr. 52/2016). Debitorul poate plăti oricând anticipat, "
+          "total sau parțial, fără costuri suplimentare{% if plan.has_interest %}, dobânda urmând a fi recalculată "
+          "asupra soldului rămas{% endif %}."),
+        P("Art. 4. Plata ratelor", "Heading 2"),
+        *ro_payment(),
+        P("Art. 5. Suspendarea demersurilor de recuperare", "Heading 2"),
+        P("Cât timp debitorul respectă calendarul de plată, creditorul nu întreprinde demersuri de recuperare și "
+          "nu introduce cereri în instanță pentru sumele care fac obiectul convenției."),
+        P("Art. 6. Întârzierea la plata unei rate", "Heading 2"),
+        P("Dacă o rată nu este achitată la scadență, creditorul îl notifică în scris pe debitor și îi acordă un "
+          "termen de remediere de cel puțin 15 zile de la primirea notificării. Numai dacă rata restantă nu este "
+          "achitată nici în acest termen, creditorul poate declara încetată convenția, printr-o nouă notificare "
+          "scrisă; în acest caz devine exigibil doar soldul rămas neachitat, din care se scad toate plățile "
+          "efectuate, iar convenția nu produce alte sancțiuni sau costuri. Debitorul care întâmpină dificultăți "
+          "îl poate informa pe creditor înainte de scadență, pentru a conveni, în scris, o modificare a "
+          "calendarului."),
+        P("Art. 7. Recunoașterea datoriei", "Heading 2"),
+        P("Prin semnarea prezentei convenții, debitorul recunoaște datoria prevăzută la art. 1, ceea ce întrerupe "
+          "cursul prescripției extinctive (art. 2537 din Codul civil)."),
+        P("Art. 8. Dispoziții finale", "Heading 2"),
+        P("Convenția intră în vigoare la data semnării ei de către ambele părți și se modifică numai în scris. "
+          "Eventualele neînțelegeri se soluționează pe cale amiabilă; debitorul se poate adresa gratuit "
+          "procedurii CSALB sau instanței competente, potrivit informării de mai jos. Convenția s-a încheiat în "
+          "două exemplare originale, câte unul pentru fiecare parte."),
+        Table(["Creditor", "Debitor"], [
+            ["{{ creditor.name }}\nprin {{ sender.signatory }}\nData: ____________\n\n\n\nSemnătura și ștampila",
+             "{{ debtor.name }}\n\nData: ____________\n\n\n\nSemnătura debitorului"],
+        ], widths_cm=[8.3, 8.3]),
+        *ro_rights(with_agency=True),
+    ]
+    return build(lang, head, "{{ creditor.name }} – {{ letter.reference }}", RO_FOOTER, blocks)
 
 
 ZH_PRODUCT = ('{% if case.product == "credit_card" %}信用卡{% elif case.product == "personal_loan" %}个人贷款'
@@ -663,15 +887,65 @@ ZH_CONTRACT = ('{% if case.product == "credit_card" %}《信用卡领用合约�
                'case.product == "overdraft" %}《个人账户透支协议》{% else %}相关服务合同{% endif %}')
 
 
+ZH_CURRENCY = '{% if case.currency == "CNY" %}人民币{% else %}{{ case.currency }}{% endif %}'
+ZH_FREQUENCY = ('{% if plan.frequency == "weekly" %}每周{% elif plan.frequency == "biweekly" %}每两周'
+                '{% else %}每月{% endif %}')
+ZH_CARD_OR_CONTRACT = '{% if case.product == "credit_card" %}卡号{% else %}合同编号{% endif %}'
+ZH_IND = 0.74  # two CJK characters of first-line indent
+ZH_BLANK = "＿＿＿＿＿＿＿＿"
+ZH_DATE_BLANK = "日期：＿＿＿年＿＿月＿＿日"
+
+
+def zh_amounts() -> list[Any]:
+    """zh/_macros.html amounts_table: 本金 always, each accessory only when not zero."""
+    return [
+        Table(["项目", "金额"], [
+            ["本金", "{{ amounts.principal }}"],
+            ("tr", "{%tr if 'interest' in amounts.nonzero %}"),
+            ["利息", "{{ amounts.interest }}"],
+            ("tr", "{%tr endif %}"),
+            ("tr", "{%tr if 'penalties' in amounts.nonzero %}"),
+            ["违约金", "{{ amounts.penalties }}"],
+            ("tr", "{%tr endif %}"),
+            ("tr", "{%tr if 'fees' in amounts.nonzero %}"),
+            ["费用（合同约定的年费等）", "{{ amounts.fees }}"],
+            ("tr", "{%tr endif %}"),
+            ["欠款合计（币种：" + ZH_CURRENCY + "）", "{{ amounts.total_figures_zh }}"],
+        ], widths_cm=[10.0, 6.5], numeric=[1], bold_last=True),
+        P("大写：{{ amounts.total_words }}", indent_cm=ZH_IND),
+    ]
+
+
+def zh_payment() -> Box:
+    """zh/_macros.html payment_block: where and how to pay and what to quote."""
+    return Box([
+        "户名：{{ payment.payee }}",
+        "{%p if payment.account %}", "账号：{{ payment.account }}", "{%p endif %}",
+        "{%p if payment.iban %}", "IBAN：{{ payment.iban }}{% if payment.bic %}　BIC：{{ payment.bic }}{% endif %}",
+        "{%p endif %}",
+        "{%p if payment.bank %}", "开户行：{{ payment.bank }}", "{%p endif %}",
+        "还款附言：{{ payment.reference }}",
+        "{%p if payment.note %}", "{{ payment.note }}", "{%p endif %}",
+    ], width_cm=16.5)
+
+
+def zh_seal(name: str) -> Box:
+    """zh/_macros.html seal: the box where the official seal (公章) is stamped by hand."""
+    return Box([name, "（盖章）"], width_cm=5.0, align="center")
+
+
 def zh_lawyer_letter() -> Any:
     lang = LANGS["zh"]
     head = ["**{{ lawyer.firm }}**", "{{ lawyer.address_lines|join(' ') }}",
-            "{% if lawyer.phone %}电话：{{ lawyer.phone }}{% endif %}{% if lawyer.email %}  {{ lawyer.email }}{% endif %}"]
-    ind = 0.74  # two CJK characters of first-line indent
+            "{% if lawyer.phone %}电话：{{ lawyer.phone }}{% endif %}{% if lawyer.email %}  电子邮箱：{{ lawyer.email }}{% endif %}"]
+    ind = ZH_IND
     blocks = [
         *address_block("挂号信{% if letter.acknowledgement %}（附回执）{% endif %}"),
-        P("{{ letter.place_date }}", align="right"),
-        P("函号：{{ letter.reference }}"),
+        # The date is printed once, under the firm seal at the end, as Chinese letters do.
+        P("函号：{{ letter.reference }}", space_after=0),
+        P("委托人：{{ creditor.name }}", space_after=0),
+        P(ZH_CARD_OR_CONTRACT + "：{{ case.contract_ref }}", space_after=0),
+        P("承办律师：{{ lawyer.name }}{% if lawyer.phone %}（电话：{{ lawyer.phone }}）{% endif %}"),
         P("律师函", "Title"),
         P("（关于催告偿还" + ZH_PRODUCT + "欠款事宜）", "Subtitle"),
         P("致：{{ debtor.name }}{{ debtor.title }}"),
@@ -683,17 +957,7 @@ def zh_lawyer_letter() -> Any:
           "及账户记录等材料，您在委托人处编号为{{ case.contract_ref }}的" + ZH_PRODUCT + "账户自{{ case.due_date }}起未按约定"
           "履行还款义务，截至{{ letter.date }}已逾期{{ case.days_overdue }}天。截至该日，您尚欠委托人款项共计"
           "{{ amounts.total_figures_zh }}（大写：{{ amounts.total_words }}），明细如下：", first_line_cm=ind),
-        Table(["项目", "金额"], [
-            ["本金", "{{ amounts.principal }}"],
-            ["利息", "{{ amounts.interest }}"],
-            ("tr", "{%tr if 'fees' in amounts.nonzero %}"),
-            ["费用", "{{ amounts.fees }}"],
-            ("tr", "{%tr endif %}"),
-            ("tr", "{%tr if 'penalties' in amounts.nonzero %}"),
-            ["违约金", "{{ amounts.penalties }}"],
-            ("tr", "{%tr endif %}"),
-            ["合计", "{{ amounts.total_figures_zh }}"],
-        ], widths_cm=[10.0, 6.5], numeric=[1], bold_last=True),
+        *zh_amounts(),
         P("二、法律依据", "Heading 2"),
         P("《中华人民共和国民法典》第五百零九条第一款规定：「当事人应当按照约定全面履行自己的义务。」第五百七十七条规定："
           "「当事人一方不履行合同义务或者履行合同义务不符合约定的，应当承担继续履行、采取补救措施或者赔偿损失等违约责任。」"
@@ -706,9 +970,7 @@ def zh_lawyer_letter() -> Any:
         P("本所律师受托特此函告：请您于**{{ letter.deadline }}**前（即本函出具之日起{{ letter.deadline_days }}日内）将上述"
           "欠款偿还至委托人的下列账户；如您确有还款困难，请在上述期限内与本所或委托人联系，协商还款方案。请勿向本所或任何个人"
           "账户付款。", first_line_cm=ind),
-        P("收款人：{{ payment.payee }}{% if payment.bank %}　开户行：{{ payment.bank }}{% endif %}"
-          "{% if payment.account %}　账号：{{ payment.account }}{% endif %}　付款附言：**{{ payment.reference }}**"
-          "{% if payment.note %}　{{ payment.note }}{% endif %}", indent_cm=ind),
+        zh_payment(),
         P("四、法律后果", "Heading 2"),
         P("如您在上述期限内既未清偿欠款，也未与委托人达成还款安排，本所将建议委托人依法向有管辖权的人民法院提起民事诉讼，"
           "请求您偿还欠款本金、利息、违约金及费用，诉讼费用由人民法院依法确定负担。为避免讼累，本所建议您及时与委托人协商解决。",
@@ -733,21 +995,133 @@ def zh_lawyer_letter() -> Any:
         P("本函仅向您本人寄送。本律师函系本所律师受委托人委托，就相关事实和法律问题出具的律师意见。如您已在本函出具前结清欠款，"
           "请忽略本函。", first_line_cm=ind),
         P("特此函告。", first_line_cm=ind),
-        P("{{ lawyer.firm }}", indent_cm=9.5, space_after=0),
-        P("承办律师：{{ lawyer.name }}", indent_cm=9.5, space_after=0),
-        P('律师执业证号：{{ lawyer.licence|replace("执业证号", "")|trim }}', indent_cm=9.5, space_after=0),
-        P("律师签字：", indent_cm=9.5, space_after=0),
-        P("{{ letter.date }}", indent_cm=9.5),
+        zh_seal("{{ lawyer.firm }}"),
+        P("{{ lawyer.firm }}", align="right", space_after=0),
+        P("承办律师：{{ lawyer.name }}", align="right", space_after=0),
+        P('律师执业证号：{{ lawyer.licence|replace("执业证号", "")|trim }}', align="right", space_after=0),
+        P("律师签字：" + ZH_BLANK, align="right", space_after=0),
+        P("{{ letter.date }}", align="right"),
     ]
-    footer = "{{ lawyer.firm }}{% if lawyer.licence %} · {{ lawyer.licence }}{% endif %}"
+    footer = "{{ lawyer.firm }}{% if lawyer.bar %} · {{ lawyer.bar }}{% endif %}"
     return build(lang, head, "{{ lawyer.firm }}　{{ letter.reference }}", footer, blocks)
+
+
+def zh_item(n: int) -> str:
+    """The number of a clause item that follows the optional down-payment item (an <ol> in HTML)."""
+    return f"{{% if plan.has_down_payment %}}{n + 1}{{% else %}}{n}{{% endif %}}. "
+
+
+def zh_schedule(with_interest: bool) -> Table:
+    """zh/_plan.html schedule_table: every instalment; principal / interest when it bears interest."""
+    extra_h = ["其中：本金", "其中：利息", "剩余本金"] if with_interest else []
+    down = ["首付款", "{{ plan.first_due_date }}前", "{{ plan.down_payment }}",
+            *(["{{ plan.down_payment }}", "", ""] if with_interest else [])]
+    row = ["第{{ i.number }}期", "{{ i.due_date }}", "{{ i.amount }}",
+           *(["{{ i.principal }}", "{{ i.interest }}", "{{ i.balance }}"] if with_interest else [])]
+    total = ["合计应还", "", "{{ plan.total_to_pay }}",
+             *(["", "{{ plan.total_interest }}", ""] if with_interest else [])]
+    widths = [2.2, 4.3, 2.6, 2.5, 2.4, 2.5] if with_interest else [3.5, 6.5, 6.5]
+    return Table(["期次", "还款日期", "应还金额", *extra_h], [
+        ("tr", "{%tr if plan.has_down_payment %}"), down, ("tr", "{%tr endif %}"),
+        ("tr", "{%tr for i in plan.installments %}"), row, ("tr", "{%tr endfor %}"),
+        total,
+    ], widths_cm=widths, numeric=list(range(2, len(row))), bold_last=True)
+
+
+def zh_plan_agreement() -> Any:
+    lang = LANGS["zh"]
+    ind = ZH_IND
+    head = ["**{{ creditor.name }}**", "{{ creditor.address_lines|join(' ') }}",
+            "{% if creditor.phone %}{{ creditor.phone }}{% endif %}{% if creditor.email %}  {{ creditor.email }}"
+            "{% endif %}{% if creditor.website %}  {{ creditor.website }}{% endif %}"]
+    holder = '{% if case.product == "credit_card" %}持卡人{% else %}借款人{% endif %}'
+    debtor_address = ("{% for line in debtor.address_lines if debtor.name not in line %}{{ line }}"
+                      "{% if not loop.last %} {% endif %}{% endfor %}")
+    blocks = [
+        *address_block("挂号信{% if letter.acknowledgement %}（附回执）{% endif %}"),
+        P("{{ letter.place_date }}", align="right"),
+        P("协议编号：{{ letter.reference }}", space_after=0),
+        P(ZH_CARD_OR_CONTRACT + "：{{ case.contract_ref }}", space_after=0),
+        P("联系电话：{{ creditor.phone }}{% if creditor.hours %}（{{ creditor.hours }}）{% endif %}"),
+        Box(["{{ debtor.name }}{{ debtor.title }}：",
+             "本行根据与您协商的结果拟定本协议。如您同意，请核对内容无误后在「乙方」处签字、捺印并填写日期，于"
+             "{{ letter.deadline }}前寄回本行（地址见信头）或交至本行任一营业网点；本行盖章后将一份协议寄还给您。是否签署由您"
+             "自主决定；如您对欠款事实或金额有异议，请先通过第六条所列渠道提出。"], width_cm=16.5, style="Small Print"),
+        P("个性化分期还款协议", "Title"),
+        P("甲方（债权人）：{{ creditor.name }}", space_after=0),
+        P("地址：{{ creditor.address_lines|join(' ') }}", space_after=0),
+        P("乙方（" + holder + "）：{{ debtor.name }}", space_after=0),
+        P("身份证件号码：" + ZH_BLANK, space_after=0),
+        P("通讯地址：" + debtor_address, space_after=0),
+        P("联系电话：" + ZH_BLANK),
+        P("鉴于乙方{% if case.product == \"credit_card\" %}持有甲方发行的信用卡{% else %}与甲方签订了" + ZH_CONTRACT
+          + "{% endif %}（" + ZH_CARD_OR_CONTRACT + "：{{ case.contract_ref }}），自{{ case.due_date }}起未按约定还款，"
+          "现欠款金额超出乙方当前的还款能力，但乙方有还款意愿。根据{% if case.product == \"credit_card\" %}"
+          "《商业银行信用卡业务监督管理办法》第七十条等有关规定{% else %}有关法律法规{% endif %}，甲乙双方本着平等、自愿、"
+          "诚信的原则，经协商一致，就欠款分期偿还事宜达成如下协议：", first_line_cm=ind),
+        P("第一条　欠款余额、构成及币种", "Heading 2"),
+        P("截至{{ letter.date }}，乙方尚欠甲方款项余额为{{ amounts.total_figures_zh }}（大写：{{ amounts.total_words }}），"
+          "币种为" + ZH_CURRENCY + "，构成如下：", first_line_cm=ind),
+        *zh_amounts(),
+        P("第二条　分期还款安排", "Heading 2"),
+        P("1. 还款周期：" + ZH_FREQUENCY + "一期，共{{ plan.count }}期；首期还款日为{{ plan.first_due_date }}，末期还款日为"
+          "{{ plan.last_due_date }}，分期期限为{{ plan.months }}个月，不超过五年。", indent_cm=ind),
+        *IF("plan.has_down_payment",
+            P("2. 首付款：乙方应于首期还款日前向甲方支付首付款{{ plan.down_payment }}，其余{{ plan.financed }}按下表分期"
+              "偿还。", indent_cm=ind)),
+        P(zh_item(2) + "还款方式及币种：乙方应于每期还款日（含当日）前，将当期应还"
+          "金额以" + ZH_CURRENCY + "存入或转入下列甲方账户，并在附言中注明编号；也可通过甲方营业网点、手机银行或自动还款方式"
+          "还款。", indent_cm=ind),
+        P(zh_item(3) + "合计应还金额：{{ plan.total_to_pay }}（大写："
+          "{{ plan.total_to_pay_words }}）。各期还款日期及金额如下：", indent_cm=ind),
+        *IF_ELSE("plan.has_interest", [zh_schedule(True)], [zh_schedule(False)]),
+        zh_payment(),
+        P("第三条　分期期间的年费、利息及费用", "Heading 2"),
+        P("{% if plan.has_interest %}分期期间，甲方按年利率{{ plan.annual_rate }}对剩余本金计收利息，利息已计入上表各期应还"
+          "金额，合计{{ plan.total_interest }}。{% else %}分期期间，甲方不再对上述欠款余额计收利息。{% endif %}除上表所列款项外，"
+          "分期期间甲方不向乙方收取年费、违约金及其他任何费用。乙方提前偿还全部或部分欠款的，甲方不收取任何费用"
+          "{% if plan.has_interest %}，利息按实际占用天数计算{% endif %}。", first_line_cm=ind),
+        P("第四条　乙方关于不申请新卡的承诺", "Heading 2"),
+        P("乙方承诺，在本协议项下欠款全部清偿之前，不向任何银行申请新的信用卡。", first_line_cm=ind),
+        P("第五条　双方的权利、义务及违约责任", "Heading 2"),
+        P("1. 本协议签署后，甲方停止对乙方的催收，但乙方未按本协议约定还款的除外。乙方按期还款期间，甲方不就本协议项下欠款"
+          "向乙方提起诉讼。", indent_cm=ind),
+        P("2. 甲方应按本协议约定如实记载乙方的还款，乙方可随时查询；欠款全部清偿后，甲方应乙方要求出具结清证明。", indent_cm=ind),
+        P("3. 乙方应按期足额还款；乙方的通讯地址、联系电话发生变化的，应及时书面通知甲方。", indent_cm=ind),
+        P("4. 乙方未按期足额偿还任何一期款项的，甲方应以书面形式通知乙方，乙方应自通知送达之日起十五日内补足。逾期仍未补足的，"
+          "甲方有权书面通知乙方解除本协议，乙方应一次性清偿剩余全部欠款（已偿还款项予以扣除），甲方可恢复催收并依法向有管辖权"
+          "的人民法院提起诉讼。", indent_cm=ind),
+        P("5. 甲方报送乙方逾期信息前，将依照《征信业管理条例》第十五条的规定事先告知乙方。", indent_cm=ind),
+        P("6. 任何一方违反本协议约定的，应依法承担相应的违约责任。", indent_cm=ind),
+        P("第六条　其他约定", "Heading 2"),
+        P("1. 乙方可通过甲方客户服务热线{{ creditor.phone }}查询账户及还款情况；对欠款事实或金额有异议的，可向甲方提出异议，"
+          "并提供相关证据，甲方将对账户作异议标注并及时核实。", indent_cm=ind),
+        P("2. 乙方对甲方的服务或催收行为不满意的，可拨打国家金融监督管理总局消费者投诉热线12378进行投诉{% if mediator.name %}"
+          "；双方发生争议的，可协商解决，也可向{{ mediator.name }}申请调解{% endif %}；协商或调解不成的，任何一方可依法向有"
+          "管辖权的人民法院提起诉讼。", indent_cm=ind),
+        P("3. 本协议未约定的事项，仍按原" + ZH_CONTRACT + "执行；原合同与本协议不一致的，以本协议为准。", indent_cm=ind),
+        P("4. 本协议自甲方盖章、乙方签字并捺印之日起生效，一式两份，甲乙双方各执一份，具有同等法律效力。", indent_cm=ind),
+        P("个人信息保护", "Heading 2"),
+        P("{{ privacy.note }}本行仅向您本人催收，不会向与债务无关的第三人透露您的欠款信息。如需查询、更正您的个人信息，请联系"
+          "{{ privacy.name }}{% if privacy.email %}（电子邮箱：{{ privacy.email }}）{% endif %}{% if privacy.phone %}"
+          "（电话：{{ privacy.phone }}）{% endif %}。", "Small Print"),
+        Table(["甲方（盖章）：{{ creditor.name }}", "乙方（签字）：" + ZH_BLANK], [
+            ["{{ creditor.name }}\n（盖章）\n\n\n授权代表（签字）：" + ZH_BLANK + "\n" + ZH_DATE_BLANK,
+             "乙方捺印\n\n\n\n\n" + ZH_DATE_BLANK],
+        ], widths_cm=[8.3, 8.3]),
+    ]
+    footer = ("{{ creditor.name }}{% if creditor.legal_form %} · {{ creditor.legal_form }}{% endif %}"
+              "{% if creditor.registration %} · {{ creditor.registration }}{% endif %}")
+    return build(lang, head, "{{ creditor.name }}　{{ letter.reference }}", footer, blocks)
 
 
 BUILDERS: dict[tuple[str, str], Any] = {
     ("fr", "lawyer_letter"): fr_lawyer_letter,
     ("fr", "plan_agreement"): fr_plan_agreement,
     ("ro", "lawyer_letter"): ro_lawyer_letter,
+    ("ro", "plan_agreement"): ro_plan_agreement,
     ("zh", "lawyer_letter"): zh_lawyer_letter,
+    ("zh", "plan_agreement"): zh_plan_agreement,
 }
 
 
