@@ -1,0 +1,387 @@
+"""Small CJK fonts for Chinese letters: GB2312 subsets of Noto CJK SC, built once.
+
+Why this module exists: WeasyPrint subsets fonts with HarfBuzz's ``RETAIN_GIDS`` (the
+glyph ids from shaping go straight into the PDF as CIDs), so an embedded subset keeps an
+empty slot (hmtx, vmtx, CFF offsets) for every glyph id below the highest one used.
+Noto CJK has ~63,000 glyphs and common hanzi sit high, so each font cost 140-190 KB per
+letter whatever the text. WeasyPrint has no option to renumber glyphs, hence the fix is
+upstream of it: we give it fonts whose glyph ids are small.
+
+Each face (Serif/Sans × Regular/Bold) is cut to GB2312 (6,763 hanzi and its symbols),
+ASCII, Latin-1, punctuation, full-width forms and every character of the Chinese
+templates, then its glyphs are **reordered**: Latin and punctuation first, then the
+characters the templates use, then common surnames, name and address characters, then
+the rest. A typical letter therefore only uses glyph ids below ~1,500, and the retained
+slots cost a few KB. Glyphs are renamed so that CID == GID, because WeasyPrint writes
+glyph ids as CIDs and strict viewers map CIDs through the CFF charset.
+
+The fonts are named "Notice Serif SC" / "Notice Sans SC" (the OFL asks modified fonts
+not to carry the original name; it also keeps fontconfig from confusing them with the
+system faces). ``templates/_common/fonts-zh.css`` declares them with ``@font-face``
+``url(../_fonts/<file>)`` and keeps the system Noto family after them, so a character
+outside the subset (a rare name character such as 堃) still renders, from the full font.
+
+The files are not in the repository (about 2 MB each): :func:`ensure_font` builds them
+on first use into the user cache dir (or ``$NOTICE_FACTORY_FONT_CACHE``), keyed by the
+source font and the build recipe, and ``python -m notice_factory.render.fonts`` builds
+them ahead of time (install step). A file of that name placed in ``templates/_fonts/``
+wins over the cache.
+
+>>> spec_for_name("NoticeSerifSC-Bold.otf").face
+'Noto Serif CJK SC Bold'
+>>> spec_for_name("letter.css") is None
+True
+>>> "堃" in subset_characters(), "张" in subset_characters(), "A" in subset_characters()
+(False, True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from notice_factory.errors import RenderError
+from notice_factory.fsutil import atomic_write_bytes
+
+#: Bump when the recipe (characters, order, options) changes: cached fonts are rebuilt.
+BUILD_VERSION = "1"
+
+#: Folder of the templates tree the CSS points at; files there are served by the fetcher.
+FONTS_FOLDER = "_fonts"
+
+
+@dataclass(frozen=True)
+class FontSpec:
+    """One generated font: its file name, the system face it is cut from, its new family."""
+
+    file: str
+    face: str  # full name of the system face (fontconfig "fullname")
+    family: str
+    postscript: str
+    bold: bool
+
+
+SPECS: tuple[FontSpec, ...] = (
+    FontSpec("NoticeSerifSC-Regular.otf", "Noto Serif CJK SC", "Notice Serif SC",
+             "NoticeSerifSC-Regular", False),
+    FontSpec("NoticeSerifSC-Bold.otf", "Noto Serif CJK SC Bold", "Notice Serif SC",
+             "NoticeSerifSC-Bold", True),
+    FontSpec("NoticeSansSC-Regular.otf", "Noto Sans CJK SC", "Notice Sans SC",
+             "NoticeSansSC-Regular", False),
+    FontSpec("NoticeSansSC-Bold.otf", "Noto Sans CJK SC Bold", "Notice Sans SC",
+             "NoticeSansSC-Bold", True),
+)
+
+# Characters the Chinese templates print, most frequent first (extracted from
+# templates/zh and the Python sources); tests/test_fonts.py checks that every character
+# of templates/zh is in the subset, so a new template word never falls back silently.
+TEMPLATE_CHARACTERS = (
+    "款，本人还：的期。您行方第条欠十信、（）法议函金账定号日息户约民及乙协额六权如务费合事向律"
+    "个催收用出提承利按有或请七；托《》委甲诺分异诉五业九为下不签应对一偿写关可师中管国通上书依据"
+    "并与实规任自同计卡理起在所未以前商大证和保投债共告述护逾于具至违内项查之式已电将余热线址何百"
+    "后当限系清银询消者单地时币年性供安知等零执联编部付义交明相章送记华成捺印意过照监督办构寄排院"
+    "讼例字列署足话解化挂三面愿间其首入服公截先全申邮月即二盖「」典确果受支结四生每由易细情况作机"
+    "会无透征到达家借　网录核处份拾元周次注客辖融致决种责补局示回进调就订履壹剩取基该授经认小双件"
+    "名子天张各总也表李静雯根担求除贰伍仟万角整北京政标登八露因数仅讯超他刑案附营点渠道箱满拨打身"
+    "发特此尚见要建仍叁两切另正础简称勿予迫诈是否主能力但新制位工手续门负开贷言现际准困难忽略转容"
+    "码原率算报效肆陆柒佰亿伟险益必库胁欺完停止恶派传票黑失影响强领贴体页站凭助笔员接好良宜继返反"
+    "拟误填头持了末存外扣代捌玖集团路楼室朝阳区市释〔〕骗追究涉嫌犯罪坐牢判检察缉立侦拘留逮捕被高"
+    "女封冻属亲友紧急邻居导今最牒曝光拜访宋需更直尊敬！暂我们维指拖郑重材料己符采救措施赔损既避免"
+    "累映目使披声问题给鉴着平诚则含动再占载随变形恢复争届亦心希望沟包括把从充比司郵便统社罗马尼亚划"
+)
+
+# What case data brings: the commonest surnames, given-name and address characters.
+# Only their glyph order depends on this list (all of GB2312 is in the font anyway).
+COMMON_CHARACTERS = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
+    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万"
+    "钱严覃武戴莫孔向汤欧阳司上官诸葛"
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国文辉玉萍红娥玲芬燕彬鹏飞浩宇轩子涵欣怡"
+    "梓晨佳琪雨婷思嘉俊博志宏海波峰斌新春梅凤琳丹亮晶莉雪慧颖倩洁婧瑶璐萌露蕾薇健东成德福荣祥瑞云"
+    "鑫鹤小晓丽永庆忠义胜利晓亚楠欢乐宁安康泽然诗语梦婉清蓉芸菲莹琳珊琴凯旭阳晖帆航毅"
+    "省市区县镇乡村街道路号楼栋单元室院小区花园大厦广场弄巷里幢层座期苑府城门口桥湾岛山湖河园"
+    "北京上海天津重庆河北山西辽宁吉林黑龙江苏浙安徽福建西东南湖广海四川贵州云陕甘肃青台湾内蒙古"
+    "藏夏新疆香港澳哈尔滨长春沈大连石家庄太原呼和浩特济岛杭波合肥厦昌郑武汉沙深圳成都昆拉萨兰宁银"
+    "乌鲁木齐中朝淀丰浦徐汇黄静天田鼓楼秦淮越秀白云罗湖龙岗宝安番禺"
+)
+
+# Besides GB2312: Latin for names and IBANs, punctuation, currency, enclosed numbers,
+# check boxes (□ ☑), CJK punctuation and full-width forms.
+_EXTRA_RANGES = (
+    (0x0020, 0x007E), (0x00A0, 0x00FF), (0x0100, 0x017F), (0x2000, 0x206F),
+    (0x20A0, 0x20BF), (0x2100, 0x218F), (0x2190, 0x21FF), (0x2460, 0x24FF),
+    (0x2500, 0x257F), (0x25A0, 0x25FF), (0x2600, 0x26FF), (0x2700, 0x27BF),
+    (0x3000, 0x303F), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF),
+)
+
+# GSUB/GPOS features kept (horizontal text only; no locl/vert, whose closures pull in
+# thousands of JP/KR/vertical alternates).
+_LAYOUT_FEATURES = ["kern", "liga", "clig", "calt", "ccmp", "mark", "mkmk", "rlig", "rvrn",
+                    "ltra", "ltrm"]
+
+_FIRST_RANGES = ((0x0020, 0x007E), (0x00A0, 0x017F), (0x2000, 0x206F), (0x3000, 0x303F),
+                 (0xFF00, 0xFFEF))
+
+_build_lock = threading.Lock()
+
+
+@cache
+def gb2312_characters() -> str:
+    """All characters of GB2312 (symbols, level-1 and level-2 hanzi), in GB2312 order.
+
+    >>> s = gb2312_characters(); len(s), s[s.index("啊")] , "堃" in s
+    (7445, '啊', False)
+    """
+    out: list[str] = []
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                out.append(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return "".join(out)
+
+
+@cache
+def subset_characters() -> frozenset[str]:
+    """Every character the generated fonts cover (if the source face has it)."""
+    chars = set(gb2312_characters()) | set(TEMPLATE_CHARACTERS) | set(COMMON_CHARACTERS)
+    for first, last in _EXTRA_RANGES:
+        chars.update(chr(c) for c in range(first, last + 1))
+    return frozenset(chars)
+
+
+def _priority_characters() -> list[str]:
+    """Characters in glyph-id order: the earlier a character, the smaller its glyph id."""
+    first = [chr(c) for a, b in _FIRST_RANGES for c in range(a, b + 1)]
+    return list(dict.fromkeys([*first, *TEMPLATE_CHARACTERS, *COMMON_CHARACTERS,
+                               *gb2312_characters()]))
+
+
+def spec_for_name(name: str) -> FontSpec | None:
+    """The generated font a file name stands for, or None."""
+    return next((s for s in SPECS if s.file == name), None)
+
+
+def cache_dir() -> Path:
+    """Where built fonts are kept: ``$NOTICE_FACTORY_FONT_CACHE`` or the user cache dir."""
+    env = os.environ.get("NOTICE_FACTORY_FONT_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs  # only when a font is actually needed
+
+    return Path(platformdirs.user_cache_dir("notice-factory")) / "fonts"
+
+
+def find_system_face(face: str) -> tuple[Path, int]:
+    """The file and collection index of the installed face whose full name is ``face``."""
+    if shutil.which("fc-list") is None:
+        raise RenderError(f"cannot look for the font {face!r}: fontconfig's fc-list is missing")
+    family = face.removesuffix(" Bold")
+    out = subprocess.run(["fc-list", "-f", "%{file}\t%{index}\t%{fullname}\n", family],
+                         capture_output=True, text=True, check=False).stdout
+    for line in sorted(out.splitlines()):
+        parts = line.split("\t")
+        if len(parts) == 3 and face in (n.strip() for n in parts[2].split(",")):
+            return Path(parts[0]), int(parts[1] or 0)
+    raise RenderError(f"the font {face!r} is not installed (Debian package fonts-noto-cjk)")
+
+
+def _cache_key(spec: FontSpec, source: Path, index: int) -> str:
+    st = source.stat()
+    recipe = "|".join((BUILD_VERSION, spec.file, spec.face, str(source), str(index),
+                       str(st.st_size), str(st.st_mtime_ns), "".join(_priority_characters()),
+                       ",".join(_LAYOUT_FEATURES)))
+    return hashlib.sha256(recipe.encode()).hexdigest()[:16]
+
+
+def cached_path(spec: FontSpec) -> Path:
+    """Where the cache keeps ``spec`` built from the font installed today."""
+    source, index = find_system_face(spec.face)
+    stem = spec.file.rsplit(".", 1)[0]
+    return cache_dir() / f"{stem}-{_cache_key(spec, source, index)}.otf"
+
+
+def build_font(spec: FontSpec) -> bytes:
+    """Cut, reorder and rename one face; returns the OpenType (CFF) font bytes."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    source, index = find_system_face(spec.face)
+    font = TTFont(str(source), fontNumber=index, recalcTimestamp=False)
+    options = subset.Options()
+    options.layout_features = list(_LAYOUT_FEATURES)
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.hinting = False  # print only; CFF hints are a third of the outlines
+    options.desubroutinize = False  # subroutines keep the file small; WeasyPrint flattens
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted(ord(c) for c in subset_characters()))
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    # Reload so that every table is decompiled against the subset's glyph order before
+    # the order changes.
+    font = TTFont(io.BytesIO(buf.getvalue()), lazy=False, recalcTimestamp=False,
+                  recalcBBoxes=False)  # bounds are already right; names change below
+    font.ensureDecompiled()
+    _reorder_glyphs(font, _glyph_priority(font))
+    _rename(font, spec)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _glyph_priority(font: Any) -> list[str]:
+    """The subset's glyph names in the wanted order (.notdef first, each name once)."""
+    cmap: dict[int, str] = font.getBestCmap()
+    order: dict[str, None] = {".notdef": None}
+    chars = _priority_characters()
+    first_count = sum(b - a + 1 for a, b in _FIRST_RANGES)
+    for ch in chars[:first_count]:
+        if ord(ch) in cmap:
+            order[cmap[ord(ch)]] = None
+    # Glyphs reached only through GSUB (ligatures, composed forms) come next: a letter
+    # that uses one must not pay for thousands of slots.
+    mapped = set(cmap.values())
+    for name in font.getGlyphOrder():
+        if name not in mapped:
+            order[name] = None
+    for ch in chars[first_count:]:
+        if ord(ch) in cmap:
+            order[cmap[ord(ch)]] = None
+    for name in font.getGlyphOrder():
+        order[name] = None
+    return list(order)
+
+
+def _reorder_glyphs(font: Any, order: list[str]) -> None:
+    """Give the glyphs ``order``'s ids and make every CID equal its new glyph id.
+
+    fontTools' ``reorderGlyphs`` renumbers the tables that refer to glyphs by name and
+    re-sorts the layout tables' coverages (with their parallel arrays). The CFF table
+    carries its own order (charset, CharStrings INDEX, FDSelect): that is permuted here,
+    and its glyph names become ``cidNNNNN`` with NNNNN the new glyph id.
+    """
+    from fontTools.ttLib.reorderGlyphs import reorderGlyphs
+
+    if order[0] != ".notdef":
+        raise ValueError("the new glyph order must start with .notdef")
+    top = font["CFF "].cff.topDictIndex[0]
+    if not hasattr(top, "ROS"):
+        raise ValueError("expected a CID-keyed CFF font (Noto CJK)")
+    charstrings = top.CharStrings
+    for name in top.charset:  # load every charstring before the INDEX is rebuilt
+        charstrings.getItemAndSelector(name)
+    csi = charstrings.charStringsIndex
+    items = [csi.items[charstrings.charStrings[name]] for name in order]
+    position = {name: i for i, name in enumerate(top.charset)}
+    fd_select = getattr(top, "FDSelect", None)
+    fd_array = [fd_select.gidArray[position[name]] for name in order] if fd_select else []
+
+    reorderGlyphs(font, order)  # checks that ``order`` is a permutation
+
+    csi.items = items
+    for attr in ("file", "offsets"):
+        if hasattr(csi, attr):
+            delattr(csi, attr)
+    new_names = [".notdef"] + [f"cid{i:05d}" for i in range(1, len(order))]
+    charstrings.charStrings = {name: i for i, name in enumerate(new_names)}
+    if fd_select is not None:
+        fd_select.gidArray = fd_array
+        fd_select.format = None
+    top.charset = new_names
+    top.numGlyphs = len(new_names)
+
+
+def _rename(font: Any, spec: FontSpec) -> None:
+    """New family and PostScript names (OFL: a modified font does not keep the name)."""
+    name_table = font["name"]
+    style = "Bold" if spec.bold else "Regular"
+    full = f"{spec.family} {style}" if spec.bold else spec.family
+    values = {1: spec.family if not spec.bold else f"{spec.family} Bold", 2: style,
+              3: f"{BUILD_VERSION};{spec.postscript}", 4: full, 6: spec.postscript,
+              16: spec.family, 17: style}
+    for record in list(name_table.names):
+        if record.nameID in values:
+            name_table.setName(values[record.nameID], record.nameID, record.platformID,
+                               record.platEncID, record.langID)
+    cff = font["CFF "].cff
+    cff.fontNames = [spec.postscript]
+    top = cff.topDictIndex[0]
+    for fd in getattr(top, "FDArray", []):
+        if hasattr(fd, "FontName"):
+            fd.FontName = f"{spec.postscript}-{fd.FontName.rsplit('-', 1)[-1]}"
+    top.FullName = full
+    top.FamilyName = spec.family
+
+
+def ensure_font(spec: FontSpec, templates_root: Path | None = None) -> Path:
+    """The path of the generated font ``spec``, building it into the cache if needed.
+
+    A copy in ``<templates_root>/_fonts/`` (placed there by an installer) is used as is.
+    """
+    if templates_root is not None:
+        in_tree = templates_root / FONTS_FOLDER / spec.file
+        if in_tree.is_file():
+            return in_tree
+    target = cached_path(spec)
+    if target.is_file():
+        return target
+    with _build_lock:
+        if not target.is_file():
+            try:
+                atomic_write_bytes(target, build_font(spec))
+            except OSError as exc:
+                raise RenderError(f"cannot write the font {target}: {exc}") from exc
+    return target
+
+
+def generated_font_path(path: Path, roots: Iterable[Path]) -> Path | None:
+    """If ``path`` is ``<root>/_fonts/<generated font>`` for one of ``roots``, the real file.
+
+    The fetcher calls this for every file it serves: a stylesheet asks for
+    ``../_fonts/NoticeSerifSC-Regular.otf`` and gets the cached build.
+
+    >>> generated_font_path(Path("/t/zh/letter.css"), [Path("/t")]) is None
+    True
+    """
+    spec = spec_for_name(path.name)
+    if spec is None or path.parent.name != FONTS_FOLDER:
+        return None
+    for root in roots:
+        if path.parent == root / FONTS_FOLDER:
+            return ensure_font(spec, root)
+    return None
+
+
+def build_all(templates_root: Path | None = None) -> list[Path]:
+    """Build (or find) every generated font; returns their paths."""
+    return [ensure_font(spec, templates_root) for spec in SPECS]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m notice_factory.render.fonts``: build the Chinese fonts (install step)."""
+    del argv
+    try:
+        for path in build_all():
+            print(f"{path} ({path.stat().st_size // 1024} KB)")
+    except RenderError as exc:
+        print(f"notice_factory fonts: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
