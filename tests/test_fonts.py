@@ -1,0 +1,136 @@
+"""Small Chinese letters: the Notice SC subsets of Noto CJK (render/fonts.py).
+
+These tests build the fonts once per machine (about a minute, into the user cache dir)
+and render real zh letters through the real engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from fontTools.pens.recordingPen import RecordingPen
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from notice_factory import templatecheck as tc
+from notice_factory.render import LetterRenderer, fonts
+from notice_factory.settings import load_sender_profile, templates_root
+
+FONTS_CSS = "_common/fonts-zh.css"
+RARE = "堃"  # GBK, not GB2312: outside the subset, in the system Noto CJK SC
+
+pytestmark = pytest.mark.skipif(shutil.which("fc-list") is None, reason="needs fontconfig")
+
+
+@pytest.fixture(scope="module")
+def renderer() -> LetterRenderer:
+    fonts.build_all()
+    return LetterRenderer()
+
+
+def _render(renderer: LetterRenderer, sid: str, case_file: Path | None = None) -> bytes:
+    spec = tc.find_spec(renderer.catalog, sid)
+    if FONTS_CSS not in spec.stylesheets:  # until the zh template.toml files list it
+        spec = dataclasses.replace(spec, stylesheets=(*spec.stylesheets, FONTS_CSS))
+    pdf, _ = tc.preview(spec, renderer, load_sender_profile(), case_file)
+    return pdf
+
+
+def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _embedded_fonts(pdf: bytes) -> dict[str, int]:
+    """BaseFont name (without the subset tag) -> size of its embedded program."""
+    out: dict[str, int] = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            program = next(descriptor[k] for k in ("/FontFile3", "/FontFile2", "/FontFile")
+                           if k in descriptor)
+            out[str(font["/BaseFont"]).split("+", 1)[-1]] = len(program.get_object().get_data())
+    return out
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+@pytest.mark.parametrize("sid", ["zh.reminder", "zh.formal_notice", "zh.commitment_form"])
+def test_chinese_letter_is_small_and_keeps_its_text(renderer: LetterRenderer, sid: str,
+                                                    tmp_path: Path) -> None:
+    pdf = _render(renderer, sid)
+    assert len(pdf) < 120_000
+    text = _pdftotext(pdf, tmp_path)
+    sample = json.loads(tc.find_spec(renderer.catalog, sid).sample.read_text("utf-8"))
+    assert sample["debtor_name"] in text
+    assert "尊敬的" in text or "您" in text
+    embedded = _embedded_fonts(pdf)
+    assert {"Notice-Serif-SC", "Notice-Sans-SC"} <= set(embedded)
+    # The full system faces are no longer needed for an ordinary letter.
+    assert not any(name.startswith("Noto-") for name in embedded)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_rare_character_falls_back_to_the_full_font(renderer: LetterRenderer,
+                                                    tmp_path: Path) -> None:
+    spec = tc.find_spec(renderer.catalog, "zh.reminder")
+    case = json.loads(spec.sample.read_text("utf-8"))
+    case["debtor_name"] = f"王{RARE}"
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(case, ensure_ascii=False), "utf-8")
+    pdf = _render(renderer, "zh.reminder", case_file)
+    assert f"王{RARE}" in _pdftotext(pdf, tmp_path)
+    assert "Noto-Serif-CJK-SC" in _embedded_fonts(pdf)  # the glyph came from the full face
+
+
+def test_every_template_character_is_in_the_subset() -> None:
+    root = templates_root() / "zh"
+    used = {ch for p in root.rglob("*") if p.suffix in (".html", ".toml", ".css")
+            for ch in p.read_text("utf-8") if ord(ch) >= 0x2E80}
+    missing = used - fonts.subset_characters()
+    assert not missing, f"add to fonts.TEMPLATE_CHARACTERS: {''.join(sorted(missing))}"
+
+
+def test_generated_font_is_a_faithful_reordered_subset() -> None:
+    spec = fonts.SPECS[0]
+    built = TTFont(str(fonts.ensure_font(spec)))
+    source, index = fonts.find_system_face(spec.face)
+    orig = TTFont(str(source), fontNumber=index, lazy=True)
+    order = built.getGlyphOrder()
+    # CID == GID: WeasyPrint writes glyph ids as CIDs.
+    assert all(name == f"cid{gid:05d}" for gid, name in enumerate(order) if gid)
+    new_cmap, old_cmap = built.getBestCmap(), orig.getBestCmap()
+    new_set, old_set = built.getGlyphSet(), orig.getGlyphSet()
+    for ch in "张伟尊敬的A1¥，。啊齄":
+        a, b = RecordingPen(), RecordingPen()
+        new_set[new_cmap[ord(ch)]].draw(a)
+        old_set[old_cmap[ord(ch)]].draw(b)
+        assert a.value == b.value, ch
+        assert built["hmtx"][new_cmap[ord(ch)]] == orig["hmtx"][old_cmap[ord(ch)]]
+    # Frequent characters sit at small glyph ids; that is what keeps letters small.
+    assert built.getGlyphID(new_cmap[ord("的")]) < 2000
+    assert ord(RARE) not in new_cmap
+    assert built["name"].getDebugName(1) == "Notice Serif SC"
+
+
+def test_fetcher_maps_only_generated_font_names(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    assert fonts.generated_font_path(root / "_fonts" / "other.otf", [root]) is None
+    assert fonts.generated_font_path(root / "zh" / spec_name(), [root]) is None
+    placed = root / "_fonts" / spec_name()
+    placed.parent.mkdir()
+    placed.write_bytes(b"placed by an installer")
+    assert fonts.generated_font_path(placed, [root]) == placed
+
+
+def spec_name() -> str:
+    return fonts.SPECS[0].file
