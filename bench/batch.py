@@ -693,7 +693,9 @@ def machine() -> dict[str, Any]:
     return {"revision": git("rev-parse", "--short", "HEAD") or "unknown",
             "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
             "nproc": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+            "platform": platform.platform(),
+            # A shared machine is noisy: the load when the run ended says how much.
+            "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()]}
 
 
 def targets(b: dict[str, Any], base: dict[str, Any] | None, ratio: float | None,
@@ -730,7 +732,8 @@ def render_text(r: dict[str, Any]) -> str:
     m, b, base = r["machine"], r["batch"], r.get("baseline")
     lines = [f"notice_factory batch benchmark: revision {m['revision']}"
              f"{' (+ uncommitted changes)' if m['uncommitted_changes'] else ''}, "
-             f"{m['nproc']} CPUs, Python {m['python']}, {m['platform']}",
+             f"{m['nproc']} CPUs, Python {m['python']}, {m['platform']}, load average "
+             f"{'/'.join(str(x) for x in m['loadavg_1_5_15'])} at the end",
              f"{r['letters_requested']} generated cases (seed {r['seed']}), jobs "
              f"{r['jobs'] or 'default'}, batch date {BATCH_DATE}", ""]
     lines.append(f"BATCH  exit {b['exit_code']}: {b['letters']} letters, {b['pages']} pages, "
