@@ -54,6 +54,7 @@ def test_each_bad_row_is_rejected_with_row_field_and_reason(
     err = mine[0]
     # Rows are numbered as a spreadsheet shows them: the header is row 1.
     lines = (FIXTURES / "bad-cases.csv").read_text(encoding="utf-8").splitlines()
+    assert err.row is not None
     assert lines[err.row - 1].startswith(case_id + ","), err.row
     for word in words:
         assert word in err.message, err.message
