@@ -449,6 +449,10 @@ def crash_batches(main_batch: BatchRun, tmp_path_factory: pytest.TempPathFactory
         "FR-2026-0001", "FR-2026-0002", "CN-2026-0001", "FR-2026-0006", "RO-2026-0001",
         "FR-2026-0004"])
     victim = ids[3]
+    # First the batch as it should go; then the same command again, now with one letter
+    # that kills its worker: the re-run is what the folder must show afterwards.
+    first = run_batch(base / "crash.csv", base / "crash-out", main_batch.ledger, "--jobs", "2")
+    assert first.returncode == 0, explain(first)
     crashed = run_batch(base / "crash.csv", base / "crash-out", main_batch.ledger, "--jobs",
                         "2", env=child_env(crash_on=victim))
     derived_cases(base / "after.csv", "AF", picks=["FR-2026-0001", "FR-2026-0006"])
@@ -464,7 +468,10 @@ def test_crashing_letter_is_rejected_and_the_rest_lands(
     assert crashed.rejects[0]["reason"].strip()
     ids = [r["case_id"] for r in crashed.rows]
     assert len(ids) == 5 and victim not in ids and len(set(ids)) == 5
+    # No letter of it is left (not even the first run's, which bears a now voided number).
     assert not any(victim in p.name for p in (crashed.out / "letters").iterdir())
+    assert sorted(p.name for p in (crashed.out / "letters").iterdir()) == sorted(
+        Path(r["letter_file"]).name for r in crashed.rows)
     for row in crashed.rows:
         assert (crashed.out / row["letter_file"]).is_file()
 

@@ -381,6 +381,9 @@ def _write_records(placed: list[Placed], done: dict[str, Any], summary: BatchSum
         path = write_deposit_slip(entity, items, deposit_date=day, print_file=print_file,
                                   out_dir=slip_dir)
         slips.append(path.relative_to(out_dir).as_posix())
+    # A letter that is not in this manifest (rejected on this run, or from another batch)
+    # may bear a number the ledger has just voided: it must not stay beside the batch.
+    _remove_stale(out_dir / "letters", {Path(r.letter_file).name for r in rows})
     _remove_stale(out_dir / "print", {Path(p).name for p in summary.print_files})
     _remove_stale(slip_dir, {Path(p).name for p in slips})
     summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
