@@ -597,9 +597,6 @@ def test_rerun_gives_same_numbers_and_identical_manifest(
     assert (again.counts["new_numbers"], again.counts["reused_numbers"]) == (0, 5)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DOCX letters are not byte-reproducible: render.pin_pdf pins /ID and dates but not "
-    "LibreOffice's trailer /DocChecksum, so sha256 changes from run to run"))
 def test_rerun_gives_identical_letter_files(
         rerun_batches: tuple[Snapshot, Snapshot, Snapshot, BatchRun]) -> None:
     first, again, _, _ = rerun_batches
