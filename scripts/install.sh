@@ -32,3 +32,7 @@ PY="${PYTHON:-python3}"
 if ! "$PY" -c "import notice_factory, weasyprint, docxtpl, hypothesis" 2>/dev/null; then
   "$PY" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 fi
+
+# Chinese letters embed fonts cut from Noto CJK (GB2312 + every template character, small glyph
+# ids): built once into the cache here rather than on the first Chinese letter of a batch.
+"$PY" -c "from notice_factory.render.fonts import main; main()" >/dev/null

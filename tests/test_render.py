@@ -37,7 +37,7 @@ from notice_factory.catalog import (
     squash,
     text_contains,
 )
-from notice_factory.context import TemplateContext, deadline_days
+from notice_factory.context import deadline_days
 from notice_factory.errors import CaseError, RenderError, TemplateError
 from notice_factory.formatting import format_date, format_money, normalize_ro
 from notice_factory.model import Case, Kind, Locale
@@ -47,12 +47,6 @@ from notice_factory.settings import SenderProfile
 from notice_factory.words import amount_in_words
 
 CASES = demo_case_params()
-
-# Mentions the legal team made conditional on the case (mentions.toml says so in its comments):
-# (language, mention id) -> when the letter must print it. Everything else is unconditional.
-CONDITIONAL: dict[tuple[str, str], Callable[[TemplateContext], bool]] = {
-    ("fr", "renegotiation-options"): lambda ctx: ctx.case.new_credit_law,
-}
 
 # The per-letter page counter of each language's layout (lang.css), whitespace removed.
 PAGE_COUNTER: dict[str, str] = {
@@ -102,9 +96,7 @@ def test_letter_holds_every_mandatory_mention(rendered: RenderedSet, catalog: Ca
     language = case.locale.language
     mentions = catalog.required_mentions(language, case.kind)
     assert mentions, f"mentions.toml declares no mention for {language} {case.kind.value}"
-    due = [m for m in mentions
-           if (language, m.id) not in CONDITIONAL or CONDITIONAL[(language, m.id)](letter.context)]
-    missing = missing_mentions(pdf_text(letter.pdf), due)
+    missing = missing_mentions(pdf_text(letter.pdf), mentions, letter.context.as_dict())
     assert not missing, [f"{m.id}: {m.what} ({m.texts[0][:60]})" for m in missing]
 
 

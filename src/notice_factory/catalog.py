@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.sandbox
+
 from notice_factory.errors import TemplateError
 from notice_factory.model import Kind, Locale
 from notice_factory.settings import templates_root
@@ -32,6 +35,8 @@ LANGUAGES: tuple[str, ...] = tuple(loc.language for loc in Locale)
 ENGINES = ("html", "docx")
 _VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
 _WS = re.compile(r"\s+")
+# Conditions of mentions are evaluated in the sandbox too: mentions.toml is the legal team's data.
+_CONDITIONS = jinja2.sandbox.ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,9 @@ class Mention:
     source: str = ""
     kind: Kind | None = None  # None for forbidden phrases (all kinds)
     file: str = ""
+    # A condition on the letter's variables, e.g. "case.new_credit_law": the mention is
+    # required only when it holds. Empty: always required.
+    when: str = ""
 
 
 @dataclass
@@ -131,7 +139,9 @@ def _toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        # Python 3.11 puts the position only in the message: "... (at line 3, column 5)".
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise TemplateError(f"not valid TOML: {getattr(exc, 'msg', exc)}", file=str(path),
                             line=line) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -231,9 +241,17 @@ def _read_mentions(cat: Catalog, language: str, path: Path) -> None:
                     f"[[{key}]] entry {n + 1} needs an id and a text (or any = [...])",
                     file=str(path), line=_line_of_table(path, key, n)))
                 continue
+            when = item.get("when", "")
+            try:
+                _CONDITIONS.compile_expression(when) if when else None
+            except jinja2.TemplateSyntaxError as exc:
+                cat.problems.append(TemplateError(
+                    f"[[{key}]] '{item['id']}': the condition when = \"{when}\" is not valid: "
+                    f"{exc.message}", file=str(path), line=_line_of_table(path, key, n)))
+                continue
             mention = Mention(id=item["id"], what=item.get("what", item["id"]),
                               texts=tuple(texts), source=item.get("source", ""), kind=kind,
-                              file=str(path))
+                              file=str(path), when=when)
             if kind is None:
                 cat.forbidden.setdefault(language, []).append(mention)
             else:
@@ -259,10 +277,19 @@ def text_contains(haystack: str, phrase: str) -> bool:
     return squash(phrase) in squash(haystack)
 
 
-def missing_mentions(text: str, mentions: list[Mention]) -> list[Mention]:
-    """The mentions none of whose phrases appear in ``text``."""
+def applicable(mentions: list[Mention], variables: Mapping[str, Any]) -> list[Mention]:
+    """The mentions whose ``when`` condition holds for a letter's variables."""
+    return [m for m in mentions
+            if not m.when or bool(_CONDITIONS.compile_expression(m.when)(**variables))]
+
+
+def missing_mentions(text: str, mentions: list[Mention],
+                     variables: Mapping[str, Any] | None = None) -> list[Mention]:
+    """The mentions none of whose phrases appear in ``text`` (those that apply, given
+    the letter's ``variables``; all of them when no variables are given)."""
+    due = applicable(mentions, variables) if variables is not None else mentions
     flat = squash(text)
-    return [m for m in mentions if not any(squash(t) in flat for t in m.texts)]
+    return [m for m in due if not any(squash(t) in flat for t in m.texts)]
 
 
 def forbidden_found(text: str, forbidden: list[Mention]) -> list[Mention]:

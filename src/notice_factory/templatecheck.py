@@ -265,14 +265,15 @@ def check_templates(root: Path | None = None, only: str | None = None,
                     "another font or as empty boxes)", file=str(spec.metadata_file),
                     line=_meta_line(spec, "fonts")))
             try:
-                pdf, _ = preview(spec, renderer, profile)
+                pdf, ctx = preview(spec, renderer, profile)
             except NoticeFactoryError as err:
                 report.problems.append(err if isinstance(err, TemplateError) else TemplateError(
                     f"rendering the sample case failed: {err.format_message()}",
                     file=str(spec.path)))
                 continue
             text = pdf_text(pdf)
-            for m in missing_mentions(text, catalog.required_mentions(spec.language, spec.kind)):
+            for m in missing_mentions(text, catalog.required_mentions(spec.language, spec.kind),
+                                      ctx.as_dict()):
                 report.problems.append(TemplateError(
                     f"mandatory mention '{m.id}' is missing from the rendered letter: {m.what}"
                     + (f" ({m.source})" if m.source else ""), file=str(spec.path)))

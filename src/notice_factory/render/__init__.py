@@ -90,6 +90,7 @@ class LetterRenderer:
 
 _PDF_ID = re.compile(rb"<[0-9A-Fa-f]{32}>")
 _PDF_DATE = re.compile(rb"\(D:(\d{14})")
+_PDF_CHECKSUM = re.compile(rb"/DocChecksum /[0-9A-Fa-f]{32}")
 
 
 def pin_pdf(pdf: bytes, identifier: str, day_iso: str) -> bytes:
@@ -108,7 +109,11 @@ def pin_pdf(pdf: bytes, identifier: str, day_iso: str) -> bytes:
     digest = hashlib.md5(identifier.encode(), usedforsecurity=False).hexdigest().upper()
     stamp = day_iso.replace("-", "").encode() + b"000000"
     pdf = _PDF_ID.sub(b"<" + digest.encode() + b">", pdf)
-    return _PDF_DATE.sub(b"(D:" + stamp, pdf)
+    pdf = _PDF_DATE.sub(b"(D:" + stamp, pdf)
+    # LibreOffice's /DocChecksum covers the wall-clock date too: recompute it from the pinned bytes.
+    blank = _PDF_CHECKSUM.sub(b"/DocChecksum /" + b"0" * 32, pdf)
+    check = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
+    return _PDF_CHECKSUM.sub(b"/DocChecksum /" + check, pdf)
 
 
 def count_pages(pdf: bytes) -> int:
