@@ -8,9 +8,7 @@ DOCX engine with its long-lived LibreOffice.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from notice_factory.context import FILTERS, TemplateContext, build_context
 from notice_factory.errors import RenderError
 from notice_factory.model import Case
 from notice_factory.render.html import HtmlEngine
+from notice_factory.render.pdfpin import pin_pdf
 from notice_factory.settings import Entity
 
 
@@ -86,34 +85,6 @@ class LetterRenderer:
             return pin_pdf(pdf, identifier, str(variables["letter"].date_iso))
         return self.html.render_pdf(spec.file, variables, stylesheets=spec.stylesheets,
                                     identifier=identifier)
-
-
-_PDF_ID = re.compile(rb"<[0-9A-Fa-f]{32}>")
-_PDF_DATE = re.compile(rb"\(D:(\d{14})")
-_PDF_CHECKSUM = re.compile(rb"/DocChecksum /[0-9A-Fa-f]{32}")
-
-
-def pin_pdf(pdf: bytes, identifier: str, day_iso: str) -> bytes:
-    """Make LibreOffice's PDF reproducible: the same letter gives the same bytes.
-
-    LibreOffice writes a random /ID and the wall-clock time; both are replaced in place by
-    values of the same length (the letter key's digest, the letter date at midnight), so the
-    cross-reference offsets stay valid.
-
-    >>> pin_pdf(b"/ID [ <" + b"A" * 32 + b"> ] /CreationDate (D:20261123213501+00'00')",
-    ...         "k", "2026-11-23")[:48]
-    b'/ID [ <8CE4B16B22B58894AA86C421E8759DF3> ] /Crea'
-    >>> pin_pdf(b"(D:20261123213501+00'00')", "k", "2026-11-23")
-    b"(D:20261123000000+00'00')"
-    """
-    digest = hashlib.md5(identifier.encode(), usedforsecurity=False).hexdigest().upper()
-    stamp = day_iso.replace("-", "").encode() + b"000000"
-    pdf = _PDF_ID.sub(b"<" + digest.encode() + b">", pdf)
-    pdf = _PDF_DATE.sub(b"(D:" + stamp, pdf)
-    # LibreOffice's /DocChecksum covers the wall-clock date too: recompute it from the pinned bytes.
-    blank = _PDF_CHECKSUM.sub(b"/DocChecksum /" + b"0" * 32, pdf)
-    check = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode()
-    return _PDF_CHECKSUM.sub(b"/DocChecksum /" + check, pdf)
 
 
 def count_pages(pdf: bytes) -> int:
