@@ -216,13 +216,13 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     # not fit the window, impossible plan, missing template) happens before numbering, so
     # no number is spent on a letter that cannot exist.
     cases: list[Case] = []
-    renderer = LetterRenderer(templates=templates)
-    for case in read.cases:
-        try:
-            renderer.context_for(case, profile.entity(case.locale), batch_date=day)
-            cases.append(case)
-        except NoticeFactoryError as err:
-            summary.rejects.append(reject_from(err, case))
+    with LetterRenderer(templates=templates) as renderer:
+        for case in read.cases:
+            try:
+                renderer.context_for(case, profile.entity(case.locale), batch_date=day)
+                cases.append(case)
+            except NoticeFactoryError as err:
+                summary.rejects.append(reject_from(err, case))
     summary.timings["validate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -306,7 +306,6 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
         summary.timings["manifest"] = time.perf_counter() - t4
     summary.timings["total"] = time.perf_counter() - t0
     _write_batch_json(summary, profile, out_dir, cases_path)
-    renderer.close()
     return summary
 
 

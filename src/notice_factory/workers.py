@@ -98,9 +98,14 @@ def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
 
 def run_jobs(jobs: Iterable[Job], *, workers: int,
              templates: Path | None = None) -> Iterator[Outcome]:
-    """Render every job; yields outcomes as letters finish (not in input order)."""
+    """Render every job; yields outcomes as letters finish (not in input order).
+
+    ``workers`` >= 1 renders in that many worker processes, so a letter that kills its
+    process is isolated even with one worker; 0 renders in this process (no isolation:
+    for debugging and for callers that cannot start processes).
+    """
     job_list = list(jobs)
-    if workers <= 1:
+    if workers <= 0:
         with LetterRenderer(templates=templates) as renderer:
             for job in job_list:
                 yield render_job(job, renderer)
