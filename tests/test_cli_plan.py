@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from notice_factory.formatting import format_date, format_money, format_money_table
 
 from notice_factory.cli.plan import plan
+from notice_factory.formatting import format_date, format_money, format_money_table
 from notice_factory.model import Locale
 
 D = Decimal

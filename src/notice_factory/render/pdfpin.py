@@ -22,7 +22,7 @@ import io
 import re
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, StreamObject
+from pypdf.generic import NameObject, NumberObject, StreamObject
 
 _PDF_ID = re.compile(rb"<[0-9A-Fa-f]{32}>")
 _PDF_DATE = re.compile(rb"\(D:(\d{14})")
@@ -89,7 +89,7 @@ def _pin_type1_fonts(pdf: bytes, stamp: str) -> bytes:
         if not isinstance(obj, StreamObject) or "/Length2" not in obj:
             continue
         data = obj.get_data()
-        l1, l2 = int(obj["/Length1"]), int(obj["/Length2"])
+        l1, l2 = int(str(obj["/Length1"])), int(str(obj["/Length2"]))
         clear, secret, rest = data[:l1], eexec_decrypt(data[l1:l1 + l2]), data[l1 + l2:]
         neutral = _UNIQUE_ID.sub(b"/UniqueID 0000000 def", clear + secret)
         uid = b"/UniqueID " + _stable_id(neutral) + b" def"
@@ -98,7 +98,7 @@ def _pin_type1_fonts(pdf: bytes, stamp: str) -> bytes:
         if new_clear == clear and new_secret == secret:
             continue
         obj.set_data(new_clear + eexec_encrypt(new_secret) + rest)
-        obj[NameObject("/Length1")] = type(obj["/Length1"])(len(new_clear))
+        obj[NameObject("/Length1")] = NumberObject(len(new_clear))
         changed = True
     if not changed:
         return pdf
