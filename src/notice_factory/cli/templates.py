@@ -22,7 +22,11 @@ from notice_factory.templatecheck import (
 )
 
 
-@click.group()
+@click.group(epilog="""\b
+Examples:
+  notice-factory templates check
+  notice-factory templates preview fr.formal_notice --out mdm.pdf --png
+  notice-factory templates vars""")
 def templates() -> None:
     """Check, preview and describe the letter templates (for legal teams)."""
 
