@@ -36,6 +36,7 @@ from notice_factory.context import VARIABLE_NAMES, TemplateContext, describe_var
 from notice_factory.errors import CaseError, NoticeFactoryError, TemplateError
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.render import LetterRenderer
+from notice_factory.render.html import local_names
 from notice_factory.settings import SenderProfile, load_sender_profile
 
 SAMPLE_DATE = dt.date(2026, 11, 23)
@@ -157,7 +158,7 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
             return False
         # Names a template defines itself ({% import ... as m %}, {% set %}, {% macro %})
         # are visible in its blocks, though meta analysis reports them as undeclared.
-        local = _local_names(ast)
+        local = local_names(ast)
         used = set(jinja2.meta.find_undeclared_variables(ast)) - local
         for ref in jinja2.meta.find_referenced_templates(ast):
             if ref is None:
@@ -203,21 +204,6 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
             f"uses variable '{name}' but does not declare it in 'variables'",
             file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
     return True
-
-
-def _local_names(ast: jinja2.nodes.Template) -> set[str]:
-    names: set[str] = set()
-    for node in ast.find_all((jinja2.nodes.Import, jinja2.nodes.FromImport,
-                              jinja2.nodes.Assign, jinja2.nodes.Macro)):
-        if isinstance(node, jinja2.nodes.Import):
-            names.add(node.target)
-        elif isinstance(node, jinja2.nodes.FromImport):
-            names.update(n if isinstance(n, str) else n[1] for n in node.names)
-        elif isinstance(node, jinja2.nodes.Macro):
-            names.add(node.name)
-        elif isinstance(node, jinja2.nodes.Assign):
-            names.update(n.name for n in node.target.find_all(jinja2.nodes.Name))
-    return names
 
 
 def _line_with(source: str, needle: str) -> int | None:

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+import jinja2.nodes
 import jinja2.sandbox
 from weasyprint import CSS, HTML, URLFetcher
 from weasyprint.text.fonts import FontConfiguration
@@ -97,6 +98,34 @@ def make_environment(root: Path, filters: Mapping[str, Any] | None = None) -> ji
     )
     env.filters.update(filters or {})
     return env
+
+
+def local_names(ast: jinja2.nodes.Template) -> set[str]:
+    """Names a template binds itself ({% set %}, {% for %}, {% macro %}, imports).
+
+    Meta analysis reports them as undeclared although they are not template variables.
+
+    >>> env = jinja2.Environment()
+    >>> sorted(local_names(env.parse("{% import 'm.html' as m %}{% set x = 1 %}"
+    ...                              "{% for i in y %}{% endfor %}")))
+    ['i', 'm', 'x']
+    """
+    names: set[str] = set()
+    for node in ast.find_all((jinja2.nodes.Assign, jinja2.nodes.AssignBlock, jinja2.nodes.For,
+                              jinja2.nodes.Macro, jinja2.nodes.Import, jinja2.nodes.FromImport)):
+        if isinstance(node, jinja2.nodes.Import):
+            names.add(node.target)
+        elif isinstance(node, jinja2.nodes.FromImport):
+            names.update(n if isinstance(n, str) else n[1] for n in node.names)
+        elif isinstance(node, jinja2.nodes.Macro):
+            names.add(node.name)
+        elif isinstance(node, jinja2.nodes.Assign | jinja2.nodes.AssignBlock | jinja2.nodes.For):
+            # find_all walks descendants only: a plain `x` target is the node itself.
+            target = node.target
+            found = [target] if isinstance(target, jinja2.nodes.Name) else list(
+                target.find_all(jinja2.nodes.Name))
+            names.update(n.name for n in found)
+    return names
 
 
 class HtmlEngine:
