@@ -22,10 +22,10 @@ from typing import Any
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Mm, Pt, RGBColor
 
 ROOT = Path(__file__).resolve().parents[1] / "templates"
 
@@ -43,7 +43,7 @@ class Lang:
 LANGS = {
     "fr": Lang("fr", "Liberation Serif", "Noto Serif CJK SC", "fr-FR", ("Page ", " sur ", "")),
     "ro": Lang("ro", "Liberation Serif", "Noto Serif CJK SC", "ro-RO", ("Pagina ", " din ", "")),
-    "zh": Lang("zh", "Noto Serif CJK SC", "Noto Serif CJK SC", "zh-CN", ("第", "页 共", "页")),
+    "zh": Lang("zh", "Noto Serif CJK SC", "Noto Serif CJK SC", "zh-CN", ("第 ", " 页，共 ", " 页")),
 }
 
 
@@ -94,15 +94,101 @@ def IF_ELSE(cond: str, yes: Sequence[Any], no: Sequence[Any]) -> list[Any]:
     return [P("{%p if " + cond + " %}"), *yes, P("{%p else %}"), *no, P("{%p endif %}")]
 
 
+# Window-envelope geometry (templates/_common/letter.css), millimetres from the sheet's corner:
+# the window is 110 mm from the left, 45 mm from the top, 85 x 45 mm; its registered zone
+# (service line, barcode and number) is 45-55 mm, its address zone 55-88 mm.
+TOP_MARGIN_MM = 20.0
+WINDOW_X_MM, WINDOW_W_MM = 110.0, 85.0
+REGISTERED_Y_MM, ADDRESS_Y_MM, WINDOW_BOTTOM_MM = 45.0, 55.0, 88.0
+SERVICE_LINE_MM = 3.4   # 6.5 pt capitals (HTML .service: 3 mm + the tracking line's margin)
+TRACKING_LINE_MM = ADDRESS_Y_MM - REGISTERED_Y_MM - SERVICE_LINE_MM  # barcode 5.5 mm + number
+ADDRESS_LINE_MM = 4.6   # 10 pt x 1.3 (HTML .address), 6 lines = 27.6 mm < 33 mm
+
+
+@dataclass(frozen=True)
+class Window:
+    """The first page's window block, at fixed page coordinates whatever the text does.
+
+    A Word frame (``w:framePr`` anchored to the page, exact height, no text beside it) from
+    the top margin down to the window's bottom edge: an empty first line reaches 45 mm, then
+    the service line, the barcode with the number beside it (both only when the letter has a
+    number) and the address lines from 55 mm, one paragraph each, never wrapped. As nothing may
+    sit beside the frame, the body text starts below it on page 1, under the letterhead.
+    """
+
+    service: str
+
+
 def address_block(service: str) -> list[Any]:
-    # The window-envelope block: already laid out by address.py (<= 6 lines).
-    return [P("{%p for line in debtor.address_lines %}"),
-            P("{{ line }}", indent_cm=9.5, space_after=0),
-            P("{%p endfor %}"),
-            P("{%p if letter.registered %}"),
-            P(service + "{% if letter.tracking_number %} {{ letter.tracking_number }}"
-              "{% endif %}", "Registered", indent_cm=9.5),
-            P("{%p endif %}")]
+    # The window-envelope block: already laid out by address.py (<= 6 lines x 38 chars).
+    return [Window(service)]
+
+
+def _mm(value: float) -> str:
+    """Millimetres as whole twips, the unit of w:framePr.
+
+    >>> _mm(110), _mm(85)
+    ('6236', '4819')
+    """
+    return str(round(value * 1440 / 25.4))
+
+
+# What may follow w:framePr in w:pPr (the schema fixes the order of paragraph properties).
+_AFTER_FRAMEPR = ("w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd",
+                  "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+                  "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+                  "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+                  "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                  "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+                  "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def _frame(paragraph: Any) -> None:
+    el = OxmlElement("w:framePr")
+    for name, value in (("w", _mm(WINDOW_W_MM)), ("h", _mm(WINDOW_BOTTOM_MM - TOP_MARGIN_MM)),
+                        ("hRule", "exact"), ("wrap", "notBeside"), ("hAnchor", "page"),
+                        ("vAnchor", "page"), ("x", _mm(WINDOW_X_MM)), ("y", _mm(TOP_MARGIN_MM)),
+                        ("hSpace", "0"), ("vSpace", "0")):
+        el.set(qn(f"w:{name}"), value)
+    ppr = paragraph._p.get_or_add_pPr()
+    ppr.insert_element_before(el, *_AFTER_FRAMEPR)
+
+
+def _exact(paragraph: Any, height_mm: float) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing = Mm(height_mm)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.left_indent = fmt.first_line_indent = Cm(0)
+    fmt.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+
+def _add_window(doc: Any, block: Window) -> None:
+    def line(style: str, height_mm: float, text: str = "") -> Any:
+        p = doc.add_paragraph(style=style)
+        if text:
+            p.add_run(text)
+        _frame(p)
+        _exact(p, height_mm)
+        return p
+
+    line("Address", REGISTERED_Y_MM - TOP_MARGIN_MM)  # reaches the window's top edge
+    line("Registered", SERVICE_LINE_MM,
+         "{% if letter.registered %}" + block.service + "{% endif %}")
+    tracking = line("Registered", TRACKING_LINE_MM)
+    # The engine hands the barcode as a picture (letter.barcode_svg is an image in Word).
+    tracking.add_run("{% if letter.tracking_number %}{{ letter.barcode_svg }}")
+    number = tracking.add_run("\u2002{{ letter.tracking_number }}{% endif %}")
+    number.font.name = "Liberation Mono"
+    number.font.size = Pt(7)
+    number.font.all_caps = False
+    # Raised to the middle of the 5.5 mm barcode, like the HTML's vertical-align: middle.
+    position = OxmlElement("w:position")
+    position.set(qn("w:val"), "8")  # half-points
+    number._r.get_or_add_rPr().append(position)
+    line("Address", ADDRESS_LINE_MM, "{%p for line in debtor.address_lines %}")
+    line("Address", ADDRESS_LINE_MM, "{{ line }}")
+    line("Address", ADDRESS_LINE_MM, "{%p endfor %}")
 
 
 # ---- document setup --------------------------------------------------------------------------
@@ -144,6 +230,9 @@ def _new_document(lang: Lang) -> Any:
     _set_fonts(styles["Normal"], lang, 10.5)
     normal = styles["Normal"].paragraph_format
     normal.space_after, normal.line_spacing = Pt(5), 1.1
+    # A paragraph never splits across pages: a mandatory sentence is read in one piece (and
+    # `templates check` finds it whole, not cut by the footer of the page it straddles).
+    normal.keep_together = True
     _set_fonts(styles["Title"], lang, 16, True)
     title = styles["Title"]
     title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -165,7 +254,11 @@ def _new_document(lang: Lang) -> Any:
     letterhead.paragraph_format.space_after = Pt(0)
     registered = styles.add_style("Registered", 1)
     registered.base_style = styles["Normal"]
-    _set_fonts(registered, lang, 9, True)
+    _set_fonts(registered, lang, 6.5, True)
+    registered.font.all_caps = True  # the HTML's text-transform: uppercase
+    address = styles.add_style("Address", 1)
+    address.base_style = styles["Normal"]
+    _set_fonts(address, lang, 10)
     small = styles.add_style("Small Print", 1)
     small.base_style = styles["Normal"]
     _set_fonts(small, lang, 8.5)
@@ -307,6 +400,8 @@ def build(lang: Lang, head_first: Sequence[str], head_later: str, footer_legal: 
             _add_table(doc, block)
         elif isinstance(block, Box):
             _add_box(doc, block)
+        elif isinstance(block, Window):
+            _add_window(doc, block)
         else:
             _add_paragraph(doc, block, lang)
     props = doc.core_properties
@@ -339,7 +434,8 @@ FR_CONTRACT_DU = ('{% if case.product == "invoice" %}de la facture n°' + NB + '
                   '{% if case.contract_date %} du {{ case.contract_date }}{% endif %}{% else %}du '
                   'contrat de ' + FR_PRODUCT + ' n°' + NB + '{{ case.contract_ref }}{% if '
                   'case.contract_date %} conclu le {{ case.contract_date }}{% endif %}{% endif %}')
-FR_SERVICE = ("{% if letter.acknowledgement %}Lettre recommandée avec avis de réception"
+# The window's service line, as fr/_layout.html prints it (capitals come from the style).
+FR_SERVICE = ("{% if letter.acknowledgement %}Lettre recommandée avec AR"
               "{% else %}Lettre recommandée{% endif %}")
 FR_FOOTER = ("{{ creditor.name }}{% if creditor.legal_form %} · {{ creditor.legal_form }}{% endif %}"
              "{% if creditor.registration %} · {{ creditor.registration }}{% endif %}")
