@@ -325,6 +325,28 @@ def _plan_vars(s: Schedule, case: Case) -> PlanVars:
     )
 
 
+def preflight(case: Case, entity: Entity, *,
+              batch_date: dt.date) -> tuple[list[str], Schedule | None]:
+    """Everything that can make a letter impossible, without formatting it.
+
+    Cheap enough to run on every case before any number is allocated: the address must fit
+    the window, the plan must be legal, a lawyer letter needs a lawyer. Returns the laid-out
+    address and the schedule, which :func:`build_context` then prints.
+    """
+    if case.kind is Kind.LAWYER_LETTER and entity.lawyer is None:
+        # A lawyer letter without a lawyer would be a fake one (forbidden in every country).
+        raise CaseError(f"the sender profile names no lawyer for {case.locale.value}, so no "
+                        f"lawyer letter can be sent; add a [{case.locale.value}.lawyer] table",
+                        field="kind", case_id=case.case_id, row=case.row)
+    lines = layout_address(
+        name=case.debtor_name, title=case.debtor_title, line1=case.address_line1,
+        line2=case.address_line2, postal_code=case.postal_code, city=case.city,
+        region=case.region, country=case.country, sender_country=entity.postal.country,
+        locale=case.locale,
+    )
+    return lines, case_schedule(case, batch_date)
+
+
 def build_context(
     case: Case,
     entity: Entity,
@@ -341,11 +363,7 @@ def build_context(
     turn into a rejection of this case only.
     """
     loc, cur = case.locale, case.currency
-    if case.kind is Kind.LAWYER_LETTER and entity.lawyer is None:
-        # A lawyer letter without a lawyer would be a fake one (forbidden in every country).
-        raise CaseError(f"the sender profile names no lawyer for {loc.value}, so no lawyer "
-                        "letter can be sent; add a [" + loc.value + ".lawyer] table",
-                        field="kind", case_id=case.case_id, row=case.row)
+    lines, schedule = preflight(case, entity, batch_date=batch_date)
     day = letter_date(case, batch_date)
     days = deadline_days(case)
     deadline = day + dt.timedelta(days=days)
@@ -357,13 +375,6 @@ def build_context(
     def long(d: dt.date) -> str:
         return formatting.format_date(d, loc, style="long")
 
-    lines = layout_address(
-        name=case.debtor_name, title=case.debtor_title, line1=case.address_line1,
-        line2=case.address_line2, postal_code=case.postal_code, city=case.city,
-        region=case.region, country=case.country, sender_country=entity.postal.country,
-        locale=loc,
-    )
-    schedule = case_schedule(case, batch_date)
     fr_figures = money(a.total)
     ctx = TemplateContext(
         letter=LetterVars(

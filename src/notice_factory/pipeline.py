@@ -14,15 +14,31 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import Any
 
+from notice_factory.assembly import LetterPdf, build_print_file
+from notice_factory.batching import PrintGroup, PrintItem, group_print_files
 from notice_factory.cases import ReadResult, read_case_file
-from notice_factory.errors import CaseError, NoticeFactoryError
+from notice_factory.catalog import load_catalog
+from notice_factory.context import deadline_days, letter_date, preflight
+from notice_factory.errors import CaseError, NoticeFactoryError, RangeExhaustedError
 from notice_factory.fsutil import atomic_write_bytes, remove_stale_parts
+from notice_factory.ledger import Ledger, LetterKey
+from notice_factory.manifest import (
+    ManifestRow,
+    RejectRow,
+    slip_items,
+    write_batch_json,
+    write_deposit_slip,
+    write_manifest,
+    write_rejects,
+)
 from notice_factory.model import Case, Clock, system_clock
 from notice_factory.render import LetterRenderer, RenderedLetter
-from notice_factory.settings import SenderProfile, load_sender_profile
+from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
+from notice_factory.workers import Done, Job, run_jobs, start_pool
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, letter_key) after each letter."""
@@ -62,8 +78,7 @@ def reject_from(err: NoticeFactoryError, case: Case | None = None) -> CaseError:
                      field="(letter)", case_id=case.case_id if case else None)
 
 
-def reject_row(err: CaseError) -> Any:
-    from notice_factory.manifest import RejectRow
+def reject_row(err: CaseError) -> RejectRow:
 
     return RejectRow(row=err.row, case_id=err.case_id or "", field=err.field or "",
                      reason=err.message)
@@ -125,7 +140,6 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
             if progress:
                 progress(done, total, key)
     summary.timings["render"] = time.perf_counter() - t1
-    from notice_factory.manifest import write_rejects
 
     summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
     write_rejects([reject_row(e) for e in summary.rejects], out_dir)
@@ -196,9 +210,6 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     fails first); a letter that cannot be produced gets its number voided, never reused.
     Re-running the same command gives the same numbers and the same files.
     """
-    from notice_factory.batching import PrintItem, group_print_files
-    from notice_factory.ledger import Ledger, LetterKey
-    from notice_factory.workers import Done, Job, run_jobs
 
     profile = sender or load_sender_profile()
     day = batch_date or clock()
@@ -208,121 +219,128 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     summary = BatchSummary(out_dir=out_dir, batch_id=batch_identity(cases_path, day),
                            batch_date=day)
     t0 = time.perf_counter()
-    read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
-    summary.rejects.extend(read.rejects)
-    summary.cases = len(read.cases) + len(read.rejects)
+    pool = start_pool(workers, templates)
+    try:
+        read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
+        summary.rejects.extend(read.rejects)
+        summary.cases = len(read.cases) + len(read.rejects)
 
-    # Pre-flight: everything that can reject a case without rendering it (address that does
-    # not fit the window, impossible plan, missing template) happens before numbering, so
-    # no number is spent on a letter that cannot exist.
-    cases: list[Case] = []
-    with LetterRenderer(templates=templates) as renderer:
+        # Pre-flight: everything that can reject a case without rendering it (address that does
+        # not fit the window, impossible plan, missing template) happens before numbering, so
+        # no number is spent on a letter that cannot exist.
+        cases: list[Case] = []
+        catalog = load_catalog(templates)
         for case in read.cases:
             try:
-                renderer.context_for(case, profile.entity(case.locale), batch_date=day)
+                catalog.template(case.locale, case.kind)
+                preflight(case, profile.entity(case.locale), batch_date=day)
                 cases.append(case)
             except NoticeFactoryError as err:
                 summary.rejects.append(reject_from(err, case))
-    summary.timings["validate"] = time.perf_counter() - t0
+        summary.timings["validate"] = time.perf_counter() - t0
 
-    t1 = time.perf_counter()
-    numbers: dict[str, str] = {}
-    with Ledger(ledger_path, clock=lambda: _now(clock)) as ledger:
-        by_operator: dict[str, list[Case]] = {}
-        for case in cases:
-            if case.registered:
-                by_operator.setdefault(profile.entity(case.locale).postal.operator, []).append(case)
-        # Check every operator's ranges before allocating any: all or nothing.
-        plans = []
-        for op_cases in by_operator.values():
-            postal = profile.entity(op_cases[0].locale).postal
-            keys = [LetterKey(c.case_id, c.kind.value, c.letter_date or day) for c in op_cases]
-            plans.append((postal, keys, op_cases))
-        for postal, keys, _ in plans:
-            _check_capacity(ledger, postal, keys, resend)
-        for postal, keys, op_cases in plans:
-            before = {k: ledger.lookup(k, postal.operator) for k in keys}
-            got = ledger.allocate(keys, postal, summary.batch_id,
-                                  resend=frozenset(keys) if resend else frozenset())
-            for case, lkey in zip(op_cases, keys, strict=True):
-                numbers[case.letter_key] = got[lkey]
-                if before[lkey] == got[lkey]:
-                    summary.reused_numbers += 1
+        t1 = time.perf_counter()
+        numbers: dict[str, str] = {}
+        with Ledger(ledger_path, clock=lambda: _now(clock)) as ledger:
+            by_operator: dict[str, list[Case]] = {}
+            for case in cases:
+                if case.registered:
+                    operator = profile.entity(case.locale).postal.operator
+                    by_operator.setdefault(operator, []).append(case)
+            # Check every operator's ranges before allocating any: all or nothing.
+            plans = []
+            for op_cases in by_operator.values():
+                postal = profile.entity(op_cases[0].locale).postal
+                keys = [LetterKey(c.case_id, c.kind.value, c.letter_date or day) for c in op_cases]
+                plans.append((postal, keys, op_cases))
+            for postal, keys, _ in plans:
+                _check_capacity(ledger, postal, keys, resend)
+            for postal, keys, op_cases in plans:
+                before = {k: ledger.lookup(k, postal.operator) for k in keys}
+                got = ledger.allocate(keys, postal, summary.batch_id,
+                                      resend=frozenset(keys) if resend else frozenset())
+                for case, lkey in zip(op_cases, keys, strict=True):
+                    numbers[case.letter_key] = got[lkey]
+                    if before[lkey] == got[lkey]:
+                        summary.reused_numbers += 1
+                    else:
+                        summary.new_numbers += 1
+            summary.timings["number"] = time.perf_counter() - t1
+
+            t2 = time.perf_counter()
+            letters_dir = out_dir / "letters"
+            letters_dir.mkdir(parents=True, exist_ok=True)
+            remove_stale_parts(out_dir)
+            job_list = [Job(c, profile.entity(c.locale), day, numbers.get(c.letter_key, ""),
+                            letters_dir / f"{c.letter_key}.pdf") for c in cases]
+            by_key = {c.letter_key: c for c in cases}
+            done: dict[str, Done] = {}
+            for n, outcome in enumerate(run_jobs(job_list, workers=workers, templates=templates,
+                                                           pool=pool), 1):
+                if isinstance(outcome, Done):
+                    done[outcome.key] = outcome
+                    if "first_letter" not in summary.timings:
+                        summary.timings["first_letter"] = time.perf_counter() - t0
+                    stats = summary.engines.setdefault(outcome.engine,
+                                                       {"letters": 0, "pages": 0, "render_s": 0.0})
+                    stats["letters"] += 1
+                    stats["pages"] += outcome.pages
+                    stats["render_s"] += outcome.seconds
                 else:
-                    summary.new_numbers += 1
-        summary.timings["number"] = time.perf_counter() - t1
+                    case = by_key[outcome.key]
+                    summary.rejects.append(CaseError(outcome.reason, row=case.row, field="(letter)",
+                                                     case_id=case.case_id))
+                    number = numbers.pop(case.letter_key, "")
+                    if number:
+                        ledger.void(number, f"letter not produced: {outcome.reason}"[:500])
+                if progress:
+                    progress(n, len(job_list), outcome.key)
+            summary.timings["render"] = time.perf_counter() - t2
+            summary.letters = len(done)
 
-        t2 = time.perf_counter()
-        letters_dir = out_dir / "letters"
-        letters_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(out_dir)
-        job_list = [Job(c, profile.entity(c.locale), day, numbers.get(c.letter_key, ""),
-                        letters_dir / f"{c.letter_key}.pdf") for c in cases]
-        by_key = {c.letter_key: c for c in cases}
-        done: dict[str, Done] = {}
-        for n, outcome in enumerate(run_jobs(job_list, workers=workers, templates=templates), 1):
-            if isinstance(outcome, Done):
-                done[outcome.key] = outcome
-                if "first_letter" not in summary.timings:
-                    summary.timings["first_letter"] = time.perf_counter() - t0
-                stats = summary.engines.setdefault(outcome.engine,
-                                                   {"letters": 0, "pages": 0, "render_s": 0.0})
-                stats["letters"] += 1
-                stats["pages"] += outcome.pages
-                stats["render_s"] += outcome.seconds
-            else:
-                case = by_key[outcome.key]
-                summary.rejects.append(CaseError(outcome.reason, row=case.row, field="(letter)",
-                                                 case_id=case.case_id))
-                number = numbers.pop(case.letter_key, "")
-                if number:
-                    ledger.void(number, f"letter not produced: {outcome.reason}"[:500])
-            if progress:
-                progress(n, len(job_list), outcome.key)
-        summary.timings["render"] = time.perf_counter() - t2
-        summary.letters = len(done)
+            t3 = time.perf_counter()
+            items = []
+            for key, d in done.items():
+                case = by_key[key]
+                postal = profile.entity(case.locale).postal
+                items.append(PrintItem.of(
+                    letter_key=key, case_id=case.case_id, kind=case.kind.value,
+                    operator=postal.operator, postal_code=case.postal_code, country=case.country,
+                    pages=d.pages, duplex=is_duplex, tracking_number=numbers.get(key, ""),
+                    title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
+                                                 numbers.get(key, "")) if x)))
+            groups = group_print_files(items, letters_per_file=per_file)
+            placed = _assemble(groups, done, out_dir, is_duplex)
+            summary.print_files = [f"print/{g.file_name}" for g in groups]
+            summary.timings["merge"] = time.perf_counter() - t3
 
-        t3 = time.perf_counter()
-        items = []
-        for key, d in done.items():
-            case = by_key[key]
-            postal = profile.entity(case.locale).postal
-            items.append(PrintItem.of(
-                letter_key=key, case_id=case.case_id, kind=case.kind.value,
-                operator=postal.operator, postal_code=case.postal_code, country=case.country,
-                pages=d.pages, duplex=is_duplex, tracking_number=numbers.get(key, ""),
-                title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
-                                             numbers.get(key, "")) if x)))
-        groups = group_print_files(items, letters_per_file=per_file)
-        placed = _assemble(groups, done, out_dir, is_duplex)
-        summary.print_files = [f"print/{g.file_name}" for g in groups]
-        summary.timings["merge"] = time.perf_counter() - t3
-
-        t4 = time.perf_counter()
-        summary.deposit_slips = _write_records(placed, done, summary, profile, by_key,
-                                               numbers, out_dir, day)
-        ledger.mark_used([n for n in numbers.values() if n])
-        summary.registered = sum(1 for n in numbers.values() if n)
-        summary.timings["manifest"] = time.perf_counter() - t4
-    summary.timings["total"] = time.perf_counter() - t0
-    _write_batch_json(summary, profile, out_dir, cases_path)
-    return summary
+            t4 = time.perf_counter()
+            summary.deposit_slips = _write_records(placed, done, summary, profile, by_key,
+                                                   numbers, out_dir, day)
+            ledger.mark_used([n for n in numbers.values() if n])
+            summary.registered = sum(1 for n in numbers.values() if n)
+            summary.timings["manifest"] = time.perf_counter() - t4
+        summary.timings["total"] = time.perf_counter() - t0
+        _write_batch_json(summary, profile, out_dir, cases_path)
+        return summary
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 @dataclass(frozen=True)
 class Placed:
     """A letter's place in the batch: its print item, print file and pages there."""
 
-    item: Any  # batching.PrintItem
+    item: PrintItem
     print_file: str  # relative to the batch folder
     first_page: int
     last_page: int
 
 
-def _assemble(groups: list[Any], done: dict[str, Any], out_dir: Path,
+def _assemble(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
               duplex: bool) -> list[Placed]:
     """Merge each group into its print file; one group's memory at a time."""
-    from notice_factory.assembly import LetterPdf, build_print_file
 
     placed: list[Placed] = []
     for group in groups:
@@ -336,18 +354,10 @@ def _assemble(groups: list[Any], done: dict[str, Any], out_dir: Path,
     return placed
 
 
-def _write_records(placed: list[Placed], done: dict[str, Any], summary: BatchSummary,
+def _write_records(placed: list[Placed], done: dict[str, Done], summary: BatchSummary,
                    profile: SenderProfile, by_key: dict[str, Case], numbers: dict[str, str],
                    out_dir: Path, day: dt.date) -> list[str]:
     """manifest.csv/json, one deposit slip per print file with registered items, rejects.csv."""
-    from notice_factory.context import deadline_days, letter_date
-    from notice_factory.manifest import (
-        ManifestRow,
-        slip_items,
-        write_deposit_slip,
-        write_manifest,
-        write_rejects,
-    )
 
     rows = []
     for p in placed:
@@ -400,12 +410,10 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 
 def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Path,
                       cases_path: Path) -> None:
-    from notice_factory import __version__
-    from notice_factory.manifest import write_batch_json
 
     data = summary.as_dict()
     data.update({
-        "generator": f"notice_factory {__version__}",
+        "generator": f"notice_factory {package_version()}",
         "case_file": str(cases_path),
         "case_file_sha256": hashlib.sha256(cases_path.read_bytes()).hexdigest(),
         "counts": {"cases": summary.cases, "letters": summary.letters,
@@ -423,9 +431,9 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
     write_batch_json(data, out_dir)
 
 
-def _check_capacity(ledger: Any, postal: Any, keys: list[Any], resend: bool) -> None:
+def _check_capacity(ledger: Ledger, postal: PostalAccount, keys: list[LetterKey],
+                    resend: bool) -> None:
     """Refuse the batch before any write when an operator's ranges are too small."""
-    from notice_factory.errors import RangeExhaustedError
 
     needed = len(keys) if resend else sum(
         1 for k in keys if ledger.lookup(k, postal.operator) is None)
@@ -436,6 +444,13 @@ def _check_capacity(ledger: Any, postal: Any, keys: list[Any], resend: bool) -> 
             f"the registered-number ranges of {postal.operator} have {left} number(s) left but "
             f"this batch needs {needed}: {missing} are missing; ask {postal.operator} for a new "
             "range and add it to the sender profile. Nothing was written.", missing=missing)
+
+
+def package_version() -> str:
+    try:
+        return _dist_version("notice-factory")
+    except Exception:  # running from a source tree that was never installed
+        return "unknown"
 
 
 def default_jobs() -> int:

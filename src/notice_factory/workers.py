@@ -96,8 +96,26 @@ def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
         "forkserver"), initializer=_init_worker, initargs=(templates,))
 
 
-def run_jobs(jobs: Iterable[Job], *, workers: int,
-             templates: Path | None = None) -> Iterator[Outcome]:
+def _warm() -> None:
+    """First task of each worker: load fonts and the PDF engine before real letters arrive."""
+    assert _renderer is not None
+    _renderer.html.html_to_pdf("<html><body><p>Aé ș 中文</p></body></html>",
+                               template="_common/layout.html", identifier="warm-up")
+
+
+def start_pool(workers: int, templates: Path | None = None) -> ProcessPoolExecutor | None:
+    """Start the worker processes now, so they import and warm up while the parent is still
+    validating and numbering (the first letter then comes out sooner)."""
+    if workers <= 0:
+        return None
+    pool = _pool(workers, templates)
+    for _ in range(workers):
+        pool.submit(_warm)
+    return pool
+
+
+def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None,
+             pool: ProcessPoolExecutor | None = None) -> Iterator[Outcome]:
     """Render every job; yields outcomes as letters finish (not in input order).
 
     ``workers`` >= 1 renders in that many worker processes, so a letter that kills its
@@ -113,7 +131,7 @@ def run_jobs(jobs: Iterable[Job], *, workers: int,
     window = workers * 4  # bounded in-flight work: memory does not grow with the batch
     pending = iter(job_list)
     suspects: list[Job] = []
-    with _pool(workers, templates) as pool:
+    with pool or _pool(workers, templates) as pool:
         in_flight: dict[Future[Outcome], Job] = {}
         broken = False
         while True:
