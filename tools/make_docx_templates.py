@@ -103,6 +103,11 @@ REGISTERED_Y_MM, ADDRESS_Y_MM, WINDOW_BOTTOM_MM = 45.0, 55.0, 88.0
 SERVICE_LINE_MM = 3.4   # 6.5 pt capitals (HTML .service: 3 mm + the tracking line's margin)
 TRACKING_LINE_MM = ADDRESS_Y_MM - REGISTERED_Y_MM - SERVICE_LINE_MM  # barcode 5.5 mm + number
 ADDRESS_LINE_MM = 4.6   # 10 pt x 1.3 (HTML .address), 6 lines = 27.6 mm < 33 mm
+# Word has no "never wrap" for a paragraph: the frame is 10 mm wider than the window (into the
+# right margin, still on the printable sheet) so that even a 38-character line in capitals
+# (about 91 mm at 10 pt) stays on its line. Where the HTML clips such a line at the window's
+# edge, Word prints its end hidden by the envelope, but never moves the lines below it.
+FRAME_W_MM = WINDOW_W_MM + 10.0
 
 
 @dataclass(frozen=True)
@@ -145,7 +150,7 @@ _AFTER_FRAMEPR = ("w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr"
 
 def _frame(paragraph: Any) -> None:
     el = OxmlElement("w:framePr")
-    for name, value in (("w", _mm(WINDOW_W_MM)), ("h", _mm(WINDOW_BOTTOM_MM - TOP_MARGIN_MM)),
+    for name, value in (("w", _mm(FRAME_W_MM)), ("h", _mm(WINDOW_BOTTOM_MM - TOP_MARGIN_MM)),
                         ("hRule", "exact"), ("wrap", "notBeside"), ("hAnchor", "page"),
                         ("vAnchor", "page"), ("x", _mm(WINDOW_X_MM)), ("y", _mm(TOP_MARGIN_MM)),
                         ("hSpace", "0"), ("vSpace", "0")):
@@ -268,7 +273,9 @@ def _new_document(lang: Lang) -> Any:
 def _add_runs(paragraph: Any, text: str) -> None:
     for i, piece in enumerate(re.split(r"\*\*", text)):
         if piece:
-            paragraph.add_run(piece).bold = bool(i % 2)
+            run = paragraph.add_run(piece)
+            if i % 2:  # only **marked** text: a bold=False run would unbold bold styles (headings)
+                run.bold = True
 
 
 def _add_paragraph(container: Any, block: P, lang: Lang) -> Any:
