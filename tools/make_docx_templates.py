@@ -9,6 +9,11 @@ The documents use real Word styles (Normal, Title, Subtitle, Heading 2), a first
 with the letterhead, a short header on later pages, a footer with "page X of Y" fields
 (PAGE / NUMPAGES) and docxtpl tags: ``{%p if %}`` paragraphs, ``{%tr for %}`` table rows.
 Case data is escaped by the engine; nothing here marks any value safe.
+
+The first page's window block (service line, barcode picture and registered number, the
+address lines) is a Word frame anchored to the page at the window envelope's coordinates
+(see :class:`Window`), so neither the letterhead nor the text can move it, and the body
+starts below it.
 """
 
 from __future__ import annotations
@@ -320,6 +325,12 @@ def _borders(table: Any) -> None:
     tbl_pr.append(borders)
 
 
+def _keep_row_whole(row: Any) -> None:
+    """A row never splits across pages: an instalment, a signature block, a payment box."""
+    # First: the schema wants w:cantSplit before w:tblHeader (the only other row property here).
+    row._tr.get_or_add_trPr().insert(0, OxmlElement("w:cantSplit"))
+
+
 def _add_table(doc: Any, block: Table) -> None:
     table = doc.add_table(rows=1, cols=len(block.header))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -347,6 +358,7 @@ def _add_table(doc: Any, block: Table) -> None:
     for column, width in zip(table.columns, block.widths_cm, strict=True):
         column.width = Cm(width)
     for row in table.rows:
+        _keep_row_whole(row)
         for cell, width in zip(row.cells, block.widths_cm, strict=True):
             cell.width = Cm(width)
             for para in cell.paragraphs:
@@ -359,6 +371,7 @@ def _add_box(doc: Any, block: Box) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER if block.align == "center" else WD_TABLE_ALIGNMENT.LEFT
     _borders(table)
     cell = table.rows[0].cells[0]
+    _keep_row_whole(table.rows[0])  # like the HTML .box: page-break-inside: avoid
     table.autofit = False
     table.columns[0].width = cell.width = Cm(block.width_cm)
     for n, line in enumerate(block.lines):
