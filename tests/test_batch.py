@@ -35,7 +35,6 @@ from conftest import BATCH_DATE, DEMO_CASES, FIXTURES, PT_PER_MM, REPO, page_wor
 from pypdf import PdfReader
 
 from notice_factory import batching
-from notice_factory.catalog import load_catalog
 from notice_factory.ledger import Ledger, LetterKey, is_valid_s10
 from notice_factory.settings import load_sender_profile
 
@@ -242,22 +241,8 @@ def fixture_case_ids() -> list[str]:
 
 
 def zone_params() -> list[Any]:
-    """One param per fixture case; DOCX letters are a known layout defect (strict xfail).
-
-    The DOCX templates (lawyer_letter, plan_agreement since 1.1.0) print the address at
-    about 20-39 mm from the top and the "registered + number" line *under* it (38-50 mm);
-    the registered zone is 45-55 mm, above the window address. Strict, so the mark fails
-    (and must be removed) as soon as the templates are fixed.
-    """
-    catalog = load_catalog(REPO / "templates")
-    params = []
-    for case in DEMO_CASES:
-        marks = []
-        if catalog.template(case.locale, case.kind).engine == "docx":
-            marks.append(pytest.mark.xfail(strict=True, reason=(
-                "DOCX template: registered number below the address, outside 45-55 mm")))
-        params.append(pytest.param(case.case_id, id=case.case_id, marks=marks))
-    return params
+    """One param per fixture case, HTML and Word letters alike."""
+    return [pytest.param(case.case_id, id=case.case_id) for case in DEMO_CASES]
 
 
 def row_of(run: BatchRun, case_id: str) -> dict[str, str]:

@@ -95,7 +95,7 @@ def test_figures_dates_names_and_words(rendered: dict[str, Rendered], template_i
         "registered number": ctx.letter.tracking_number,
         "reference": ctx.letter.reference,
     }
-    if ctx.letter.registered:  # the registered number prints (no barcode in Word)
+    if ctx.letter.registered:  # the registered number prints beside its barcode picture
         assert ctx.letter.tracking_number
     missing = {k: v for k, v in expected.items() if flat(v) not in r.flat}
     assert not missing, f"not in the {template_id} PDF: {missing}"

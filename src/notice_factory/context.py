@@ -75,7 +75,7 @@ class LetterVars:
     registered: bool = _doc("sent as registered post")
     acknowledgement: bool = _doc("with return receipt (AR / 回执 / confirmare de primire)")
     tracking_number: str = _doc("registered number (empty when not yet numbered)")
-    barcode_svg: Markup = _doc("Code 128 of the registered number, inline SVG (or empty)")
+    barcode_svg: Markup = _doc("Code 128 of the registered number (SVG; a picture in Word)")
     template_id: str = _doc("id of the template the letter comes from")
     template_version: str = _doc("version of that template")
 
