@@ -533,8 +533,12 @@ def analyse_batch(out: Path, run: dict[str, Any]) -> dict[str, Any]:
 
 
 def baseline_worker(cases_path: Path, result_path: Path, docx_dir: Path | None,
-                    cold_files: int) -> None:
-    """Render every case one after another in this process; write the figures as JSON."""
+                    cold_files: int, manifest: Path | None = None) -> None:
+    """Render every case one after another in this process; write the figures as JSON.
+
+    With the batch's ``manifest``, each letter gets the registered number it had in the
+    batch, so both runs render the very same letters (number and barcode included).
+    """
     t_import = time.perf_counter()
     from notice_factory.cases import read_case_file
     from notice_factory.errors import NoticeFactoryError
@@ -547,8 +551,14 @@ def baseline_worker(cases_path: Path, result_path: Path, docx_dir: Path | None,
     profile = load_sender_profile()
     renderer = LetterRenderer(templates=None)
     setup_s = time.perf_counter() - t_setup
+    numbers: dict[str, str] = {}
+    if manifest is not None and manifest.is_file():
+        with manifest.open(encoding="utf-8", newline="") as fh:
+            numbers = {f"{r['case_id']}-{r['kind']}": r["tracking_number"]
+                       for r in csv.DictReader(fh)}
     result: dict[str, Any] = {"import_s": import_s, "setup_s": setup_s,
-                              "read_rejects": len(read.rejects)}
+                              "read_rejects": len(read.rejects),
+                              "same_numbers_as_batch": bool(numbers)}
     try:
         # Warm-up: the first letter of each engine pays for fonts, CSS and LibreOffice.
         warm: dict[str, float] = {}
@@ -558,7 +568,8 @@ def baseline_worker(cases_path: Path, result_path: Path, docx_dir: Path | None,
                 continue
             t = time.perf_counter()
             try:
-                renderer.render(case, profile.entity(case.locale), batch_date=BATCH_DATE)
+                renderer.render(case, profile.entity(case.locale), batch_date=BATCH_DATE,
+                                tracking_number=numbers.get(case.letter_key, ""))
             except NoticeFactoryError:
                 continue
             warm[spec.engine] = time.perf_counter() - t
@@ -571,7 +582,8 @@ def baseline_worker(cases_path: Path, result_path: Path, docx_dir: Path | None,
         for case in read.cases:
             t = time.perf_counter()
             try:
-                letter = renderer.render(case, profile.entity(case.locale), batch_date=BATCH_DATE)
+                letter = renderer.render(case, profile.entity(case.locale), batch_date=BATCH_DATE,
+                                         tracking_number=numbers.get(case.letter_key, ""))
             except NoticeFactoryError as err:
                 failures.append(err.format_message())
                 continue
@@ -668,11 +680,14 @@ def _docx_cold_vs_warm(renderer: Any, cases: list[Any], profile: Any, docx_dir: 
     return out
 
 
-def run_baseline(cases: Path, work: Path, cold_files: int) -> dict[str, Any]:
+def run_baseline(cases: Path, work: Path, cold_files: int,
+                 manifest: Path | None = None) -> dict[str, Any]:
     result = work / "baseline.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--baseline-worker", str(cases),
            "--result", str(result), "--docx-dir", str(work / "docx"),
            "--cold-files", str(cold_files)]
+    if manifest is not None:
+        cmd += ["--manifest", str(manifest)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
     if proc.returncode != 0 or not result.is_file():
         return {"error": f"baseline exited {proc.returncode}: {proc.stderr.strip()[-600:]}"}
@@ -806,7 +821,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         ledger.unlink(missing_ok=True)
         run = run_real_batch(cases, out, ledger, args.jobs)
         b = analyse_batch(out, run)
-        base = None if args.skip_baseline else run_baseline(cases, work, args.cold_files)
+        base = None if args.skip_baseline else run_baseline(cases, work, args.cold_files,
+                                                            out / "manifest.csv")
         ratio = None
         if base and base.get("letters_per_s") and b["letters_per_s"]:
             ratio = b["letters_per_s"] / base["letters_per_s"]
@@ -856,6 +872,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--baseline-worker", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--docx-dir", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--manifest", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.letters < 1:
         p.error("--letters must be at least 1")
@@ -865,7 +882,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.baseline_worker:
-        baseline_worker(args.baseline_worker, args.result, args.docx_dir, args.cold_files)
+        baseline_worker(args.baseline_worker, args.result, args.docx_dir, args.cold_files,
+                        args.manifest)
         return 0
     if args.cases_only:
         write_cases_csv(generate_cases(args.letters, args.seed), args.cases_only)

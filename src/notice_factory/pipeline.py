@@ -12,6 +12,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.metadata import version as _dist_version
@@ -38,7 +39,7 @@ from notice_factory.manifest import (
 from notice_factory.model import Case, Clock, system_clock
 from notice_factory.render import LetterRenderer, RenderedLetter
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
-from notice_factory.workers import Done, Job, run_jobs, start_pool
+from notice_factory.workers import Done, Job, map_in_pool, run_jobs, start_pool
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, letter_key) after each letter."""
@@ -310,13 +311,13 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
                     title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
                                                  numbers.get(key, "")) if x)))
             groups = group_print_files(items, letters_per_file=per_file)
-            placed = _assemble(groups, done, out_dir, is_duplex)
+            placed = _assemble(groups, done, out_dir, is_duplex, pool)
             summary.print_files = [f"print/{g.file_name}" for g in groups]
             summary.timings["merge"] = time.perf_counter() - t3
 
             t4 = time.perf_counter()
             summary.deposit_slips = _write_records(placed, done, summary, profile, by_key,
-                                                   numbers, out_dir, day)
+                                                   numbers, out_dir, day, pool)
             ledger.mark_used([n for n in numbers.values() if n])
             summary.registered = sum(1 for n in numbers.values() if n)
             summary.timings["manifest"] = time.perf_counter() - t4
@@ -339,15 +340,18 @@ class Placed:
 
 
 def _assemble(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
-              duplex: bool) -> list[Placed]:
-    """Merge each group into its print file; one group's memory at a time."""
-
+              duplex: bool, pool: ProcessPoolExecutor | None) -> list[Placed]:
+    """Merge each group into its print file, in the worker pool: one print file (a bounded
+    number of letters) per process at a time."""
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (([LetterPdf(done[i.letter_key].target, i.letter_key, i.title) for i in g.items],
+          out_dir / f"print/{g.file_name}"), {"duplex": duplex})
+        for g in groups]
     placed: list[Placed] = []
-    for group in groups:
+    for group, spots_list in zip(groups, map_in_pool(pool, build_print_file, calls),
+                                 strict=True):
         rel = f"print/{group.file_name}"
-        letters = [LetterPdf(done[i.letter_key].target, i.letter_key, i.title)
-                   for i in group.items]
-        spots = {p.key: p for p in build_print_file(letters, out_dir / rel, duplex=duplex)}
+        spots = {p.key: p for p in spots_list}
         for item in group.items:
             spot = spots[item.letter_key]
             placed.append(Placed(item, rel, spot.first_page, spot.last_page))
@@ -356,7 +360,7 @@ def _assemble(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
 
 def _write_records(placed: list[Placed], done: dict[str, Done], summary: BatchSummary,
                    profile: SenderProfile, by_key: dict[str, Case], numbers: dict[str, str],
-                   out_dir: Path, day: dt.date) -> list[str]:
+                   out_dir: Path, day: dt.date, pool: ProcessPoolExecutor | None) -> list[str]:
     """manifest.csv/json, one deposit slip per print file with registered items, rejects.csv."""
 
     rows = []
@@ -379,17 +383,19 @@ def _write_records(placed: list[Placed], done: dict[str, Done], summary: BatchSu
         summary.sheets += item.sheets
         summary.templates[d.template_id] = d.template_version
     write_manifest(rows, out_dir)
-    slips: list[str] = []
     slip_dir = out_dir / "deposit-slips"
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     for print_file in dict.fromkeys(p.print_file for p in placed):
         items = slip_items(rows, print_file)
         if not items:
             continue  # a print file of unregistered letters goes without a deposit slip
         first = next(r for r in rows if r.print_file == print_file)
         entity = profile.entity(by_key[f"{first.case_id}-{first.kind}"].locale)
-        path = write_deposit_slip(entity, items, deposit_date=day, print_file=print_file,
-                                  out_dir=slip_dir)
-        slips.append(path.relative_to(out_dir).as_posix())
+        calls.append(((entity, items), {"deposit_date": day, "print_file": print_file,
+                                        "out_dir": slip_dir}))
+    # Deposit slips are rendered in parallel on the warm pool (WeasyPrint in every worker).
+    slips = [path.relative_to(out_dir).as_posix()
+             for path in map_in_pool(pool, write_deposit_slip, calls)]
     # A letter that is not in this manifest (rejected on this run, or from another batch)
     # may bear a number the ledger has just voided: it must not stay beside the batch.
     _remove_stale(out_dir / "letters", {Path(r.letter_file).name for r in rows})

@@ -20,11 +20,12 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from notice_factory.errors import NoticeFactoryError
 from notice_factory.fsutil import atomic_write_bytes
@@ -61,6 +62,7 @@ class Failed:
 
 
 Outcome = Done | Failed
+T = TypeVar("T")
 
 _renderer: LetterRenderer | None = None
 
@@ -131,7 +133,9 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
     window = workers * 4  # bounded in-flight work: memory does not grow with the batch
     pending = iter(job_list)
     suspects: list[Job] = []
-    with pool or _pool(workers, templates) as pool:
+    # A pool handed in stays open for the caller (it merges print files with it next).
+    executor = pool or _pool(workers, templates)
+    try:
         in_flight: dict[Future[Outcome], Job] = {}
         broken = False
         while True:
@@ -140,7 +144,7 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
                 if nxt is None:
                     break
                 try:
-                    in_flight[pool.submit(render_job, nxt)] = nxt
+                    in_flight[executor.submit(render_job, nxt)] = nxt
                 except BrokenProcessPool:
                     suspects.append(nxt)
                     broken = True
@@ -158,11 +162,27 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
                 suspects.extend(in_flight.values())
                 in_flight.clear()
                 break
+    finally:
+        if pool is None:
+            executor.shutdown()
     if broken:
         # Re-run the letters caught in the crash alone, then the rest with a fresh pool.
         for job in suspects:
             yield from _isolated(job, templates)
         yield from run_jobs(pending, workers=workers, templates=templates)
+
+
+def map_in_pool(pool: ProcessPoolExecutor | None, fn: Callable[..., T],
+                calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]]) -> list[T]:
+    """Run ``fn(*args, **kwargs)`` for each call on the warm pool, in parallel, results in
+    order; in this process when there is no pool or it broke (a crashed worker)."""
+    if pool is not None:
+        try:
+            futures = [pool.submit(fn, *args, **kwargs) for args, kwargs in calls]
+            return [f.result() for f in futures]
+        except BrokenProcessPool:
+            pass
+    return [fn(*args, **kwargs) for args, kwargs in calls]
 
 
 def _isolated(job: Job, templates: Path | None) -> Iterator[Outcome]:
