@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,7 +25,7 @@ from notice_factory.cases import ReadResult, read_case_file
 from notice_factory.catalog import load_catalog
 from notice_factory.context import deadline_days, letter_date, preflight
 from notice_factory.errors import CaseError, NoticeFactoryError, RangeExhaustedError
-from notice_factory.fsutil import atomic_write_bytes, remove_stale_parts
+from notice_factory.fsutil import remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey
 from notice_factory.manifest import (
     ManifestRow,
@@ -37,7 +37,7 @@ from notice_factory.manifest import (
     write_rejects,
 )
 from notice_factory.model import Case, Clock, system_clock
-from notice_factory.render import LetterRenderer, RenderedLetter
+from notice_factory.render import LetterRenderer
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
 from notice_factory.workers import Done, Job, map_in_pool, run_jobs, start_pool
 
@@ -100,48 +100,47 @@ def read_cases(cases_path: Path, *, batch_date: dt.date, allow_unknown: bool = F
     return read_case_file(cases_path, batch_date=batch_date, allow_unknown=allow_unknown)
 
 
-def _render_all(cases: list[Case], sender: SenderProfile, renderer: LetterRenderer,
-                batch_date: dt.date, numbers: dict[str, str],
-                ) -> Iterator[RenderedLetter | tuple[Case, CaseError]]:
-    for case in cases:
-        try:
-            yield renderer.render(case, sender.entity(case.locale), batch_date=batch_date,
-                                  tracking_number=numbers.get(case.letter_key, ""))
-        except NoticeFactoryError as err:
-            yield case, reject_from(err, case)
-
-
 def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
                    templates: Path | None = None, clock: Clock = system_clock,
                    batch_date: dt.date | None = None, allow_unknown: bool = False,
-                   progress: Progress | None = None) -> RenderSummary:
-    """`notice-factory render`: one PDF per valid case in ``out_dir``, plus rejects.csv."""
+                   jobs: int | None = None, progress: Progress | None = None) -> RenderSummary:
+    """`notice-factory render`: one PDF per valid case in ``out_dir``, plus rejects.csv.
+
+    ``jobs``: worker processes (default one per core; 0 renders in this process).
+    """
     profile = sender or load_sender_profile()
     day = batch_date or clock()
+    workers = default_jobs() if jobs is None else jobs
     summary = RenderSummary(out_dir=out_dir)
     t0 = time.perf_counter()
-    read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
-    summary.rejects.extend(read.rejects)
-    summary.timings["validate"] = time.perf_counter() - t0
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(out_dir)
-    t1 = time.perf_counter()
-    with LetterRenderer(templates=templates) as renderer:
-        total = len(read.cases)
-        for done, item in enumerate(_render_all(read.cases, profile, renderer, day, {}), 1):
-            if isinstance(item, RenderedLetter):
-                target = out_dir / f"{item.case.letter_key}.pdf"
-                atomic_write_bytes(target, item.pdf)
-                summary.letters.append(LetterResult(item.case, target, item.pages,
-                                                    item.template.id, item.template.version))
-                key = item.case.letter_key
+    pool = start_pool(workers, templates)
+    try:
+        read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
+        summary.rejects.extend(read.rejects)
+        summary.timings["validate"] = time.perf_counter() - t0
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(out_dir)
+        t1 = time.perf_counter()
+        by_key = {c.letter_key: c for c in read.cases}
+        job_list = [Job(c, profile.entity(c.locale), day, "", out_dir / f"{c.letter_key}.pdf")
+                    for c in read.cases]
+        outcomes = run_jobs(job_list, workers=workers, templates=templates, pool=pool)
+        for n, outcome in enumerate(outcomes, 1):
+            case = by_key[outcome.key]
+            if isinstance(outcome, Done):
+                summary.letters.append(LetterResult(case, outcome.target, outcome.pages,
+                                                    outcome.template_id,
+                                                    outcome.template_version))
             else:
-                summary.rejects.append(item[1])
-                key = item[0].letter_key
+                summary.rejects.append(CaseError(outcome.reason, row=case.row,
+                                                 field=outcome.field, case_id=case.case_id))
             if progress:
-                progress(done, total, key)
-    summary.timings["render"] = time.perf_counter() - t1
-
+                progress(n, len(job_list), outcome.key)
+        summary.timings["render"] = time.perf_counter() - t1
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    summary.letters.sort(key=lambda r: r.case.row)
     summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
     write_rejects([reject_row(e) for e in summary.rejects], out_dir)
     return summary
@@ -289,8 +288,8 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
                     stats["render_s"] += outcome.seconds
                 else:
                     case = by_key[outcome.key]
-                    summary.rejects.append(CaseError(outcome.reason, row=case.row, field="(letter)",
-                                                     case_id=case.case_id))
+                    summary.rejects.append(CaseError(outcome.reason, row=case.row,
+                                                     field=outcome.field, case_id=case.case_id))
                     number = numbers.pop(case.letter_key, "")
                     if number:
                         ledger.void(number, f"letter not produced: {outcome.reason}"[:500])

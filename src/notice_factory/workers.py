@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from notice_factory.errors import NoticeFactoryError
+from notice_factory.errors import CaseError, NoticeFactoryError
 from notice_factory.fsutil import atomic_write_bytes
 from notice_factory.model import Case
 from notice_factory.render import LetterRenderer
@@ -59,6 +59,7 @@ class Done:
 class Failed:
     key: str
     reason: str
+    field: str = "(letter)"  # the case-file field at fault, when the error names one
 
 
 Outcome = Done | Failed
@@ -83,6 +84,8 @@ def render_job(job: Job, renderer: LetterRenderer | None = None) -> Outcome:
     try:
         letter = r.render(job.case, job.entity, batch_date=job.batch_date,
                           tracking_number=job.tracking_number)
+    except CaseError as err:
+        return Failed(job.case.letter_key, err.message, err.field or "(letter)")
     except NoticeFactoryError as err:
         return Failed(job.case.letter_key, err.format_message())
     atomic_write_bytes(job.target, letter.pdf)

@@ -33,9 +33,12 @@ IGNORE = click.option("--ignore-unknown-columns", is_flag=True,
 @date_option
 @templates_option
 @IGNORE
+@click.option("--jobs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes rendering letters. Default: one per core.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
-           templates: Path | None, ignore_unknown_columns: bool, as_json: bool) -> None:
+           templates: Path | None, ignore_unknown_columns: bool, jobs: int | None,
+           as_json: bool) -> None:
     """Render one PDF letter per valid case of CASES into --out (no numbers, no batch).
 
     Bad cases are listed in OUT/rejects.csv with their row, field and reason; the others
@@ -43,7 +46,7 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
     """
     summary = render_letters(
         cases, out_dir, sender=load_sender_profile(sender), templates=templates,
-        clock=clock_for(day), allow_unknown=ignore_unknown_columns,
+        clock=clock_for(day), allow_unknown=ignore_unknown_columns, jobs=jobs,
         progress=None if as_json else terminal_progress("rendering"))
     if as_json:
         click.echo(json.dumps({
