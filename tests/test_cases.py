@@ -226,3 +226,19 @@ def test_letter_date_defaults_to_the_batch_date() -> None:
     assert [e.field for e in late.rejects] == ["due_date"]  # not overdue on the batch date
     ok = parse_rows([_json_case(due_date="2026-11-30")], batch_date=other_day)
     assert ok.rejects == [] and ok.cases[0].letter_date is None
+
+
+def test_romanian_cases_are_normalised_to_comma_below_before_anything_uses_them() -> None:
+    """The manifest and the deposit slip print the case's own fields: they must be fixed too."""
+    raw = {"case_id": "R1", "kind": "reminder", "locale": "ro_RO", "debtor_name": "Ştefan Ţurcanu",
+           "debtor_title": "Dl.", "address_line1": "Str. Şcolii nr. 1", "postal_code": "010101",
+           "city": "Bucureşti", "country": "RO", "contract_ref": "X-1", "product": "invoice",
+           "currency": "RON", "principal": "10.00", "due_date": "2026-10-01"}
+    case = parse_rows([raw], batch_date=dt.date(2026, 11, 23)).cases[0]
+    printed = " ".join([case.debtor_name, case.address_line1, case.city])
+    assert printed == "Ștefan Țurcanu Str. Școlii nr. 1 București"
+    assert not set(printed) & set("şţŞŢ")
+    # Other locales keep what they were given (a Turkish ş is a real letter there).
+    fr = parse_rows([{**raw, "locale": "fr_FR", "postal_code": "75001", "country": "FR",
+                      "currency": "EUR"}], batch_date=dt.date(2026, 11, 23)).cases[0]
+    assert fr.debtor_name == "Ştefan Ţurcanu"

@@ -280,6 +280,12 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
     assert case_id and kind and locale and name and line1 and postal_code and city
     assert country and contract_ref and product and currency and principal is not None
     assert due_date is not None
+    if locale is Locale.RO_RO:
+        # Romanian is written with comma-below ș ț, never cedilla ş ţ: fixed once here, so the
+        # letter, the manifest and the deposit slip all carry the same spelling.
+        fix = formatting.normalize_ro
+        name, line1, city = fix(name), fix(line1), fix(city)
+        title, line2, region = (None if v is None else fix(v) for v in (title, line2, region))
     return Case(
         case_id=case_id, kind=kind, locale=locale, debtor_name=name, debtor_title=title,
         address_line1=line1, address_line2=line2, postal_code=postal_code, city=city,
