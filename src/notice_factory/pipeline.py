@@ -297,6 +297,11 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
                     progress(n, len(job_list), outcome.key)
             summary.timings["render"] = time.perf_counter() - t2
             summary.letters = len(done)
+            if pool is not None:
+                # Rendering is over: let the workers (and their LibreOffice) go before merging,
+                # and merge with fresh, light workers, so peak memory is one phase's, not both.
+                pool.shutdown(wait=True)
+                pool = start_pool(workers, templates, warm=False)
 
             t3 = time.perf_counter()
             items = []

@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
+import multiprocessing.util
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -68,9 +70,32 @@ T = TypeVar("T")
 _renderer: LetterRenderer | None = None
 
 
-def _init_worker(templates: Path | None) -> None:
+def _init_worker(templates: Path | None, owner: int) -> None:
     global _renderer
     _renderer = LetterRenderer(templates=templates)
+    # Worker processes leave through os._exit, which skips atexit and weakref finalizers:
+    # without this, a pool shutdown would orphan the worker's LibreOffice.
+    multiprocessing.util.Finalize(_renderer, _renderer.close, exitpriority=10)
+    threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()
+
+
+def _watch_owner(owner: int) -> None:
+    """Leave (closing LibreOffice) when the batch process that owns this worker is gone.
+
+    A killed batch (kill -9) runs no cleanup of its own, and the forkserver between it and
+    its workers does not always notice; the workers must not keep LibreOffice running.
+    """
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            break
+        except PermissionError:  # the pid now belongs to someone else: the owner is gone
+            break
+    if _renderer is not None:
+        _renderer.close()
+    os._exit(1)
 
 
 def render_job(job: Job, renderer: LetterRenderer | None = None) -> Outcome:
@@ -98,7 +123,7 @@ def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
     # forkserver: workers start from a clean interpreter, not a copy of a parent that may
     # hold open ledgers or big buffers; they import the engines once each.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
-        "forkserver"), initializer=_init_worker, initargs=(templates,))
+        "forkserver"), initializer=_init_worker, initargs=(templates, os.getpid()))
 
 
 def _warm() -> None:
@@ -108,14 +133,16 @@ def _warm() -> None:
                                template="_common/layout.html", identifier="warm-up")
 
 
-def start_pool(workers: int, templates: Path | None = None) -> ProcessPoolExecutor | None:
+def start_pool(workers: int, templates: Path | None = None, *,
+               warm: bool = True) -> ProcessPoolExecutor | None:
     """Start the worker processes now, so they import and warm up while the parent is still
     validating and numbering (the first letter then comes out sooner)."""
     if workers <= 0:
         return None
     pool = _pool(workers, templates)
-    for _ in range(workers):
-        pool.submit(_warm)
+    if warm:
+        for _ in range(workers):
+            pool.submit(_warm)
     return pool
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 from pathlib import Path
 
 import click
@@ -65,6 +66,17 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
         raise SystemExit(summary.exit_code)
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """A stopped batch (SIGTERM from a scheduler or `kill`) unwinds like Ctrl-C: the worker
+    pool and its LibreOffice processes are shut down, nothing is left running. What was
+    written is complete (atomic writes); running the command again finishes the batch."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 @click.command(epilog="""\b
 Examples:
   notice-factory batch fixtures/cases.csv --out out/batch --date 2026-11-23
@@ -100,6 +112,7 @@ def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | None,
     """
     from notice_factory.pipeline import run_batch
 
+    _exit_cleanly_on_sigterm()
     summary = run_batch(
         cases, out_dir, sender=load_sender_profile(sender), ledger_path=ledger,
         templates=templates, clock=clock_for(day), jobs=jobs, resend=resend,
