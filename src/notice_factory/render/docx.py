@@ -56,7 +56,7 @@ from notice_factory.context import (
     VARIABLE_NAMES,
 )
 from notice_factory.errors import RenderError, TemplateError
-from notice_factory.render.html import make_environment
+from notice_factory.render.html import local_names, make_environment
 from notice_factory.render.office import OfficeConverter
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -408,22 +408,6 @@ def _skeleton(xml: bytes) -> str:
     return "\n".join(lines)
 
 
-def _local_names(ast: jinja2.nodes.Template) -> set[str]:
-    """Names the template binds itself ({% set %}, {% for %}, {% macro %}, imports)."""
-    names: set[str] = set()
-    for node in ast.find_all((jinja2.nodes.Assign, jinja2.nodes.AssignBlock, jinja2.nodes.For,
-                              jinja2.nodes.Macro, jinja2.nodes.Import, jinja2.nodes.FromImport)):
-        if isinstance(node, jinja2.nodes.Import):
-            names.add(node.target)
-        elif isinstance(node, jinja2.nodes.FromImport):
-            names.update(n if isinstance(n, str) else n[1] for n in node.names)
-        elif isinstance(node, jinja2.nodes.Macro):
-            names.add(node.name)
-        elif isinstance(node, jinja2.nodes.Assign | jinja2.nodes.AssignBlock | jinja2.nodes.For):
-            names.update(n.name for n in node.target.find_all(jinja2.nodes.Name))
-    return names
-
-
 def _first_use(ast: jinja2.nodes.Template, name: str) -> int | None:
     lines = [n.lineno for n in ast.find_all(jinja2.nodes.Name)
              if n.name == name and n.ctx == "load"]
@@ -456,7 +440,7 @@ def docx_variables(path: Path) -> set[str]:
         parts = _read_parts(path)
         for xml in parts.values():
             ast = env.parse(DocxTemplate(path).patch_xml(xml.decode("utf-8")))
-            used |= set(jinja2.meta.find_undeclared_variables(ast)) - _local_names(ast)
+            used |= set(jinja2.meta.find_undeclared_variables(ast)) - local_names(ast)
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError, jinja2.TemplateSyntaxError):
         return set()
     return used - set(env.globals)
@@ -515,7 +499,7 @@ def docx_problems(path: Path) -> list[TemplateError]:
 def _unknown_variables(env: jinja2.Environment, patched: str, skeleton: str, known: set[str],
                        where: str, file: str) -> list[TemplateError]:
     ast, located = env.parse(patched), env.parse(skeleton)
-    unknown = set(jinja2.meta.find_undeclared_variables(ast)) - _local_names(ast) - known
+    unknown = set(jinja2.meta.find_undeclared_variables(ast)) - local_names(ast) - known
     out = []
     for name in sorted(unknown):
         line = _first_use(located, name)
