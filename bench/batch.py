@@ -52,15 +52,10 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+from notice_factory.cases import FIELDS  # the one definition of the case-file columns
+
 REPO = Path(__file__).resolve().parent.parent
 BATCH_DATE = dt.date(2026, 11, 23)
-FIELDS: tuple[str, ...] = (
-    "case_id", "kind", "locale", "debtor_name", "debtor_title", "address_line1", "address_line2",
-    "postal_code", "city", "region", "country", "contract_ref", "product", "contract_date",
-    "currency", "principal", "interest", "fees", "penalties", "due_date", "letter_date",
-    "payment_deadline_days", "plan_installments", "plan_first_due_date", "plan_frequency",
-    "plan_down_payment", "plan_annual_rate", "registered", "acknowledgement",
-)
 CENT = Decimal("0.01")
 
 # Targets of issue 6. N=10,000 is where the memory target is meant; the figure is printed
