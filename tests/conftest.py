@@ -24,8 +24,10 @@ from pypdf import PdfReader
 
 from notice_factory.cases import read_case_file
 from notice_factory.catalog import Catalog, load_catalog
+from notice_factory.errors import OfficeUnavailableError
 from notice_factory.model import Case, Locale
 from notice_factory.render import LetterRenderer, RenderedLetter
+from notice_factory.render.office import find_office
 from notice_factory.settings import SenderProfile, load_sender_profile
 
 BATCH_DATE = dt.date(2026, 11, 23)
@@ -217,3 +219,12 @@ def dark_runs(pdf: bytes, y_mm: float, x0_mm: float, x1_mm: float, dpi: int = 20
             runs += 1
         dark = value < 128
     return runs
+
+
+def office_available() -> bool:
+    """LibreOffice and a Python with uno are installed (the Word engine can run)."""
+    try:
+        find_office()
+    except OfficeUnavailableError:
+        return False
+    return True

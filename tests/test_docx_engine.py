@@ -12,6 +12,7 @@ from typing import Any
 
 import docx
 import pytest
+from conftest import office_available
 from docx.enum.text import WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.shared import Pt
@@ -19,9 +20,8 @@ from markupsafe import Markup
 
 from notice_factory.cases import parse_case
 from notice_factory.context import build_context
-from notice_factory.errors import OfficeUnavailableError, TemplateError
+from notice_factory.errors import TemplateError
 from notice_factory.render.docx import DocxEngine, DocxTemplateError, SplitTag, find_split_tags
-from notice_factory.render.office import find_office
 from notice_factory.settings import load_sender_profile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -212,16 +212,10 @@ def test_proofing_only_differences_are_not_reported(tree: Path) -> None:
     assert find_split_tags(save(d, tree / "lang.docx")) == []
 
 
-def _office_available() -> bool:
-    try:
-        find_office()
-    except OfficeUnavailableError:
-        return False
-    return True
 
 
 @pytest.mark.office
-@pytest.mark.skipif(not _office_available(), reason="LibreOffice is not installed")
+@pytest.mark.skipif(not office_available(), reason="LibreOffice is not installed")
 def test_render_pdf_through_libreoffice(tree: Path) -> None:
     d = docx.Document()
     d.add_paragraph("{{ letter.place_date }}")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import docx
 import pytest
+from conftest import office_available
 
 from notice_factory.errors import OfficeUnavailableError, RenderError
 from notice_factory.render.office import (
@@ -22,22 +23,15 @@ from notice_factory.render.office import (
     ENV_SOFFICE,
     OfficeConverter,
     cold_convert,
-    find_office,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _office_available() -> bool:
-    try:
-        find_office()
-    except OfficeUnavailableError:
-        return False
-    return True
 
 
 _skip_without_office = pytest.mark.skipif(
-    not _office_available(), reason="LibreOffice (soffice + python3-uno) is not installed")
+    not office_available(), reason="LibreOffice (soffice + python3-uno) is not installed")
 
 
 def needs_office(test: F) -> F:
@@ -241,7 +235,7 @@ def test_python_without_uno_is_reported(monkeypatch: pytest.MonkeyPatch,
 
 def test_office_that_cannot_start_is_reported(monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
-    if not _office_available():
+    if not office_available():
         pytest.skip("needs python3-uno for the bridge")
     broken = tmp_path / "soffice"
     broken.write_text("#!/bin/sh\necho 'soffice: cannot open display' >&2\nexit 1\n")
