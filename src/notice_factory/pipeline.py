@@ -21,7 +21,7 @@ from typing import Any
 
 from notice_factory.assembly import LetterPdf, build_print_file
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
-from notice_factory.cases import ReadResult, read_case_file
+from notice_factory.cases import read_case_file
 from notice_factory.catalog import load_catalog
 from notice_factory.context import deadline_days, letter_date, preflight
 from notice_factory.errors import CaseError, NoticeFactoryError, RangeExhaustedError
@@ -96,10 +96,6 @@ def render_case(case: Case, sender: SenderProfile | None = None, *,
     return letter.pdf
 
 
-def read_cases(cases_path: Path, *, batch_date: dt.date, allow_unknown: bool = False) -> ReadResult:
-    return read_case_file(cases_path, batch_date=batch_date, allow_unknown=allow_unknown)
-
-
 def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
                    templates: Path | None = None, clock: Clock = system_clock,
                    batch_date: dt.date | None = None, allow_unknown: bool = False,
@@ -115,7 +111,7 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
     t0 = time.perf_counter()
     pool = start_pool(workers, templates)
     try:
-        read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
+        read = read_case_file(cases_path, batch_date=day, allow_unknown=allow_unknown)
         summary.rejects.extend(read.rejects)
         summary.timings["validate"] = time.perf_counter() - t0
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -221,7 +217,7 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     t0 = time.perf_counter()
     pool = start_pool(workers, templates)
     try:
-        read = read_cases(cases_path, batch_date=day, allow_unknown=allow_unknown)
+        read = read_case_file(cases_path, batch_date=day, allow_unknown=allow_unknown)
         summary.rejects.extend(read.rejects)
         summary.cases = len(read.cases) + len(read.rejects)
 
