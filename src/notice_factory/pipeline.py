@@ -150,6 +150,7 @@ class BatchSummary:
     out_dir: Path
     batch_id: str
     batch_date: dt.date
+    case_file_sha256: str = ""
     letters: int = 0
     rejects: list[CaseError] = field(default_factory=list)
     print_files: list[str] = field(default_factory=list)
@@ -188,10 +189,9 @@ def _seconds(value: float) -> Decimal:
     return Decimal(str(round(value, 3)))
 
 
-def batch_identity(cases_path: Path, batch_date: dt.date) -> str:
+def batch_identity(case_file_sha256: str, batch_date: dt.date) -> str:
     """Same case file and date, same batch id: a re-run is recognisably the same batch."""
-    digest = hashlib.sha256(cases_path.read_bytes()).hexdigest()[:10]
-    return f"{batch_date.isoformat()}-{digest}"
+    return f"{batch_date.isoformat()}-{case_file_sha256[:10]}"
 
 
 def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
@@ -212,7 +212,9 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     per_file = letters_per_file or profile.batch.letters_per_print_file
     is_duplex = profile.batch.duplex if duplex is None else duplex
     workers = jobs or default_jobs()
-    summary = BatchSummary(out_dir=out_dir, batch_id=batch_identity(cases_path, day),
+    digest = hashlib.sha256(cases_path.read_bytes()).hexdigest()
+    summary = BatchSummary(out_dir=out_dir, batch_id=batch_identity(digest, day),
+                           case_file_sha256=digest,
                            batch_date=day)
     t0 = time.perf_counter()
     pool = start_pool(workers, templates)
@@ -421,7 +423,7 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
     data.update({
         "generator": f"notice_factory {package_version()}",
         "case_file": str(cases_path),
-        "case_file_sha256": hashlib.sha256(cases_path.read_bytes()).hexdigest(),
+        "case_file_sha256": summary.case_file_sha256,
         "counts": {"cases": summary.cases, "letters": summary.letters,
                    "rejected": len(summary.rejects), "registered": summary.registered,
                    "new_numbers": summary.new_numbers, "reused_numbers": summary.reused_numbers,
