@@ -29,7 +29,16 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PY="${PYTHON:-python3}"
-if ! "$PY" -c "import notice_factory, weasyprint, docxtpl, hypothesis" 2>/dev/null; then
+# Reinstall unless the importable notice_factory is *this* checkout's: a package installed
+# (editable) from another clone would make pytest collect this tree against the other's modules.
+if ! "$PY" - "$PWD" 2>/dev/null <<'PYCHECK'
+import pathlib, sys
+import docxtpl, hypothesis, mypy, ruff, weasyprint  # noqa: F401
+import notice_factory
+here = pathlib.Path(sys.argv[1]).resolve()
+sys.exit(0 if pathlib.Path(notice_factory.__file__).resolve().is_relative_to(here) else 1)
+PYCHECK
+then
   "$PY" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 fi
 
