@@ -163,6 +163,7 @@ class DocxEngine:
         filled = self.render_docx(template, variables)
         if self.converter is None:
             self.converter = OfficeConverter()
+        filled = substitute_fonts(filled, self.converter.font_substitutes)
         try:
             return self.converter.convert(filled, timeout=timeout,
                                           name=identifier or Path(template).stem)
@@ -170,6 +171,47 @@ class DocxEngine:
             if exc.file is None:
                 exc.file = template
             raise
+
+
+# Font names in WordprocessingML: w:rFonts/@w:ascii|hAnsi|eastAsia|cs, w:font/@w:name
+# (fontTable), a:latin|ea/@typeface (theme). An attribute value equal to the whole name.
+_FONT_PART_RE = re.compile(r"word/.*\.xml")
+
+
+def substitute_fonts(docx: bytes, names: Mapping[str, str]) -> bytes:
+    """``docx`` with every font family of ``names`` renamed, in every XML part of ``word/``.
+
+    Done on the filled copy just before conversion, so the template the legal team opens
+    in Word keeps "Noto Serif CJK SC" while the converter's LibreOffice draws the text with
+    the cut of that face it has (see ``render/fonts.py``). Only whole attribute values are
+    replaced; text that mentions a font name is escaped XML and never matches.
+
+    >>> doc = _demo_docx([("Hi", '<w:rFonts w:eastAsia="Noto Serif CJK SC"/>')])
+    >>> out = substitute_fonts(doc, {"Noto Serif CJK SC": "Notice Serif SC Office"})
+    >>> b'w:eastAsia="Notice Serif SC Office"' in zipfile.ZipFile(io.BytesIO(out)).read(
+    ...     "word/document.xml")
+    True
+    >>> substitute_fonts(doc, {}) is doc
+    True
+    """
+    if not names:
+        return docx
+    pattern = re.compile(rb"""(=\s*)(["'])(""" + b"|".join(
+        re.escape(n.encode()) for n in sorted(names, key=len, reverse=True)) + rb")\2")
+    targets = {k.encode(): v.encode() for k, v in names.items()}
+
+    def rename(m: re.Match[bytes]) -> bytes:
+        return m.group(1) + m.group(2) + targets[m.group(3)] + m.group(2)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():  # same order: [Content_Types].xml stays first
+            data = src.read(info)
+            if _FONT_PART_RE.fullmatch(info.filename):
+                data = pattern.sub(rename, data)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+    return out.getvalue()
 
 
 # The barcode picture: whole pixels per module keep every bar edge sharp. LibreOffice's PDF

@@ -27,6 +27,19 @@ source font and the build recipe, and ``python -m notice_factory.render.fonts`` 
 them ahead of time (install step). A file of that name placed in ``templates/_fonts/``
 wins over the cache.
 
+**Word letters** (LibreOffice) need the same cut in another form. LibreOffice 7.4 turns a
+CFF font into an eexec-encrypted Type 1 font in the PDF, which Flate cannot compress
+(~140 KB per Chinese letter). A TrueType (``glyf``) font it embeds as a compressed
+TrueType subset instead. :func:`build_office_font` therefore converts each cut face to
+quadratic outlines (cu2qu) at 250 units per em (1 unit = 0.015 mm at 10.5 pt, far below
+a printer dot; small deltas pack into one byte each and compress better), named
+"Notice Serif SC Office" / "Notice Sans SC Office": a family of its own, so fontconfig
+can never mix it up with the CFF cut nor with the system faces. They live in a folder
+of the cache that only the converter's LibreOffice sees (:func:`office_fonts`,
+:func:`fontconfig_text`); the Word templates keep "Noto Serif CJK SC" and the filled
+document is renamed just before conversion (``render/docx.py``). The private fontconfig
+prefers the system Noto CJK face after the cut one, so a rare name character still prints.
+
 >>> spec_for_name("NoticeSerifSC-Bold.otf").face
 'Noto Serif CJK SC Bold'
 >>> spec_for_name("letter.css") is None
@@ -56,6 +69,17 @@ from notice_factory.fsutil import atomic_write_bytes
 #: Bump when the recipe (characters, order, options) changes: cached fonts are rebuilt.
 BUILD_VERSION = "1"
 
+#: Bump when the TrueType conversion for LibreOffice changes: office fonts are rebuilt.
+OFFICE_BUILD_VERSION = "1"
+
+#: Units per em of the office fonts (Noto CJK has 1000): every full-width and half-width
+#: advance and the vertical metrics scale exactly, Latin advances move by < 0.002 em.
+OFFICE_UPEM = 250
+
+#: Largest distance (font units at OFFICE_UPEM) between a cubic curve and its quadratic
+#: replacement: 0.015 mm at 10.5 pt.
+OFFICE_MAX_ERR = 1.0
+
 #: Folder of the templates tree the CSS points at; files there are served by the fetcher.
 FONTS_FOLDER = "_fonts"
 
@@ -81,6 +105,31 @@ SPECS: tuple[FontSpec, ...] = (
     FontSpec("NoticeSansSC-Bold.otf", "Noto Sans CJK SC Bold", "Notice Sans SC",
              "NoticeSansSC-Bold", True),
 )
+
+@dataclass(frozen=True)
+class OfficeFontSpec:
+    """A TrueType version of a cut face, for LibreOffice; ``system`` is the family the
+    Word templates name, which the converter renames to ``family``."""
+
+    source: FontSpec
+    file: str
+    family: str
+    postscript: str
+    system: str
+
+
+def _office_spec(spec: FontSpec) -> OfficeFontSpec:
+    family = f"{spec.family} Office"
+    style = "Bold" if spec.bold else "Regular"
+    # LibreOffice writes the PostScript name as the PDF's BaseFont; hyphens between the
+    # words keep the "Notice-Serif-SC" spelling WeasyPrint gives the same cut.
+    postscript = f"{family.replace(' ', '-')}-{style}"
+    return OfficeFontSpec(spec, f"{postscript}.ttf", family, postscript,
+                          spec.face.removesuffix(" Bold"))
+
+
+OFFICE_SPECS: tuple[OfficeFontSpec, ...] = tuple(_office_spec(s) for s in SPECS)
+
 
 # Characters the Chinese templates print, most frequent first (extracted from
 # templates/zh and the Python sources); tests/test_fonts.py checks that every character
@@ -380,9 +429,167 @@ def generated_font_path(path: Path, roots: Iterable[Path]) -> Path | None:
     return None
 
 
+def build_office_font(spec: OfficeFontSpec) -> bytes:
+    """The cut face ``spec.source`` with TrueType outlines, for LibreOffice.
+
+    Same characters and glyph order as the CFF cut (built first if needed); outlines
+    converted to quadratic curves, everything scaled to :data:`OFFICE_UPEM` (kerning and
+    vertical metrics too), no hinting (print only), new names.
+    """
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    font = TTFont(str(ensure_font(spec.source)), recalcTimestamp=False)
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    upem = font["head"].unitsPerEm
+    # Converted at the source's size with the tolerance it will have after scaling;
+    # scale_upem then rounds the quadratic points once.
+    max_err = OFFICE_MAX_ERR * upem / OFFICE_UPEM
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        glyph_set[name].draw(Cu2QuPen(pen, max_err, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    if "VORG" in font:  # vertical origins are a CFF-only table
+        del font["VORG"]
+    hmtx = font["hmtx"].metrics
+    for name, glyph in glyphs.items():  # TrueType wants lsb == xMin
+        glyph.recalcBounds(glyf)
+        hmtx[name] = (hmtx[name][0], getattr(glyph, "xMin", 0))
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.numGlyphs = len(order)
+    for attr in ("maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
+                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements"):
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    font["head"].glyphDataFormat = 0
+    post = font["post"]
+    post.formatType = 3.0  # no glyph names: the cut's cidNNNNN names say nothing
+    post.extraNames, post.mapping = [], {}
+    font.sfntVersion = "\0\1\0\0"
+    buf = io.BytesIO()
+    font.save(buf)
+    font = TTFont(io.BytesIO(buf.getvalue()), recalcTimestamp=False)
+    scale_upem(font, OFFICE_UPEM)
+    _rename_office(font, spec)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+# Name records an embedded subset keeps: names, version, copyright, licence (OFL: a copy
+# carries its notice and licence); designer, vendor and URLs would cost ~1 KB a subset.
+_OFFICE_NAME_IDS = {0, 1, 2, 3, 4, 5, 6, 13, 14}
+
+
+def _rename_office(font: Any, spec: OfficeFontSpec) -> None:
+    """Family ``spec.family`` with plain Regular/Bold styles, so that fontconfig and
+    LibreOffice pick the bold face for bold text (no typographic family names)."""
+    style = "Bold" if spec.source.bold else "Regular"
+    values = {1: spec.family, 2: style, 3: f"{OFFICE_BUILD_VERSION};{spec.postscript}",
+              4: f"{spec.family} Bold" if spec.source.bold else spec.family,
+              6: spec.postscript}
+    table = font["name"]
+    table.names = [r for r in table.names if r.nameID in _OFFICE_NAME_IDS]
+    for record in table.names:
+        if record.nameID in values:
+            table.setName(values[record.nameID], record.nameID, record.platformID,
+                          record.platEncID, record.langID)
+
+
+def office_font_names() -> dict[str, str]:
+    """System family named by the Word templates -> family of its TrueType cut.
+
+    >>> office_font_names()["Noto Serif CJK SC"]
+    'Notice Serif SC Office'
+    """
+    return {spec.system: spec.family for spec in OFFICE_SPECS}
+
+
+def office_fonts_dir() -> Path:
+    """The cache folder that holds the office fonts built from the fonts installed today
+    (its name changes with the sources and the recipe, so a stale build is never seen)."""
+    recipe = "|".join([OFFICE_BUILD_VERSION, str(OFFICE_UPEM), str(OFFICE_MAX_ERR),
+                       *(cached_path(spec.source).name for spec in OFFICE_SPECS)])
+    key = hashlib.sha256(recipe.encode()).hexdigest()[:16]
+    return cache_dir() / f"office-{key}"
+
+
+def ensure_office_fonts() -> Path:
+    """The folder of the office fonts (its ``fonts`` subfolder holds the .ttf files),
+    building what is missing. Safe to call from several processes at once."""
+    import fcntl
+
+    folder = office_fonts_dir()
+    fonts_dir = folder / "fonts"
+    if all((fonts_dir / spec.file).is_file() for spec in OFFICE_SPECS):
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        # One builder at a time across processes: every warm worker starts an office.
+        with _build_lock, open(folder / ".lock", "wb") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for spec in OFFICE_SPECS:
+                target = fonts_dir / spec.file
+                if not target.is_file():
+                    atomic_write_bytes(target, build_office_font(spec))
+    except OSError as exc:
+        raise RenderError(f"cannot write the office fonts in {folder}: {exc}") from exc
+    return folder
+
+
+def system_fontconfig() -> Path | None:
+    """The fontconfig configuration the system uses (``$FONTCONFIG_FILE`` or the usual one)."""
+    env = os.environ.get("FONTCONFIG_FILE")
+    if env:
+        return Path(env)
+    candidates = ("/etc/fonts/fonts.conf", "/usr/local/etc/fonts/fonts.conf",
+                  "/opt/homebrew/etc/fonts/fonts.conf")
+    return next((Path(c) for c in candidates if Path(c).is_file()), None)
+
+
+def fontconfig_text(folder: Path, system: Path) -> str:
+    """A fontconfig file: the system configuration, plus the office fonts of ``folder``.
+
+    Each cut family falls back to its system face, so a character outside the cut
+    (a rare name character) is drawn from the full Noto CJK face, not from any font
+    that happens to have it. ``<accept>`` (inserted right after the cut family), after
+    the system rules: as a ``<default>`` it came after the Sans face the system's zh-cn
+    rules put before the generic family, and a serif letter got sans rare characters.
+
+    >>> text = fontconfig_text(Path("/c/office-1"), Path("/etc/fonts/fonts.conf"))
+    >>> "<dir>/c/office-1/fonts</dir>" in text, "<family>Noto Serif CJK SC</family>" in text
+    (True, True)
+    """
+    from xml.sax.saxutils import escape
+
+    aliases = "".join(
+        f"  <alias binding=\"same\"><family>{escape(spec.family)}</family>"
+        f"<accept><family>{escape(spec.system)}</family></accept></alias>\n"
+        for spec in OFFICE_SPECS if not spec.source.bold)
+    return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+            "<fontconfig>\n"
+            f'  <include ignore_missing="yes">{escape(str(system))}</include>\n'
+            f"  <dir>{escape(str(folder / 'fonts'))}</dir>\n"
+            # Used when the system's cache dirs are not writable: scan the fonts once.
+            f"  <cachedir>{escape(str(folder / 'fc-cache'))}</cachedir>\n"
+            f"{aliases}</fontconfig>\n")
+
+
 def build_all(templates_root: Path | None = None) -> list[Path]:
-    """Build (or find) every generated font; returns their paths."""
-    return [ensure_font(spec, templates_root) for spec in SPECS]
+    """Build (or find) every generated font, office fonts included; returns their paths."""
+    built = [ensure_font(spec, templates_root) for spec in SPECS]
+    folder = ensure_office_fonts() / "fonts"
+    return built + [folder / spec.file for spec in OFFICE_SPECS]
 
 
 def main(argv: list[str] | None = None) -> int:
