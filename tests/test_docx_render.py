@@ -7,16 +7,24 @@ Each template is rendered once per session (a LibreOffice conversion takes a sec
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import shutil
 import subprocess
+import zipfile
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
 from notice_factory.context import TemplateContext
 from notice_factory.model import Kind
 from notice_factory.render import LetterRenderer
+from notice_factory.render.docx import substitute_fonts
+from notice_factory.render.fonts import office_font_names
 from notice_factory.settings import load_sender_profile
 from notice_factory.templatecheck import preview
 
@@ -133,3 +141,68 @@ def test_every_instalment_is_printed(rendered: dict[str, Rendered], template_id:
     assert flat(plan.total_to_pay) in text and flat(plan.total_to_pay_words) in text
     if plan.has_down_payment:
         assert flat(plan.down_payment) in text
+
+
+def _font_files(pdf: bytes) -> dict[str, str]:
+    """BaseFont (subset tag removed) -> font file kind (/FontFile2 = TrueType, ...)."""
+    out: dict[str, str] = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            out[str(font["/BaseFont"]).split("+", 1)[-1]] = next(
+                k for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
+    return out
+
+
+@pytest.mark.parametrize("template_id", ["zh.lawyer_letter", "zh.plan_agreement"])
+def test_chinese_word_letters_are_small(rendered: dict[str, Rendered], template_id: str) -> None:
+    r = rendered[template_id]
+    # LibreOffice embeds the TrueType cut of Noto CJK as compressed subsets; the system's
+    # CFF face would become Type 1 fonts that do not compress (~165 KB a letter).
+    assert len(r.pdf) < 100_000, len(r.pdf)
+    files = _font_files(r.pdf)
+    assert files["Notice-Serif-SC-Office-Regular"] == "/FontFile2"
+    assert files["Notice-Serif-SC-Office-Bold"] == "/FontFile2"
+    assert "/FontFile" not in files.values(), files  # no Type 1 font at all
+
+
+@pytest.mark.parametrize("template_id", [t for t in WORD_TEMPLATES if not t.startswith("zh.")])
+def test_french_and_romanian_word_letters_keep_their_fonts(rendered: dict[str, Rendered],
+                                                           template_id: str) -> None:
+    names = set(_font_files(rendered[template_id].pdf))
+    assert any(n.startswith("Liberation") for n in names)
+    assert not any(n.startswith(("Notice", "Noto")) for n in names), names
+
+
+def test_rare_name_characters_fall_back_to_the_full_serif_face(
+        catalog: Catalog, rendered: dict[str, Rendered], tmp_path: Path) -> None:
+    # 堃 (GBK) and 㛃 (CJK Extension A) are not in the cut; the full Noto Serif CJK SC has them.
+    name = "王堃㛃"
+    spec = next(s for s in catalog.templates.values() if s.id == "zh.lawyer_letter")
+    ctx = rendered["zh.lawyer_letter"].ctx
+    ctx = dataclasses.replace(ctx, debtor=dataclasses.replace(ctx.debtor, name=name))
+    with LetterRenderer(catalog) as renderer:
+        pdf = renderer.render_spec(spec, ctx.as_dict(), identifier="rare")
+    path = tmp_path / "rare.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                          check=True, text=True, timeout=60).stdout
+    assert name in flat(text) and "\ufffd" not in text
+    files = _font_files(pdf)
+    assert any(n.startswith("NotoSerifCJK") for n in files), files  # serif, not sans
+    assert not any(n.startswith("NotoSansCJK") for n in files), files
+    assert "Notice-Serif-SC-Office-Regular" in files
+
+
+def test_the_template_keeps_the_font_the_legal_team_sees(catalog: Catalog) -> None:
+    spec = next(s for s in catalog.templates.values() if s.id == "zh.plan_agreement")
+    with zipfile.ZipFile(spec.path) as z:
+        styles = z.read("word/styles.xml")
+    assert b'w:eastAsia="Noto Serif CJK SC"' in styles and b"Notice" not in styles
+    renamed = substitute_fonts(spec.path.read_bytes(), office_font_names())
+    with zipfile.ZipFile(io.BytesIO(renamed)) as z:
+        styles = z.read("word/styles.xml")
+        assert z.namelist()[0] == "[Content_Types].xml"
+    assert b'w:eastAsia="Notice Serif SC Office"' in styles and b"Noto Serif CJK SC" not in styles

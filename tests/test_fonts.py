@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fontTools.pens.boundsPen import BoundsPen
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
@@ -53,7 +56,8 @@ def _embedded_fonts(pdf: bytes) -> dict[str, int]:
     """BaseFont name (without the subset tag) -> size of its embedded program."""
     out: dict[str, int] = {}
     for page in PdfReader(io.BytesIO(pdf)).pages:
-        for font in page["/Resources"]["/Font"].values():
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
             font = font.get_object()
             descendant = font["/DescendantFonts"][0].get_object()
             descriptor = descendant["/FontDescriptor"].get_object()
@@ -134,3 +138,85 @@ def test_fetcher_maps_only_generated_font_names(tmp_path: Path) -> None:
 
 def spec_name() -> str:
     return fonts.SPECS[0].file
+
+
+# ---------------------------------------------------------------- TrueType cuts for LibreOffice
+
+
+@pytest.fixture(scope="module")
+def office_dir() -> Path:
+    return fonts.ensure_office_fonts()
+
+
+def test_office_font_is_the_same_cut_with_truetype_outlines(office_dir: Path) -> None:
+    spec = fonts.OFFICE_SPECS[0]
+    ttf = TTFont(str(office_dir / "fonts" / spec.file))
+    otf = TTFont(str(fonts.ensure_font(spec.source)))
+    # glyf outlines (LibreOffice embeds them as compressed TrueType), no CFF, no hinting.
+    assert "glyf" in ttf and "CFF " not in ttf and "fpgm" not in ttf
+    assert ttf["head"].unitsPerEm == fonts.OFFICE_UPEM
+    assert ttf.getBestCmap().keys() == otf.getBestCmap().keys()
+    assert ttf.getGlyphOrder()[:1] == [".notdef"] and len(ttf.getGlyphOrder()) == len(
+        otf.getGlyphOrder())
+    scale = fonts.OFFICE_UPEM / otf["head"].unitsPerEm
+    new_cmap, old_cmap = ttf.getBestCmap(), otf.getBestCmap()
+    new_set, old_set = ttf.getGlyphSet(), otf.getGlyphSet()
+    for ch in "张伟尊敬的A1¥，。啊":
+        new, old = new_cmap[ord(ch)], old_cmap[ord(ch)]
+        # Full-width advances scale exactly; outlines stay within a unit or two of the source.
+        assert ttf["hmtx"][new][0] == round(otf["hmtx"][old][0] * scale), ch
+        a, b = BoundsPen(new_set), BoundsPen(old_set)
+        new_set[new].draw(a)
+        old_set[old].draw(b)
+        assert a.bounds is not None and b.bounds is not None
+        assert all(abs(x - y * scale) <= 1.5 for x, y in zip(a.bounds, b.bounds, strict=True)), ch
+    assert ttf["hmtx"][new_cmap[ord("的")]][0] == fonts.OFFICE_UPEM
+    assert ord(RARE) not in new_cmap
+
+
+def test_office_fonts_are_named_for_libreoffice(office_dir: Path) -> None:
+    for spec in fonts.OFFICE_SPECS:
+        font = TTFont(str(office_dir / "fonts" / spec.file))
+        names = font["name"]
+        # One family with plain Regular/Bold styles: bold text gets the bold face.
+        assert names.getDebugName(1) == spec.family
+        assert names.getDebugName(2) == ("Bold" if spec.source.bold else "Regular")
+        assert names.getDebugName(6) == spec.postscript
+        assert names.getDebugName(16) is None
+        assert "Open Font License" in (names.getDebugName(13) or "")
+        assert bool(font["head"].macStyle & 1) == spec.source.bold
+    assert fonts.office_font_names() == {"Noto Serif CJK SC": "Notice Serif SC Office",
+                                         "Noto Sans CJK SC": "Notice Sans SC Office"}
+
+
+def _fc_match(config: Path, pattern: str) -> str:
+    return subprocess.run(["fc-match", "-f", "%{family[0]}|%{style[0]}", pattern],
+                          env={**os.environ, "FONTCONFIG_FILE": str(config)},
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_private_fontconfig_sees_the_cut_and_falls_back_to_noto_serif(office_dir: Path,
+                                                                    tmp_path: Path) -> None:
+    system = fonts.system_fontconfig()
+    assert system is not None
+    config = tmp_path / "fonts.conf"
+    config.write_text(fonts.fontconfig_text(office_dir, system), "utf-8")
+    assert _fc_match(config, "Notice Serif SC Office") == "Notice Serif SC Office|Regular"
+    assert _fc_match(config, "Notice Serif SC Office:bold") == "Notice Serif SC Office|Bold"
+    # A character outside the cut: the full Noto Serif face, even for zh-cn text (the
+    # system's zh-cn rules would otherwise pick the Sans face first).
+    rare = f"Notice Serif SC Office:lang=zh-cn:charset={ord(RARE):x}"
+    assert _fc_match(config, rare) == "Noto Serif CJK SC|Regular"
+    assert _fc_match(config, rare + ":bold") == "Noto Serif CJK SC|Bold"
+    # The system's fonts are all still there.
+    assert _fc_match(config, "Liberation Serif").startswith("Liberation Serif|")
+    # Without the private file, nobody else sees the cut.
+    assert "Notice" not in subprocess.run(["fc-list", ":family=Notice Serif SC Office"],
+                                          capture_output=True, text=True).stdout
+
+
+def test_office_fonts_dir_changes_with_the_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = fonts.office_fonts_dir()
+    monkeypatch.setattr(fonts, "OFFICE_BUILD_VERSION", "test")
+    assert fonts.office_fonts_dir() != before
+    assert fonts.office_fonts_dir().parent == before.parent

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import docx
+import docx.oxml.ns
 import pytest
 from conftest import office_available
+from pypdf import PdfReader
 
 from notice_factory.errors import OfficeUnavailableError, RenderError
 from notice_factory.render.office import (
@@ -243,3 +245,56 @@ def test_office_that_cannot_start_is_reported(monkeypatch: pytest.MonkeyPatch,
     with OfficeConverter(soffice=str(broken), start_timeout=3) as conv, \
             pytest.raises(OfficeUnavailableError, match="could not be started"):
         conv.convert(make_docx("x"), name="x")
+
+
+def make_font_docx(family: str, *paragraphs: str) -> bytes:
+    """Paragraphs in ``family`` (East Asian and Latin slots alike), the second one bold."""
+    document = docx.Document()
+    for i, text in enumerate(paragraphs):
+        run = document.add_paragraph().add_run(text)
+        run.bold = i == 1
+        fonts_xml = run._element.get_or_add_rPr().get_or_add_rFonts()
+        for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts_xml.set(docx.oxml.ns.qn(slot), family)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, str]:
+    """BaseFont (subset tag removed) -> font file kind (/FontFile2 = TrueType, ...)."""
+    out = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/FontDescriptor"].get_object()
+            kind = next(k for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
+            out[str(font["/BaseFont"]).split("+", 1)[-1]] = kind
+    return out
+
+
+@needs_office
+def test_office_draws_chinese_with_the_truetype_cut(converter: OfficeConverter) -> None:
+    names = converter.font_substitutes
+    assert names["Noto Serif CJK SC"] == "Notice Serif SC Office"
+    pdf = converter.convert(make_font_docx(names["Noto Serif CJK SC"], "律师函 张三逾期未还",
+                                           "催收通知 第一条", "王堃"), name="zh")
+    embedded = embedded_fonts(pdf)
+    # Compressed TrueType subsets, regular and bold, not Type 1 fonts made from CFF.
+    assert embedded["Notice-Serif-SC-Office-Regular"] == "/FontFile2"
+    assert embedded["Notice-Serif-SC-Office-Bold"] == "/FontFile2"
+    # 堃 is not in the cut: it comes from the full Noto Serif CJK face, and still prints.
+    assert any(name.startswith("NotoSerifCJK") for name in embedded), embedded
+    flat = "".join(pdf_text(pdf).split())
+    assert "律师函张三逾期未还" in flat and "催收通知第一条" in flat and "王堃" in flat
+
+
+@needs_office
+def test_office_without_private_fonts_uses_the_system_faces() -> None:
+    with OfficeConverter(private_fonts=False) as conv:
+        assert conv.font_substitutes == {}
+        pdf = conv.convert(make_font_docx("Notice Serif SC Office", "律师函"), name="plain")
+    # Nobody else sees the cut: the office falls back to a system face and still prints.
+    assert not any(name.startswith("Notice") for name in embedded_fonts(pdf))
+    assert "律师函" in pdf_text(pdf)
