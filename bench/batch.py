@@ -330,6 +330,26 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _role(pid: int, root: int) -> str:
+    """What a process of the tree is, for the memory breakdown at the peak."""
+    if pid == root:
+        return "batch"
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+            "utf-8", "replace")
+    except OSError:
+        return "gone"
+    if "soffice" in cmd or "oosplash" in cmd:
+        return "libreoffice"
+    if "_uno_bridge" in cmd:
+        return "uno bridge"
+    if "forkserver" in cmd:
+        return "forkserver"
+    if "resource_tracker" in cmd:
+        return "resource tracker"
+    return "worker"
+
+
 def _pss(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
@@ -378,6 +398,7 @@ class TreeSampler:
     started: float = field(default_factory=time.perf_counter)
     peak_rss: int = 0
     peak_pss: int = 0
+    peak_roles: dict[str, list[int]] = field(default_factory=dict)  # role -> RSS of each
     peak_processes: int = 0
     samples: int = 0
     first_letter_s: float | None = None
@@ -407,6 +428,10 @@ class TreeSampler:
             # PSS counts pages shared between forked workers once; read at RSS peaks only
             # (smaps_rollup walks every mapping, too slow for every sample).
             self.peak_pss = max(self.peak_pss, sum(_pss(p) for p in pids))
+            roles: dict[str, list[int]] = {}
+            for p in pids:
+                roles.setdefault(_role(p, self.pid), []).append(_rss(p))
+            self.peak_roles = roles
         self.peak_processes = max(self.peak_processes, len(pids))
         self.samples += 1
         if self.first_letter_s is None and self.letters_dir.is_dir():
@@ -435,6 +460,8 @@ def run_real_batch(cases: Path, out: Path, ledger: Path, jobs: int | None) -> di
     return {"command": cmd, "exit_code": proc.returncode, "wall_s": wall,
             "stdout": stdout.decode(errors="replace"), "stderr": stderr.decode(errors="replace"),
             "peak_rss_bytes": sampler.peak_rss, "peak_pss_bytes": sampler.peak_pss,
+            "peak_by_role_mb": {role: [round(v / 2**20) for v in sorted(values, reverse=True)]
+                                for role, values in sorted(sampler.peak_roles.items())},
             "peak_processes": sampler.peak_processes, "samples": sampler.samples,
             "first_letter_from_launch_s": sampler.first_letter_s}
 
@@ -520,6 +547,7 @@ def analyse_batch(out: Path, run: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_mb": run["peak_rss_bytes"] / 2**20,
         "peak_pss_mb": run["peak_pss_bytes"] / 2**20,
         "peak_processes": run["peak_processes"],
+        "peak_by_role_mb": run["peak_by_role_mb"],
         "bytes_per_letter_by_locale": sizes, "print_files": print_files,
     }
 
@@ -765,6 +793,9 @@ def render_text(r: dict[str, Any]) -> str:
                      f"({_f(e['worker_render_s'])} s of worker time)")
     lines.append(f"  peak memory (whole tree, {b['peak_processes']} processes at most): RSS "
                  f"{_f(b['peak_rss_mb'], '.0f')} MB, PSS {_f(b['peak_pss_mb'], '.0f')} MB")
+    lines.append("    RSS at the peak (MB): " + "; ".join(
+        f"{role} {' + '.join(str(v) for v in values)}"
+        for role, values in b["peak_by_role_mb"].items()))
     for loc, s in b["bytes_per_letter_by_locale"].items():
         lines.append(f"  {loc}: {s['letters']} letters, {_f(s['avg_bytes'] / 1024, '.1f')} KB "
                      f"average, {_f(s['max_bytes'] / 1024, '.1f')} KB largest")
