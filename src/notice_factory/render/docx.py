@@ -17,6 +17,12 @@ module, 5.5 mm tall, pure black and white, 3 px a module), so a Word template wr
 ``{{ letter.barcode_svg }}`` exactly where an HTML one does and gets the barcode; without
 a number it stays empty. Nothing else in the context changes.
 
+Just before conversion, :func:`substitute_fonts` renames in the filled copy the font
+families the converter has a lighter cut of (``OfficeConverter.font_substitutes``: "Noto
+Serif CJK SC" becomes "Notice Serif SC Office", a TrueType cut LibreOffice embeds as a
+compressed subset, see ``render/fonts.py``). The template itself keeps the system name,
+which is what the legal team sees in Word.
+
 Word splits text into runs wherever formatting, spell-checking or editing history
 changes. docxtpl glues a ``{{ tag }}`` split over several runs back together, but
 the value then takes the formatting of the first piece only, and a tag broken by
