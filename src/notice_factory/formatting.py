@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Literal
 
 from babel import Locale as BabelLocale
@@ -226,6 +228,13 @@ def format_integer(n: int, locale: Locale) -> str:
     return text
 
 
+@cache
+def _territories(locale: Locale) -> Mapping[str, str]:
+    """Babel's territory names for ``locale`` (parsed once: one call per case is slow)."""
+    names: Mapping[str, str] = BabelLocale.parse(_babel(locale)).territories
+    return names
+
+
 def country_name(code: str, locale: Locale) -> str:
     """The country's name in the letter's language.
 
@@ -237,7 +246,7 @@ def country_name(code: str, locale: Locale) -> str:
     ValueError: 'XX' is not a known ISO 3166-1 alpha-2 country code
     """
     key = code.strip().upper()
-    names = BabelLocale.parse(_babel(locale)).territories
+    names = _territories(Locale(locale))
     if not re.fullmatch(r"[A-Z]{2}", key) or key in _NOT_COUNTRIES or key not in names:
         raise ValueError(f"{code!r} is not a known ISO 3166-1 alpha-2 country code")
     name: str = names[key]

@@ -12,7 +12,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.metadata import version as _dist_version
@@ -22,7 +22,7 @@ from typing import Any
 from notice_factory.assembly import LetterPdf, build_print_file
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
 from notice_factory.cases import read_case_file
-from notice_factory.catalog import load_catalog
+from notice_factory.catalog import Catalog, load_catalog
 from notice_factory.context import deadline_days, letter_date, preflight
 from notice_factory.errors import CaseError, NoticeFactoryError, RangeExhaustedError
 from notice_factory.fsutil import remove_stale_parts
@@ -39,7 +39,14 @@ from notice_factory.manifest import (
 from notice_factory.model import Case, Clock, system_clock
 from notice_factory.render import LetterRenderer
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
-from notice_factory.workers import Done, Job, map_in_pool, run_jobs, start_pool
+from notice_factory.workers import (
+    Done,
+    Job,
+    map_in_pool,
+    office_count,
+    run_jobs,
+    start_pool,
+)
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, letter_key) after each letter."""
@@ -109,11 +116,14 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
     workers = default_jobs() if jobs is None else jobs
     summary = RenderSummary(out_dir=out_dir)
     t0 = time.perf_counter()
+    catalog = load_catalog(templates)
     pool = start_pool(workers, templates)
     try:
         read = read_case_file(cases_path, batch_date=day, allow_unknown=allow_unknown)
         summary.rejects.extend(read.rejects)
         summary.timings["validate"] = time.perf_counter() - t0
+        if pool is not None:
+            pool.set_offices(_offices_for(catalog, read.cases, workers))
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_parts(out_dir)
         t1 = time.perf_counter()
@@ -217,6 +227,7 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
                            case_file_sha256=digest,
                            batch_date=day)
     t0 = time.perf_counter()
+    catalog = load_catalog(templates)
     pool = start_pool(workers, templates)
     try:
         read = read_case_file(cases_path, batch_date=day, allow_unknown=allow_unknown)
@@ -227,7 +238,6 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
         # not fit the window, impossible plan, missing template) happens before numbering, so
         # no number is spent on a letter that cannot exist.
         cases: list[Case] = []
-        catalog = load_catalog(templates)
         for case in read.cases:
             try:
                 catalog.template(case.locale, case.kind)
@@ -236,6 +246,8 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             except NoticeFactoryError as err:
                 summary.rejects.append(reject_from(err, case))
         summary.timings["validate"] = time.perf_counter() - t0
+        if pool is not None:
+            pool.set_offices(_offices_for(catalog, cases, workers))
 
         t1 = time.perf_counter()
         numbers: dict[str, str] = {}
@@ -296,8 +308,8 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             summary.timings["render"] = time.perf_counter() - t2
             summary.letters = len(done)
             if pool is not None:
-                # Rendering is over: let the workers (and their LibreOffice) go before merging,
-                # and merge with fresh, light workers, so peak memory is one phase's, not both.
+                # Rendering is over: let the workers (and LibreOffice) go before merging, and
+                # merge with fresh, light workers, so peak memory is one phase's, not both.
                 pool.shutdown(wait=True)
                 pool = start_pool(workers, templates, warm=False)
 
@@ -342,7 +354,7 @@ class Placed:
 
 
 def _assemble(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
-              duplex: bool, pool: ProcessPoolExecutor | None) -> list[Placed]:
+              duplex: bool, pool: Executor | None) -> list[Placed]:
     """Merge each group into its print file, in the worker pool: one print file (a bounded
     number of letters) per process at a time."""
     calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
@@ -362,7 +374,7 @@ def _assemble(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
 
 def _write_records(placed: list[Placed], done: dict[str, Done], summary: BatchSummary,
                    profile: SenderProfile, by_key: dict[str, Case], numbers: dict[str, str],
-                   out_dir: Path, day: dt.date, pool: ProcessPoolExecutor | None) -> list[str]:
+                   out_dir: Path, day: dt.date, pool: Executor | None) -> list[str]:
     """manifest.csv/json, one deposit slip per print file with registered items, rejects.csv."""
 
     rows = []
@@ -452,6 +464,13 @@ def _check_capacity(ledger: Ledger, postal: PostalAccount, keys: list[LetterKey]
             f"the registered-number ranges of {postal.operator} have {left} number(s) left but "
             f"this batch needs {needed}: {missing} are missing; ask {postal.operator} for a new "
             "range and add it to the sender profile. Nothing was written.", missing=missing)
+
+
+def _offices_for(catalog: Catalog, cases: list[Case], workers: int) -> int:
+    """Office workers this batch needs, from its share of Word letters."""
+    engines = [catalog.templates.get((c.locale.language, c.kind)) for c in cases]
+    word = sum(1 for spec in engines if spec is not None and spec.engine == "docx")
+    return office_count(workers, word, len(cases))
 
 
 def package_version() -> str:

@@ -3,12 +3,18 @@
 :class:`LetterRenderer` is what a worker process keeps warm: the catalog, one HTML
 engine (Jinja environment, FontConfiguration, parsed CSS) and, on first need, one
 DOCX engine with its long-lived LibreOffice.
+
+A Word letter is made in two halves that can run in different processes: filling the
+template (:meth:`LetterRenderer.draft`, Python) and converting it (:class:`OfficeSide`,
+LibreOffice). A batch fills in its render workers and converts in one shared office
+process, so two workers do not each keep a 250 MB LibreOffice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,12 @@ from notice_factory.settings import Entity
 
 OFFICE_RECYCLE = 250
 
+#: Seconds LibreOffice may spend on one Word letter before it is killed and the letter
+#: rejected (default 60); for slow machines, or for tests that exercise a hang.
+ENV_OFFICE_TIMEOUT = "NOTICE_FACTORY_OFFICE_TIMEOUT"
+#: Test hook: a Word letter whose key contains this text hangs LibreOffice's bridge.
+ENV_TEST_HANG_ON = "NOTICE_FACTORY_TEST_HANG_ON"
+
 
 @dataclass(frozen=True)
 class RenderedLetter:
@@ -35,33 +47,102 @@ class RenderedLetter:
     context: TemplateContext
 
 
+@dataclass(frozen=True)
+class WordDraft:
+    """A filled Word letter waiting for LibreOffice: all the office half needs (picklable)."""
+
+    template: TemplateSpec
+    docx: bytes
+    identifier: str  # the letter key: names the document in errors, seeds the PDF's id
+    date_iso: str  # the letter's date: the PDF's dates are pinned to it
+
+
+def office_timeout() -> float:
+    """Seconds allowed per Word letter: ``$NOTICE_FACTORY_OFFICE_TIMEOUT`` or 60."""
+    raw = os.environ.get(ENV_OFFICE_TIMEOUT, "").strip()
+    try:
+        value = float(raw) if raw else 60.0
+    except ValueError:
+        raise RenderError(f"{ENV_OFFICE_TIMEOUT}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise RenderError(f"{ENV_OFFICE_TIMEOUT}={raw!r} must be more than 0 seconds")
+    return value
+
+
+class OfficeSide:
+    """The LibreOffice half of Word letters: one warm office that converts drafts.
+
+    The office is started on the first draft, or by :meth:`start`.
+    """
+
+    def __init__(self, *, timeout: float | None = None) -> None:
+        from notice_factory.render.office import OfficeConverter
+
+        # Recycled every OFFICE_RECYCLE documents: a long-lived soffice grows by about
+        # 0.4 MB per document, and the batch's memory must not grow with its size.
+        self.converter = OfficeConverter(
+            timeout=office_timeout() if timeout is None else timeout,
+            recycle_after=OFFICE_RECYCLE, hang_on=os.environ.get(ENV_TEST_HANG_ON, ""))
+
+    def start(self) -> None:
+        """Build the office fonts and start LibreOffice now (a worker's warm-up)."""
+        self.converter.start()
+
+    def finish(self, draft: WordDraft) -> bytes:
+        """The letter's PDF: fonts mapped to the office's cuts, converted, dates pinned."""
+        from notice_factory.render.docx import substitute_fonts
+
+        filled = substitute_fonts(draft.docx, self.converter.font_substitutes)
+        try:
+            pdf = self.converter.convert(filled, name=draft.identifier)
+        except RenderError as exc:
+            if exc.file is None:
+                exc.file = draft.template.file
+            raise
+        return pin_pdf(pdf, draft.identifier, draft.date_iso)
+
+    def close(self) -> None:
+        self.converter.close()
+
+    def __enter__(self) -> OfficeSide:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class LetterRenderer:
     """Renders letters for one templates tree; reuse one per process."""
 
     def __init__(self, catalog: Catalog | None = None, *, templates: Path | None = None,
-                 office_timeout: float = 60.0) -> None:
+                 office_timeout: float | None = None) -> None:
         self.catalog = catalog or load_catalog(templates)
         self.html = HtmlEngine(self.catalog.root, FILTERS)
         self.office_timeout = office_timeout
         self._docx: Any = None
+        self._office: OfficeSide | None = None
 
     @property
     def docx(self) -> Any:
+        """The DOCX filler (docxtpl); it never starts LibreOffice itself."""
         if self._docx is None:
-            # Imported on first need: a batch of HTML letters never starts LibreOffice.
+            # Imported on first need: a batch of HTML letters never loads docxtpl.
             from notice_factory.render.docx import DocxEngine
-            from notice_factory.render.office import OfficeConverter
 
-            # Recycled every OFFICE_RECYCLE documents: a long-lived soffice grows by about
-            # 0.4 MB per document, and the batch's memory must not grow with its size.
-            self._docx = DocxEngine(self.catalog.root, OfficeConverter(
-                timeout=self.office_timeout, recycle_after=OFFICE_RECYCLE))
+            self._docx = DocxEngine(self.catalog.root)
         return self._docx
 
+    @property
+    def office(self) -> OfficeSide:
+        """This renderer's own LibreOffice, started on the first Word letter it converts."""
+        if self._office is None:
+            self._office = OfficeSide(timeout=self.office_timeout)
+        return self._office
+
     def close(self) -> None:
-        if self._docx is not None:
-            self._docx.close()
-            self._docx = None
+        if self._office is not None:
+            self._office.close()
+            self._office = None
 
     def __enter__(self) -> LetterRenderer:
         return self
@@ -83,11 +164,25 @@ class LetterRenderer:
         pdf = self.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
         return RenderedLetter(case, spec, pdf, count_pages(pdf), ctx)
 
+    def draft(self, case: Case, entity: Entity, *, batch_date: dt.date,
+              tracking_number: str = "") -> RenderedLetter | WordDraft:
+        """An HTML letter finished, or a Word letter filled but not yet converted."""
+        spec, ctx = self.context_for(case, entity, batch_date=batch_date,
+                                     tracking_number=tracking_number)
+        if spec.engine == "docx":
+            return self.word_draft(spec, ctx.as_dict(), identifier=case.letter_key)
+        pdf = self.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
+        return RenderedLetter(case, spec, pdf, count_pages(pdf), ctx)
+
+    def word_draft(self, spec: TemplateSpec, variables: dict[str, Any], *,
+                   identifier: str) -> WordDraft:
+        docx: bytes = self.docx.render_docx(spec.file, variables)
+        return WordDraft(spec, docx, identifier, str(variables["letter"].date_iso))
+
     def render_spec(self, spec: TemplateSpec, variables: dict[str, Any], *,
                     identifier: str) -> bytes:
         if spec.engine == "docx":
-            pdf: bytes = self.docx.render_pdf(spec.file, variables)
-            return pin_pdf(pdf, identifier, str(variables["letter"].date_iso))
+            return self.office.finish(self.word_draft(spec, variables, identifier=identifier))
         return self.html.render_pdf(spec.file, variables, stylesheets=spec.stylesheets,
                                     identifier=identifier)
 

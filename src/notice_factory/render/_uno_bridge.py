@@ -17,6 +17,11 @@ Protocol (one JSON object per line, UTF-8):
   converting it ("convert").
 * end of stdin: it asks the office to terminate and exits.
 
+``--office-group PGID`` names the office's process group: when the process that
+started the bridge dies without closing it (``kill -9`` of a batch), the bridge
+kills that group and exits, so no LibreOffice outlives the batch. The same happens
+when the parent stops reading answers (broken pipe) or at end of stdin.
+
 ``--hang-on TEXT`` is a test hook: a document whose file name contains TEXT
 makes the bridge sleep forever, so tests can exercise the parent's timeout.
 """
@@ -26,7 +31,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import signal
 import sys
+import threading
 import time
 from typing import Any
 
@@ -94,12 +102,37 @@ def _answer(obj: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+def _kill_office(group: int) -> None:
+    if group > 0:
+        with contextlib.suppress(OSError):
+            os.killpg(group, signal.SIGKILL)
+
+
+def _watch_parent(parent: int, group: int) -> None:
+    """Kill the office and leave once the parent is gone (the bridge is re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    _kill_office(group)
+    os._exit(1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pipe", required=True)
     parser.add_argument("--connect-timeout", type=float, default=60.0)
     parser.add_argument("--hang-on", default="")
+    parser.add_argument("--office-group", type=int, default=0)
     args = parser.parse_args()
+    threading.Thread(target=_watch_parent, args=(os.getppid(), args.office_group),
+                     daemon=True).start()
+    try:
+        return _serve(args)
+    except OSError:  # the parent stopped reading (it died): nobody will close the office
+        _kill_office(args.office_group)
+        return 1
+
+
+def _serve(args: argparse.Namespace) -> int:
     try:
         desktop = _connect(args.pipe, args.connect_timeout)
     except Exception as exc:

@@ -428,7 +428,8 @@ class OfficeConverter:
                 stdin=subprocess.DEVNULL, stdout=office_log, stderr=subprocess.STDOUT,
                 start_new_session=True, env=env)
             command = [self.install.python, str(_BRIDGE), "--pipe", procs.pipe,
-                       "--connect-timeout", str(self.start_timeout)]
+                       "--connect-timeout", str(self.start_timeout),
+                       "--office-group", str(procs.office.pid)]
             if self.hang_on:
                 command += ["--hang-on", self.hang_on]
             # Own session too: Ctrl-C in a terminal must not kill it mid-letter; close()
