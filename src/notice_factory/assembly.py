@@ -52,6 +52,29 @@ class Placement:
         return self.last_page - self.first_page + 1
 
 
+def plan_placements(letters: Sequence[tuple[str, int]], *,
+                    duplex: bool = True) -> list[Placement]:
+    """Where letters of these page counts will sit in their print file, before merging.
+
+    :func:`build_print_file` places them exactly so (a blank page after an odd letter when
+    printing duplex), which lets the manifest and deposit slips be written while the
+    print files are still being merged.
+
+    >>> [(p.first_page, p.last_page) for p in plan_placements([("A", 1), ("B", 2), ("C", 3)])]
+    [(1, 1), (3, 4), (5, 7)]
+    >>> [p.first_page for p in plan_placements([("A", 1), ("B", 2)], duplex=False)]
+    [1, 2]
+    """
+    placements: list[Placement] = []
+    page = 0
+    for key, count in letters:
+        if count < 1:
+            raise ValueError(f"{key} has no page")
+        placements.append(Placement(key, page + 1, page + count))
+        page += count + (1 if duplex and count % 2 else 0)
+    return placements
+
+
 def page_count(path: Path) -> int:
     """Number of pages of a PDF file."""
     return len(PdfReader(path).pages)

@@ -19,12 +19,17 @@ from importlib.metadata import version as _dist_version
 from pathlib import Path
 from typing import Any
 
-from notice_factory.assembly import LetterPdf, build_print_file
+from notice_factory.assembly import LetterPdf, build_print_file, plan_placements
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
 from notice_factory.cases import read_case_file
 from notice_factory.catalog import Catalog, load_catalog
 from notice_factory.context import deadline_days, letter_date, preflight
-from notice_factory.errors import CaseError, NoticeFactoryError, RangeExhaustedError
+from notice_factory.errors import (
+    CaseError,
+    NoticeFactoryError,
+    RangeExhaustedError,
+    RenderError,
+)
 from notice_factory.fsutil import remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey
 from notice_factory.manifest import (
@@ -308,10 +313,9 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             summary.timings["render"] = time.perf_counter() - t2
             summary.letters = len(done)
             if pool is not None:
-                # Rendering is over: let the workers (and LibreOffice) go before merging, and
-                # merge with fresh, light workers, so peak memory is one phase's, not both.
-                pool.shutdown(wait=True)
-                pool = start_pool(workers, templates, warm=False)
+                # LibreOffice is no longer needed: free its memory before merging. The render
+                # workers stay: they are warm for the merges and the deposit slips.
+                pool.close_offices()
 
             t3 = time.perf_counter()
             items = []
@@ -325,13 +329,18 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
                     title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
                                                  numbers.get(key, "")) if x)))
             groups = group_print_files(items, letters_per_file=per_file)
-            placed = _assemble(groups, done, out_dir, is_duplex, pool)
+            placed = _place(groups, is_duplex)
+            rows = _manifest_rows(placed, done, summary, by_key, numbers, out_dir, day)
             summary.print_files = [f"print/{g.file_name}" for g in groups]
+            # Print files and deposit slips are independent once every letter's place is
+            # known: all of them go to the pool at once, largest first, so both workers stay
+            # busy to the end.
+            summary.deposit_slips = _merge_and_slip(groups, placed, rows, done, profile, by_key,
+                                                    out_dir, day, is_duplex, pool)
             summary.timings["merge"] = time.perf_counter() - t3
 
             t4 = time.perf_counter()
-            summary.deposit_slips = _write_records(placed, done, summary, profile, by_key,
-                                                   numbers, out_dir, day, pool)
+            _write_records(rows, summary, out_dir)
             ledger.mark_used([n for n in numbers.values() if n])
             summary.registered = sum(1 for n in numbers.values() if n)
             summary.timings["manifest"] = time.perf_counter() - t4
@@ -353,30 +362,19 @@ class Placed:
     last_page: int
 
 
-def _assemble(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
-              duplex: bool, pool: Executor | None) -> list[Placed]:
-    """Merge each group into its print file, in the worker pool: one print file (a bounded
-    number of letters) per process at a time."""
-    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
-        (([LetterPdf(done[i.letter_key].target, i.letter_key, i.title) for i in g.items],
-          out_dir / f"print/{g.file_name}"), {"duplex": duplex})
-        for g in groups]
+def _place(groups: list[PrintGroup], duplex: bool) -> list[Placed]:
+    """Every letter's print file and pages, computed from the page counts."""
     placed: list[Placed] = []
-    for group, spots_list in zip(groups, map_in_pool(pool, build_print_file, calls),
-                                 strict=True):
-        rel = f"print/{group.file_name}"
-        spots = {p.key: p for p in spots_list}
-        for item in group.items:
-            spot = spots[item.letter_key]
-            placed.append(Placed(item, rel, spot.first_page, spot.last_page))
+    for group in groups:
+        spots = plan_placements([(i.letter_key, i.pages) for i in group.items], duplex=duplex)
+        placed.extend(Placed(item, f"print/{group.file_name}", spot.first_page, spot.last_page)
+                      for item, spot in zip(group.items, spots, strict=True))
     return placed
 
 
-def _write_records(placed: list[Placed], done: dict[str, Done], summary: BatchSummary,
-                   profile: SenderProfile, by_key: dict[str, Case], numbers: dict[str, str],
-                   out_dir: Path, day: dt.date, pool: Executor | None) -> list[str]:
-    """manifest.csv/json, one deposit slip per print file with registered items, rejects.csv."""
-
+def _manifest_rows(placed: list[Placed], done: dict[str, Done], summary: BatchSummary,
+                   by_key: dict[str, Case], numbers: dict[str, str], out_dir: Path,
+                   day: dt.date) -> list[ManifestRow]:
     rows = []
     for p in placed:
         case, d, item = by_key[p.item.letter_key], done[p.item.letter_key], p.item
@@ -396,28 +394,63 @@ def _write_records(placed: list[Placed], done: dict[str, Done], summary: BatchSu
         summary.pages += d.pages
         summary.sheets += item.sheets
         summary.templates[d.template_id] = d.template_version
-    write_manifest(rows, out_dir)
+    return rows
+
+
+def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[ManifestRow],
+                    done: dict[str, Done], profile: SenderProfile, by_key: dict[str, Case],
+                    out_dir: Path, day: dt.date, duplex: bool,
+                    pool: Executor | None) -> list[str]:
+    """Merge the print files and write one deposit slip per print file with registered
+    items, in parallel on the pool; returns the slips' paths (relative to ``out_dir``)."""
     slip_dir = out_dir / "deposit-slips"
-    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    tasks: list[tuple[int, Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+    for group in groups:
+        letters = [LetterPdf(done[i.letter_key].target, i.letter_key, i.title)
+                   for i in group.items]
+        tasks.append((len(letters), build_print_file,
+                      (letters, out_dir / f"print/{group.file_name}"), {"duplex": duplex}))
+    slips: list[str] = []
     for print_file in dict.fromkeys(p.print_file for p in placed):
         items = slip_items(rows, print_file)
         if not items:
             continue  # a print file of unregistered letters goes without a deposit slip
         first = next(r for r in rows if r.print_file == print_file)
         entity = profile.entity(by_key[f"{first.case_id}-{first.kind}"].locale)
-        calls.append(((entity, items), {"deposit_date": day, "print_file": print_file,
-                                        "out_dir": slip_dir}))
-    # Deposit slips are rendered in parallel on the warm pool (WeasyPrint in every worker).
-    slips = [path.relative_to(out_dir).as_posix()
-             for path in map_in_pool(pool, write_deposit_slip, calls)]
+        # A slip line costs about as much as a letter to merge: weigh them alike.
+        tasks.append((len(items), write_deposit_slip, (entity, items),
+                      {"deposit_date": day, "print_file": print_file, "out_dir": slip_dir}))
+        slips.append((slip_dir / Path(print_file).name).relative_to(out_dir).as_posix())
+    order = sorted(range(len(tasks)), key=lambda i: -tasks[i][0])  # longest first
+    results = map_in_pool(pool, _call, [((tasks[i][1], *tasks[i][2]), tasks[i][3])
+                                        for i in order])
+    by_task = dict(zip(order, results, strict=True))
+    planned = {(p.print_file, p.item.letter_key): (p.first_page, p.last_page) for p in placed}
+    for n, group in enumerate(groups):
+        for spot in by_task[n]:
+            if planned[(f"print/{group.file_name}", spot.key)] != (spot.first_page,
+                                                                   spot.last_page):
+                raise RenderError(f"print/{group.file_name}: {spot.key} landed on pages "
+                                  f"{spot.first_page}-{spot.last_page}, not where the manifest "
+                                  "says; the letter's page count changed on disk")
+    return slips
+
+
+def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``: lets one pool map run merges and slips together."""
+    return fn(*args, **kwargs)
+
+
+def _write_records(rows: list[ManifestRow], summary: BatchSummary, out_dir: Path) -> None:
+    """manifest.csv/json and rejects.csv; stale files of earlier runs removed."""
+    write_manifest(rows, out_dir)
     # A letter that is not in this manifest (rejected on this run, or from another batch)
     # may bear a number the ledger has just voided: it must not stay beside the batch.
     _remove_stale(out_dir / "letters", {Path(r.letter_file).name for r in rows})
     _remove_stale(out_dir / "print", {Path(p).name for p in summary.print_files})
-    _remove_stale(slip_dir, {Path(p).name for p in slips})
+    _remove_stale(out_dir / "deposit-slips", {Path(p).name for p in summary.deposit_slips})
     summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
     write_rejects([reject_row(e) for e in summary.rejects], out_dir)
-    return slips
 
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:

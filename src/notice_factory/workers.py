@@ -261,7 +261,14 @@ class Pools(Executor):
 
     def _done(self, i: int) -> None:
         with self._lock:
-            self._load[i] -= 1
+            self._load[i] = self._load.get(i, 1) - 1
+
+    def close_offices(self) -> None:
+        """Stop the office workers (and their LibreOffice): no Word letter is left to make."""
+        for office in self.offices:
+            office.shutdown(wait=True)
+        self.offices.clear()
+        self._load.clear()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.render.shutdown(wait=wait, cancel_futures=cancel_futures)
