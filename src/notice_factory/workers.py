@@ -202,10 +202,6 @@ def _warm() -> None:
                                template="_common/layout.html", identifier="warm-up")
 
 
-def _office_ready() -> None:
-    """First task of an office worker: returns once its initializer has run."""
-
-
 def office_count(workers: int, word_letters: int, letters: int) -> int:
     """How many office workers a batch gets: none without Word letters, one while Word
     letters are at most 70 % of the batch, else one per two render workers (at least 2).
@@ -237,6 +233,7 @@ class Pools(Executor):
         self.render = render
         self.templates = templates
         self.offices: list[ProcessPoolExecutor] = []
+        self.office_workers = 0  # wanted; started on the first Word draft
         self._load: dict[int, int] = {}
         self._lock = threading.Lock()
 
@@ -244,15 +241,20 @@ class Pools(Executor):
         return self.render.submit(fn, *args, **kwargs)
 
     def set_offices(self, count: int) -> None:
-        """Start office workers up to ``count`` (they start LibreOffice at once)."""
-        while len(self.offices) < count:
-            office = _office_pool()
-            office.submit(_office_ready)  # spawn the process now, not on the first draft
-            self.offices.append(office)
+        """Convert Word letters in ``count`` office workers, started on the first draft:
+        LibreOffice's start-up then does not delay the batch's first (HTML) letters."""
+        self.office_workers = count
+
+    @property
+    def splits_word(self) -> bool:
+        """Whether Word letters are filled here and converted by office workers."""
+        return self.office_workers > 0
 
     def submit_office(self, fn: Callable[..., T], /, *args: Any) -> Future[T]:
         """Submit to the office worker with the fewest documents in hand."""
         with self._lock:
+            while len(self.offices) < self.office_workers:
+                self.offices.append(_office_pool())
             i = min(range(len(self.offices)), key=lambda k: self._load.get(k, 0))
             self._load[i] = self._load.get(i, 0) + 1
         future = self.offices[i].submit(fn, *args)
@@ -269,6 +271,7 @@ class Pools(Executor):
             office.shutdown(wait=True)
         self.offices.clear()
         self._load.clear()
+        self.office_workers = 0
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.render.shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -317,7 +320,7 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
     # A pool handed in stays open for the caller (it merges print files with it next).
     executor = pool or start_pool(workers, templates, warm=False, offices=offices)
     assert executor is not None
-    split = bool(executor.offices)
+    split = executor.splits_word
     broken = False
     try:
         in_flight: dict[Future[Any], Job] = {}
@@ -357,7 +360,7 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
         for job in suspects:
             yield from _isolated(job, templates)
         yield from run_jobs(pending, workers=workers, templates=templates,
-                            offices=len(executor.offices))
+                            offices=executor.office_workers)
 
 
 def map_in_pool(pool: Executor | None, fn: Callable[..., T],
