@@ -5,11 +5,14 @@
 >>> atomic_write_text(d / "a.txt", "done")
 >>> (d / "a.txt").read_text(), sorted(p.name for p in d.iterdir())
 ('done', ['a.txt'])
+>>> oct((d / "a.txt").stat().st_mode & 0o777) == oct(0o666 & ~current_umask())
+True
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +27,9 @@ def atomic_open(path: Path, mode: str = "wb",
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
+        # mkstemp creates 0600; a finished file gets the mode any new file would get
+        # (0644 under the usual umask), so a print house account in the group can read it.
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, mode, encoding=encoding, newline="" if "b" not in mode else None) as fh:
             yield fh
             fh.flush()
@@ -34,6 +40,14 @@ def atomic_open(path: Path, mode: str = "wb",
             os.unlink(tmp)
         raise
     _fsync_dir(path.parent)
+
+
+@functools.cache
+def current_umask() -> int:
+    """The process umask (read once: reading it means setting it, which races threads)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
