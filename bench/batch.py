@@ -330,24 +330,42 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def _role(pid: int, root: int) -> str:
-    """What a process of the tree is, for the memory breakdown at the peak."""
-    if pid == root:
-        return "batch"
+def _cmdline(pid: int) -> str:
     try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
             "utf-8", "replace")
     except OSError:
-        return "gone"
-    if "soffice" in cmd or "oosplash" in cmd:
-        return "libreoffice"
-    if "_uno_bridge" in cmd:
-        return "uno bridge"
-    if "forkserver" in cmd:
-        return "forkserver"
-    if "resource_tracker" in cmd:
-        return "resource tracker"
-    return "worker"
+        return ""
+
+
+def roles(pids: list[int], root: int) -> dict[int, str]:
+    """What each process of the tree is, for the memory breakdown at the peak.
+
+    Workers are forked by multiprocessing's forkserver and share its command line: a
+    worker whose children include a LibreOffice or UNO bridge is the office worker.
+    """
+    cmd = {p: _cmdline(p) for p in pids}
+    parent = {p: (st[0] if (st := _stat(p)) else 0) for p in pids}
+    office_parents = {parent[p] for p in pids
+                      if "oosplash" in cmd[p] or "_uno_bridge" in cmd[p]}
+    out: dict[int, str] = {}
+    for p in pids:
+        c = cmd[p]
+        if p == root:
+            out[p] = "batch"
+        elif "soffice" in c or "oosplash" in c:
+            out[p] = "libreoffice"
+        elif "_uno_bridge" in c:
+            out[p] = "uno bridge"
+        elif "resource_tracker" in c:
+            out[p] = "resource tracker"
+        elif "forkserver" in c and parent[p] == root:
+            out[p] = "forkserver"
+        elif p in office_parents:
+            out[p] = "office worker"
+        else:
+            out[p] = "render worker"
+    return out
 
 
 def _pss(pid: int) -> int:
@@ -428,10 +446,10 @@ class TreeSampler:
             # PSS counts pages shared between forked workers once; read at RSS peaks only
             # (smaps_rollup walks every mapping, too slow for every sample).
             self.peak_pss = max(self.peak_pss, sum(_pss(p) for p in pids))
-            roles: dict[str, list[int]] = {}
-            for p in pids:
-                roles.setdefault(_role(p, self.pid), []).append(_rss(p))
-            self.peak_roles = roles
+            by_role: dict[str, list[int]] = {}
+            for p, role in roles(pids, self.pid).items():
+                by_role.setdefault(role, []).append(_rss(p))
+            self.peak_roles = by_role
         self.peak_processes = max(self.peak_processes, len(pids))
         self.samples += 1
         if self.first_letter_s is None and self.letters_dir.is_dir():
