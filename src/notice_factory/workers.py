@@ -8,7 +8,7 @@ only a small :class:`Done` record, so the parent's memory does not grow with the
 Word letters are made in two halves. The render worker fills the template and sends
 back a :class:`~notice_factory.render.WordDraft`; an *office worker* (a light process
 holding one warm LibreOffice) converts it and writes the PDF. One office serves all the
-render workers: LibreOffice costs about 250 MB per instance, and while it converts, the
+render workers: LibreOffice costs about 220 MB resident per instance, and while it converts, the
 render workers go on with the next letters instead of waiting for it (a worker that
 owned its office sat idle during every conversion). A batch that is mostly Word letters
 gets a second office (:func:`office_count`).
@@ -74,6 +74,7 @@ class Failed:
 
 Outcome = Done | Failed
 T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Drafted:
@@ -229,9 +230,8 @@ class Pools(Executor):
     can also merge print files and write deposit slips).
     """
 
-    def __init__(self, render: ProcessPoolExecutor, templates: Path | None) -> None:
+    def __init__(self, render: ProcessPoolExecutor) -> None:
         self.render = render
-        self.templates = templates
         self.offices: list[ProcessPoolExecutor] = []
         self.office_workers = 0  # wanted; started on the first Word draft
         self._load: dict[int, int] = {}
@@ -284,12 +284,13 @@ def start_pool(workers: int, templates: Path | None = None, *, warm: bool = True
     """Start the worker processes now, so they import and warm up while the parent is still
     validating and numbering (the first letter then comes out sooner).
 
-    ``offices``: office workers to start now (Word letters are then converted there);
-    0 lets each render worker convert its own (and start its own LibreOffice if needed).
+    ``offices``: office workers for Word letters (started on the first Word draft; see
+    :meth:`Pools.set_offices`); 0 lets each render worker convert its own Word letters
+    with a LibreOffice of its own.
     """
     if workers <= 0:
         return None
-    pools = Pools(_pool(workers, templates), templates)
+    pools = Pools(_pool(workers, templates))
     if warm:
         for _ in range(workers):
             pools.submit(_warm)
