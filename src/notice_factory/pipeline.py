@@ -47,11 +47,15 @@ from notice_factory.settings import PostalAccount, SenderProfile, load_sender_pr
 from notice_factory.workers import (
     Done,
     Job,
-    map_in_pool,
+    map_scheduled,
     office_count,
     run_jobs,
     start_pool,
 )
+
+#: Letters weighing more than this (on disk) make a heavy merge: pypdf holds a print file's
+#: letters in memory at about 5x their size, so heavy merges run one at a time.
+HEAVY_MERGE_BYTES = 24 * 2**20
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, letter_key) after each letter."""
@@ -336,7 +340,7 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             # known: all of them go to the pool at once, largest first, so both workers stay
             # busy to the end.
             summary.deposit_slips = _merge_and_slip(groups, placed, rows, done, profile, by_key,
-                                                    out_dir, day, is_duplex, pool)
+                                                    out_dir, day, is_duplex, pool, workers)
             summary.timings["merge"] = time.perf_counter() - t3
 
             t4 = time.perf_counter()
@@ -400,15 +404,18 @@ def _manifest_rows(placed: list[Placed], done: dict[str, Done], summary: BatchSu
 def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[ManifestRow],
                     done: dict[str, Done], profile: SenderProfile, by_key: dict[str, Case],
                     out_dir: Path, day: dt.date, duplex: bool,
-                    pool: Executor | None) -> list[str]:
+                    pool: Executor | None, slots: int) -> list[str]:
     """Merge the print files and write one deposit slip per print file with registered
     items, in parallel on the pool; returns the slips' paths (relative to ``out_dir``)."""
     slip_dir = out_dir / "deposit-slips"
-    tasks: list[tuple[int, Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+    # (cost, heavy, function, args, kwargs); cost ~ letters or slip lines, which take about
+    # the same time each; a merge is heavy when its letters weigh more than HEAVY_MERGE_BYTES.
+    tasks: list[tuple[int, bool, Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
     for group in groups:
         letters = [LetterPdf(done[i.letter_key].target, i.letter_key, i.title)
                    for i in group.items]
-        tasks.append((len(letters), build_print_file,
+        size = sum(done[i.letter_key].size for i in group.items)
+        tasks.append((len(letters), size > HEAVY_MERGE_BYTES, build_print_file,
                       (letters, out_dir / f"print/{group.file_name}"), {"duplex": duplex}))
     slips: list[str] = []
     for print_file in dict.fromkeys(p.print_file for p in placed):
@@ -417,14 +424,13 @@ def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[M
             continue  # a print file of unregistered letters goes without a deposit slip
         first = next(r for r in rows if r.print_file == print_file)
         entity = profile.entity(by_key[f"{first.case_id}-{first.kind}"].locale)
-        # A slip line costs about as much as a letter to merge: weigh them alike.
-        tasks.append((len(items), write_deposit_slip, (entity, items),
+        tasks.append((len(items), False, write_deposit_slip, (entity, items),
                       {"deposit_date": day, "print_file": print_file, "out_dir": slip_dir}))
         slips.append((slip_dir / Path(print_file).name).relative_to(out_dir).as_posix())
-    order = sorted(range(len(tasks)), key=lambda i: -tasks[i][0])  # longest first
-    results = map_in_pool(pool, _call, [((tasks[i][1], *tasks[i][2]), tasks[i][3])
-                                        for i in order])
-    by_task = dict(zip(order, results, strict=True))
+    results = map_scheduled(pool, _call, [((t[2], *t[3]), t[4]) for t in tasks],
+                            costs=[t[0] for t in tasks], heavy=[t[1] for t in tasks],
+                            slots=slots)
+    by_task = dict(enumerate(results))
     planned = {(p.print_file, p.item.letter_key): (p.first_page, p.last_page) for p in placed}
     for n, group in enumerate(groups):
         for spot in by_task[n]:

@@ -63,6 +63,7 @@ class Done:
     template_version: str
     seconds: float
     engine: str
+    size: int  # bytes of the letter's PDF
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def _write(job: Job, pdf: bytes, pages: int, template_id: str, template_version:
            engine: str, seconds: float) -> Done:
     atomic_write_bytes(job.target, pdf)
     return Done(job.case.letter_key, job.target, pages, hashlib.sha256(pdf).hexdigest(),
-                template_id, template_version, seconds, engine)
+                template_id, template_version, seconds, engine, len(pdf))
 
 
 def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
@@ -375,6 +376,47 @@ def map_in_pool(pool: Executor | None, fn: Callable[..., T],
         except BrokenProcessPool:
             pass
     return [fn(*args, **kwargs) for args, kwargs in calls]
+
+
+def map_scheduled(pool: Executor | None, fn: Callable[..., T],
+                  calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]], *,
+                  costs: Sequence[float], heavy: Sequence[bool], slots: int) -> list[T]:
+    """Like :func:`map_in_pool`, with ``slots`` calls at a time, the costliest first, and
+    never two ``heavy`` calls at once (a heavy call waits while light ones go ahead).
+
+    Merging a print file holds all its letters in memory (a 500-letter Chinese file
+    ~340 MB): two at once would make the batch's peak memory grow with its print files.
+
+    >>> map_scheduled(None, pow, [((2, 3), {}), ((3, 2), {})], costs=[1, 2],
+    ...               heavy=[True, True], slots=2)
+    [8, 9]
+    """
+    results: dict[int, T] = {}
+    pending = sorted(range(len(calls)), key=lambda i: -costs[i])
+    if pool is not None:
+        running: dict[Future[T], int] = {}
+        heavy_running = 0
+        try:
+            while pending or running:
+                while len(running) < max(1, slots) and pending:
+                    pick = next((i for i in pending if not (heavy[i] and heavy_running)), None)
+                    if pick is None:
+                        break
+                    pending.remove(pick)
+                    args, kwargs = calls[pick]
+                    running[pool.submit(fn, *args, **kwargs)] = pick
+                    heavy_running += heavy[pick]
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = running.pop(fut)
+                    heavy_running -= heavy[i]
+                    results[i] = fut.result()
+        except BrokenProcessPool:  # a crashed worker: finish in this process
+            pending = [i for i in range(len(calls)) if i not in results]
+    for i in pending:
+        args, kwargs = calls[i]
+        results[i] = fn(*args, **kwargs)
+    return [results[i] for i in range(len(calls))]
 
 
 def _isolated(job: Job, templates: Path | None) -> Iterator[Outcome]:
