@@ -337,8 +337,8 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             rows = _manifest_rows(placed, done, summary, by_key, numbers, out_dir, day)
             summary.print_files = [f"print/{g.file_name}" for g in groups]
             # Print files and deposit slips are independent once every letter's place is
-            # known: all of them go to the pool at once, largest first, so both workers stay
-            # busy to the end.
+            # known: they share the pool, largest first (heavy merges one at a time), so
+            # both workers stay busy to the end.
             summary.deposit_slips = _merge_and_slip(groups, placed, rows, done, profile, by_key,
                                                     out_dir, day, is_duplex, pool, workers)
             summary.timings["merge"] = time.perf_counter() - t3

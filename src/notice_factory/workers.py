@@ -365,24 +365,13 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
                             offices=executor.office_workers)
 
 
-def map_in_pool(pool: Executor | None, fn: Callable[..., T],
-                calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]]) -> list[T]:
-    """Run ``fn(*args, **kwargs)`` for each call on the warm pool, in parallel, results in
-    order; in this process when there is no pool or it broke (a crashed worker)."""
-    if pool is not None:
-        try:
-            futures = [pool.submit(fn, *args, **kwargs) for args, kwargs in calls]
-            return [f.result() for f in futures]
-        except BrokenProcessPool:
-            pass
-    return [fn(*args, **kwargs) for args, kwargs in calls]
-
-
 def map_scheduled(pool: Executor | None, fn: Callable[..., T],
                   calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]], *,
                   costs: Sequence[float], heavy: Sequence[bool], slots: int) -> list[T]:
-    """Like :func:`map_in_pool`, with ``slots`` calls at a time, the costliest first, and
-    never two ``heavy`` calls at once (a heavy call waits while light ones go ahead).
+    """Run ``fn(*args, **kwargs)`` for each call on the pool, results in call order:
+    ``slots`` calls at a time, the costliest first, and never two ``heavy`` calls at once
+    (a heavy call waits while light ones go ahead). Runs in this process when there is
+    no pool, or for what is left when the pool breaks (a crashed worker).
 
     Merging a print file holds all its letters in memory (a 500-letter Chinese file
     ~340 MB): two at once would make the batch's peak memory grow with its print files.
