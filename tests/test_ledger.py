@@ -375,7 +375,9 @@ def _allocate_worker(
 def _run_workers(
     path: Path, prefixes: list[str], count: int, chunk: int
 ) -> list[tuple[str, dict[str, str]]]:
-    ctx = multiprocessing.get_context("fork")
+    # forkserver, not fork: forking a test process that has threads (left by earlier tests'
+    # pools) can copy a held lock into the child, which then hangs forever.
+    ctx = multiprocessing.get_context("forkserver")
     barrier = ctx.Barrier(len(prefixes))
     out = ctx.Queue()
     procs = [

@@ -42,17 +42,23 @@ def write_cases(path: Path, prefix: str, copies: int, kinds: set[str] | None = N
     return [r["case_id"] for r in out]
 
 
-def offices_of(marker: str) -> list[int]:
-    """Running LibreOffice processes (soffice.bin) started under the test's TMPDIR."""
-    found = []
+def offices_of(marker: str) -> set[str]:
+    """The LibreOffice instances (one private profile each) started under the test's TMPDIR.
+
+    Counted by profile, not by soffice.bin process: on a fresh profile LibreOffice restarts
+    itself once, and the old and new soffice.bin can overlap for a moment.
+    """
+    found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if b"soffice.bin" not in (entry / "cmdline").read_bytes():
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+            if not cmdline or b"soffice.bin" not in cmdline[0]:
                 continue
             if marker.encode() in (entry / "environ").read_bytes().split(b"\0"):
-                found.append(int(entry.name))
+                found.update(arg.decode(errors="replace") for arg in cmdline
+                             if arg.startswith(b"-env:UserInstallation="))
         except OSError:
             continue
     return found
