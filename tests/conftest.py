@@ -228,3 +228,27 @@ def office_available() -> bool:
     except OfficeUnavailableError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class EmbeddedFont:
+    """A font program embedded in a PDF."""
+
+    file_key: str  # /FontFile (Type 1), /FontFile2 (TrueType) or /FontFile3 (CFF)
+    size: int  # bytes of the decoded program
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, EmbeddedFont]:
+    """BaseFont name (subset tag removed) -> its embedded program, simple and CID fonts."""
+    out: dict[str, EmbeddedFont] = {}
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        resources: Any = page["/Resources"]
+        for font in resources["/Font"].values():
+            font = font.get_object()
+            holder = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font
+                      else font)
+            descriptor = holder["/FontDescriptor"].get_object()
+            key = next(k for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
+            out[str(font["/BaseFont"]).split("+", 1)[-1]] = EmbeddedFont(
+                key, len(descriptor[key].get_object().get_data()))
+    return out

@@ -161,19 +161,14 @@ def test_missing_kind_in_a_language_is_reported(tree: Path) -> None:
     assert ("zh", Kind.COMMITMENT_FORM) not in catalog.templates
 
 
-def test_bad_mentions_table_names_its_line(tree: Path) -> None:
-    mentions = tree / "ro" / "mentions.toml"
+@pytest.mark.parametrize(("language", "added", "message"), [
+    ("ro", '\n[[reminders]]\nid = "x"\ntext = "y"\n', "[[reminders]] is not a document kind"),
+    ("fr", '\n[[reminder]]\nid = "empty"\n', "needs an id and a text"),
+], ids=["unknown-kind", "no-text"])
+def test_bad_mention_names_its_line(tree: Path, language: str, added: str, message: str) -> None:
+    mentions = tree / language / "mentions.toml"
     text = mentions.read_text(encoding="utf-8")
-    mentions.write_text(text + '\n[[reminders]]\nid = "x"\ntext = "y"\n', encoding="utf-8")
+    mentions.write_text(text + added, encoding="utf-8")
     [err] = _problems_of(load_catalog(tree), mentions)
-    assert "[[reminders]] is not a document kind" in err.message
-    assert err.line == len(text.splitlines()) + 2
-
-
-def test_mention_without_text_names_its_line(tree: Path) -> None:
-    mentions = tree / "fr" / "mentions.toml"
-    text = mentions.read_text(encoding="utf-8")
-    mentions.write_text(text + '\n[[reminder]]\nid = "empty"\n', encoding="utf-8")
-    [err] = _problems_of(load_catalog(tree), mentions)
-    assert "needs an id and a text" in err.message
+    assert message in err.message
     assert err.line == len(text.splitlines()) + 2

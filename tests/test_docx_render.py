@@ -14,10 +14,9 @@ import subprocess
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from pypdf import PdfReader
+from conftest import embedded_fonts
 
 from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
 from notice_factory.context import TemplateContext
@@ -143,26 +142,13 @@ def test_every_instalment_is_printed(rendered: dict[str, Rendered], template_id:
         assert flat(plan.down_payment) in text
 
 
-def _font_files(pdf: bytes) -> dict[str, str]:
-    """BaseFont (subset tag removed) -> font file kind (/FontFile2 = TrueType, ...)."""
-    out: dict[str, str] = {}
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        resources: Any = page["/Resources"]
-        for font in resources["/Font"].values():
-            font = font.get_object()
-            descriptor = font["/FontDescriptor"].get_object()
-            out[str(font["/BaseFont"]).split("+", 1)[-1]] = next(
-                k for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in descriptor)
-    return out
-
-
 @pytest.mark.parametrize("template_id", ["zh.lawyer_letter", "zh.plan_agreement"])
 def test_chinese_word_letters_are_small(rendered: dict[str, Rendered], template_id: str) -> None:
     r = rendered[template_id]
     # LibreOffice embeds the TrueType cut of Noto CJK as compressed subsets; the system's
     # CFF face would become Type 1 fonts that do not compress (~165 KB a letter).
     assert len(r.pdf) < 100_000, len(r.pdf)
-    files = _font_files(r.pdf)
+    files = {name: font.file_key for name, font in embedded_fonts(r.pdf).items()}
     assert files["Notice-Serif-SC-Office-Regular"] == "/FontFile2"
     assert files["Notice-Serif-SC-Office-Bold"] == "/FontFile2"
     assert "/FontFile" not in files.values(), files  # no Type 1 font at all
@@ -171,7 +157,7 @@ def test_chinese_word_letters_are_small(rendered: dict[str, Rendered], template_
 @pytest.mark.parametrize("template_id", [t for t in WORD_TEMPLATES if not t.startswith("zh.")])
 def test_french_and_romanian_word_letters_keep_their_fonts(rendered: dict[str, Rendered],
                                                            template_id: str) -> None:
-    names = set(_font_files(rendered[template_id].pdf))
+    names = set(embedded_fonts(rendered[template_id].pdf))
     assert any(n.startswith("Liberation") for n in names)
     assert not any(n.startswith(("Notice", "Noto")) for n in names), names
 
@@ -190,7 +176,7 @@ def test_rare_name_characters_fall_back_to_the_full_serif_face(
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
                           check=True, text=True, timeout=60).stdout
     assert name in flat(text) and "\ufffd" not in text
-    files = _font_files(pdf)
+    files = embedded_fonts(pdf)
     assert any(n.startswith("NotoSerifCJK") for n in files), files  # serif, not sans
     assert not any(n.startswith("NotoSansCJK") for n in files), files
     assert "Notice-Serif-SC-Office-Regular" in files

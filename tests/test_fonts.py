@@ -7,19 +7,17 @@ and render real zh letters through the real engine.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import embedded_fonts
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
-from pypdf import PdfReader
 
 from notice_factory import templatecheck as tc
 from notice_factory.render import LetterRenderer, fonts
@@ -52,21 +50,6 @@ def _pdftotext(pdf: bytes, tmp_path: Path) -> str:
                           check=True).stdout
 
 
-def _embedded_fonts(pdf: bytes) -> dict[str, int]:
-    """BaseFont name (without the subset tag) -> size of its embedded program."""
-    out: dict[str, int] = {}
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        resources: Any = page["/Resources"]
-        for font in resources["/Font"].values():
-            font = font.get_object()
-            descendant = font["/DescendantFonts"][0].get_object()
-            descriptor = descendant["/FontDescriptor"].get_object()
-            program = next(descriptor[k] for k in ("/FontFile3", "/FontFile2", "/FontFile")
-                           if k in descriptor)
-            out[str(font["/BaseFont"]).split("+", 1)[-1]] = len(program.get_object().get_data())
-    return out
-
-
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
 @pytest.mark.parametrize("sid", ["zh.reminder", "zh.formal_notice", "zh.commitment_form"])
 def test_chinese_letter_is_small_and_keeps_its_text(renderer: LetterRenderer, sid: str,
@@ -77,7 +60,7 @@ def test_chinese_letter_is_small_and_keeps_its_text(renderer: LetterRenderer, si
     sample = json.loads(tc.find_spec(renderer.catalog, sid).sample.read_text("utf-8"))
     assert sample["debtor_name"] in text
     assert "尊敬的" in text or "您" in text
-    embedded = _embedded_fonts(pdf)
+    embedded = embedded_fonts(pdf)
     assert {"Notice-Serif-SC", "Notice-Sans-SC"} <= set(embedded)
     # The full system faces are no longer needed for an ordinary letter.
     assert not any(name.startswith("Noto-") for name in embedded)
@@ -93,7 +76,7 @@ def test_rare_character_falls_back_to_the_full_font(renderer: LetterRenderer,
     case_file.write_text(json.dumps(case, ensure_ascii=False), "utf-8")
     pdf = _render(renderer, "zh.reminder", case_file)
     assert f"王{RARE}" in _pdftotext(pdf, tmp_path)
-    assert "Noto-Serif-CJK-SC" in _embedded_fonts(pdf)  # the glyph came from the full face
+    assert "Noto-Serif-CJK-SC" in embedded_fonts(pdf)  # the glyph came from the full face
 
 
 def test_every_template_character_is_in_the_subset() -> None:

@@ -139,9 +139,7 @@ def render_job(job: Job, renderer: LetterRenderer | None = None, *,
     r = renderer or _renderer
     assert r is not None, "worker not initialised"
     t0 = time.perf_counter()
-    hook = os.environ.get("NOTICE_FACTORY_TEST_CRASH_ON")
-    if hook and hook == job.case.case_id:  # test hook: simulate a worker killed mid-letter
-        os._exit(70)
+    _crash_hook("NOTICE_FACTORY_TEST_CRASH_ON", job, 70)  # a worker killed mid-letter
     try:
         letter: RenderedLetter | WordDraft
         if draft_word:
@@ -165,9 +163,7 @@ def finish_job(job: Job, drafted: Drafted, office: OfficeSide | None = None) -> 
     side = office or _office
     assert side is not None, "office worker not initialised"
     t0 = time.perf_counter()
-    hook = os.environ.get("NOTICE_FACTORY_TEST_OFFICE_CRASH_ON")
-    if hook and hook == job.case.case_id:  # test hook: an office worker killed mid-letter
-        os._exit(71)
+    _crash_hook("NOTICE_FACTORY_TEST_OFFICE_CRASH_ON", job, 71)  # an office worker killed
     try:
         pdf = side.finish(drafted.draft)
         pages = count_pages(pdf)
@@ -176,6 +172,12 @@ def finish_job(job: Job, drafted: Drafted, office: OfficeSide | None = None) -> 
     spec = drafted.draft.template
     return _write(job, pdf, pages, spec.id, spec.version, spec.engine,
                   drafted.seconds + time.perf_counter() - t0)
+
+
+def _crash_hook(variable: str, job: Job, status: int) -> None:
+    """Test hook: end this process abruptly when ``$variable`` names the job's case."""
+    if os.environ.get(variable) == job.case.case_id:
+        os._exit(status)
 
 
 def _write(job: Job, pdf: bytes, pages: int, template_id: str, template_version: str,

@@ -90,15 +90,10 @@ class OfficeSide:
 
     def finish(self, draft: WordDraft) -> bytes:
         """The letter's PDF: fonts mapped to the office's cuts, converted, dates pinned."""
-        from notice_factory.render.docx import substitute_fonts
+        from notice_factory.render.docx import convert_filled
 
-        filled = substitute_fonts(draft.docx, self.converter.font_substitutes)
-        try:
-            pdf = self.converter.convert(filled, name=draft.identifier)
-        except RenderError as exc:
-            if exc.file is None:
-                exc.file = draft.template.file
-            raise
+        pdf = convert_filled(self.converter, draft.docx, template=draft.template.file,
+                             name=draft.identifier)
         return pin_pdf(pdf, draft.identifier, draft.date_iso)
 
     def close(self) -> None:

@@ -169,14 +169,23 @@ class DocxEngine:
         filled = self.render_docx(template, variables)
         if self.converter is None:
             self.converter = OfficeConverter()
-        filled = substitute_fonts(filled, self.converter.font_substitutes)
-        try:
-            return self.converter.convert(filled, timeout=timeout,
-                                          name=identifier or Path(template).stem)
-        except RenderError as exc:
-            if exc.file is None:
-                exc.file = template
-            raise
+        return convert_filled(self.converter, filled, template=template,
+                              name=identifier or Path(template).stem, timeout=timeout)
+
+
+def convert_filled(converter: OfficeConverter, filled: bytes, *, template: str, name: str,
+                   timeout: float | None = None) -> bytes:
+    """A filled document to PDF: fonts mapped to the office's cuts, then converted.
+
+    ``name`` names the document in errors; an error without a file names ``template``.
+    """
+    filled = substitute_fonts(filled, converter.font_substitutes)
+    try:
+        return converter.convert(filled, timeout=timeout, name=name)
+    except RenderError as exc:
+        if exc.file is None:
+            exc.file = template
+        raise
 
 
 # Font names in WordprocessingML: w:rFonts/@w:ascii|hAnsi|eastAsia|cs, w:font/@w:name
