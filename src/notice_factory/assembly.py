@@ -28,6 +28,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 
 from notice_factory.fsutil import atomic_open
+from notice_factory.pdfcopy import PrintFileWriter, SourcePdf, UnsupportedPdf
 
 
 @dataclass(frozen=True)
@@ -83,12 +84,38 @@ def page_count(path: Path) -> int:
 def build_print_file(
     letters: Sequence[LetterPdf], out: Path, *, duplex: bool = True
 ) -> list[Placement]:
-    """Merge ``letters`` in order into ``out`` (written atomically); say where each went."""
+    """Merge ``letters`` in order into ``out`` (written atomically); say where each went.
+
+    The letters' objects are copied as bytes (:mod:`notice_factory.pdfcopy`), streaming
+    to disk; a letter that copier cannot read sends the whole file through pypdf.
+    """
     if not letters:
         raise ValueError("a print file needs at least one letter")
     keys = [letter.key for letter in letters]
     if len(set(keys)) != len(keys):
         raise ValueError("the same letter appears twice in one print file")
+    try:
+        return _copy_objects(letters, out, duplex)
+    except UnsupportedPdf:
+        return _merge_with_pypdf(letters, out, duplex)
+
+
+def _copy_objects(letters: Sequence[LetterPdf], out: Path, duplex: bool) -> list[Placement]:
+    placements: list[Placement] = []
+    with atomic_open(out, "wb") as fh:
+        writer = PrintFileWriter(fh, len(letters))
+        for letter in letters:
+            first = writer.page_count
+            count, box = writer.add_letter(SourcePdf.parse(letter.path.read_bytes()),
+                                           letter.title)
+            placements.append(Placement(letter.key, first + 1, first + count))
+            if duplex and count % 2:
+                writer.add_blank_page(box)
+        writer.close()
+    return placements
+
+
+def _merge_with_pypdf(letters: Sequence[LetterPdf], out: Path, duplex: bool) -> list[Placement]:
     writer = PdfWriter()
     placements: list[Placement] = []
     for letter in letters:
