@@ -15,12 +15,20 @@ Protocol (one JSON object per line, UTF-8):
   tells the parent whether the office was already gone before this document was
   touched ("ping": not the document's fault, retry it) or failed while
   converting it ("convert").
-* end of stdin: it asks the office to terminate and exits.
+* ``{"quit": true}`` (sent by the parent's close) or end of stdin: it asks the
+  office to terminate and exits.
 
 ``--office-group PGID`` names the office's process group: when the process that
 started the bridge dies without closing it (``kill -9`` of a batch), the bridge
 kills that group and exits, so no LibreOffice outlives the batch. The same happens
 when the parent stops reading answers (broken pipe) or at end of stdin.
+
+``--workdir DIR`` is the converter's working folder (office profile, logs, jobs).
+When the parent died without closing the converter, nobody else would remove it:
+the bridge waits until the office processes are really gone (they write into the
+profile), then removes the folder, but only a folder named ``notice_factory_office_*``
+lying directly in the temporary directory. A parent that closes the converter says
+so with ``{"quit": true}`` and removes the folder itself.
 
 ``--hang-on TEXT`` is a test hook: a document whose file name contains TEXT
 makes the bridge sleep forever, so tests can exercise the parent's timeout.
@@ -32,11 +40,18 @@ import argparse
 import contextlib
 import json
 import os
+import pathlib
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
-from typing import Any
+from typing import Any, NoReturn
+
+WORKDIR_PREFIX = "notice_factory_office_"  # same as office.py's mkdtemp prefix
+GONE_TIMEOUT = 30.0  # how long to wait for the killed office before leaving its folder
+PARENT_GONE_WAIT = 5.0  # end of stdin comes a moment before the bridge is re-parented
 
 
 def _props(**values: Any) -> tuple[Any, ...]:
@@ -108,12 +123,115 @@ def _kill_office(group: int) -> None:
             os.killpg(group, signal.SIGKILL)
 
 
-def _watch_parent(parent: int, group: int) -> None:
+def _proc_stat(pid: str) -> list[str] | None:
+    """Fields 3.. of /proc/PID/stat (state first), or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            text = fh.read().decode(errors="replace")
+    except OSError:
+        return None
+    return text.rsplit(")", 1)[1].split()
+
+
+def _office_running(group: int, workdir: str) -> list[int]:
+    """Live (not zombie) processes of the office group or using the folder's profile.
+
+    Both: the group is what was killed, the profile is what matters to the folder.
+    """
+    profile = f"-env:UserInstallation={_profile_uri(workdir)}" if workdir else None
+    found = []
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        fields = _proc_stat(entry)
+        if fields is None or fields[0] in ("Z", "X"):
+            continue
+        if group > 0 and fields[2] == str(group):
+            found.append(int(entry))
+            continue
+        if profile is None:
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                args = fh.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if profile in args:
+            found.append(int(entry))
+    return found
+
+
+def _profile_uri(workdir: str) -> str:
+    # As office.py writes it: Path(workdir, "profile").as_uri().
+    return pathlib.Path(os.path.abspath(workdir), "profile").as_uri()
+
+
+def _removable(workdir: str) -> bool:
+    """Only the converter's own kind of folder, directly in the temporary directory."""
+    if not workdir:
+        return False
+    path = os.path.abspath(workdir)
+    if not os.path.basename(path).startswith(WORKDIR_PREFIX):
+        return False
+    if os.path.islink(path) or not os.path.isdir(path):
+        return False
+    return os.path.realpath(os.path.dirname(path)) == os.path.realpath(tempfile.gettempdir())
+
+
+def _wait_office_gone(group: int, workdir: str, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        _kill_office(group)  # again: a restarting soffice.bin may appear late in the group
+        left = _office_running(group, workdir)
+        if not left:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        for pid in left:  # a profile user outside the group: nobody will need it either
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+
+
+_abandon_lock = threading.Lock()
+
+
+def _abandon(group: int, workdir: str) -> NoReturn:
+    """The parent is gone: kill the office, remove the working folder, exit.
+
+    Both the watcher thread and the main thread (end of stdin, broken pipe) may get
+    here; the lock lets one of them do it while the other waits for the exit.
+    """
+    with _abandon_lock:
+        _kill_office(group)
+        # Removing the folder while soffice.bin still writes its profile would leave a
+        # half-made folder behind; if it will not die, leave the folder to the sweep
+        # that the next converter runs.
+        if _removable(workdir) and _wait_office_gone(group, workdir, GONE_TIMEOUT):
+            shutil.rmtree(workdir, ignore_errors=True)
+        os._exit(1)
+
+
+def _parent_gone(parent: int, wait: float) -> bool:
+    """Whether the bridge was re-parented, waiting up to ``wait`` seconds for it.
+
+    A dying parent's pipes close before its children are handed to a new parent, so
+    end of stdin can arrive a moment before ``getppid`` changes.
+    """
+    deadline = time.monotonic() + wait
+    while os.getppid() == parent:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _watch_parent(parent: int, group: int, workdir: str) -> None:
     """Kill the office and leave once the parent is gone (the bridge is re-parented)."""
     while os.getppid() == parent:
         time.sleep(0.5)
-    _kill_office(group)
-    os._exit(1)
+    _abandon(group, workdir)
 
 
 def main() -> int:
@@ -122,27 +240,37 @@ def main() -> int:
     parser.add_argument("--connect-timeout", type=float, default=60.0)
     parser.add_argument("--hang-on", default="")
     parser.add_argument("--office-group", type=int, default=0)
+    parser.add_argument("--workdir", default="")
     args = parser.parse_args()
-    threading.Thread(target=_watch_parent, args=(os.getppid(), args.office_group),
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent, args.office_group, args.workdir),
                      daemon=True).start()
     try:
-        return _serve(args)
+        status = _serve(args)
     except OSError:  # the parent stopped reading (it died): nobody will close the office
         _kill_office(args.office_group)
-        return 1
+        status = 1
+    if status != 0 and _parent_gone(parent, PARENT_GONE_WAIT):
+        _abandon(args.office_group, args.workdir)
+    return 1 if status == 1 else 0
 
 
 def _serve(args: argparse.Namespace) -> int:
+    """Answer jobs until told to quit (-1) or until end of stdin (2); 1: no office."""
     try:
         desktop = _connect(args.pipe, args.connect_timeout)
     except Exception as exc:
         _answer({"ready": False, "error": _describe(exc)})
         return 1
     _answer({"ready": True})
+    status = 2  # end of stdin without "quit": the parent may have died
     for line in sys.stdin:
         if not line.strip():
             continue
         job = json.loads(line)
+        if job.get("quit"):
+            status = -1
+            break
         if args.hang_on and args.hang_on in job["in"]:
             while True:
                 time.sleep(3600)
@@ -161,7 +289,7 @@ def _serve(args: argparse.Namespace) -> int:
     # The office may already be gone; the parent kills its process group anyway.
     with contextlib.suppress(Exception):
         desktop.terminate()
-    return 0
+    return status
 
 
 if __name__ == "__main__":

@@ -28,6 +28,13 @@ fonts alone and nothing is renamed.
 Pipe names and profiles are unique per converter, so several worker processes can
 each run their own office at once.
 
+Working folders (``notice_factory_office_*`` in the temporary directory: profile,
+fonts.conf, logs, jobs) are removed by :meth:`OfficeConverter.close`. When the owning
+process is killed instead, the bridge removes the folder once the office is dead; and
+each new converter sweeps the folders whose recorded owner (pid and start time, in the
+folder's ``owner`` file) is gone, for owners killed before their bridge ran or together
+with it (:func:`sweep_stale_workdirs`).
+
 PDFs made by LibreOffice are NOT byte-for-byte reproducible (creation date and
 document ID come from the clock); nothing is stripped from them. Use the HTML
 engine where identical bytes for identical input are required.
@@ -47,6 +54,7 @@ import re
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import threading
@@ -70,6 +78,10 @@ INSTALL_HINT = (
 )
 
 _BRIDGE = Path(__file__).with_name("_uno_bridge.py")
+WORKDIR_PREFIX = "notice_factory_office_"  # _uno_bridge.py checks the same prefix
+OWNER_FILE = "owner"
+SWEEP_MIN_AGE = 60.0  # never sweep a folder younger than this: it may be being set up
+SWEEP_UNOWNED_AGE = 86400.0  # folders without an owner file (older versions) after a day
 _SOFFICE_CANDIDATES = (
     "/usr/bin/soffice",
     "/usr/lib/libreoffice/program/soffice",
@@ -160,6 +172,139 @@ def _kill_group(proc: subprocess.Popen[bytes] | None) -> None:
                 stream.close()
 
 
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields 3.. of ``/proc/PID/stat`` (the state first), ``None`` if there is none.
+
+    >>> _stat_fields(os.getpid())[0] in "RS"
+    True
+    """
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after the last ")".
+    return text.rsplit(")", 1)[1].split()
+
+
+def _start_time(pid: int) -> str:
+    """A process's start time (``/proc/PID/stat`` field 22), or "" where unknown.
+
+    With the pid it names one process for good: a pid reused later starts later.
+
+    >>> _start_time(os.getpid()).isdigit() or not Path("/proc").is_dir()
+    True
+    """
+    fields = _stat_fields(pid)
+    return fields[19] if fields is not None and len(fields) > 19 else ""
+
+
+def _owner_alive(pid: int, start: str) -> bool:
+    """Whether the process that recorded ``pid``/``start`` still runs.
+
+    >>> _owner_alive(os.getpid(), _start_time(os.getpid()))
+    True
+    >>> _owner_alive(os.getpid(), "1")  # same pid, another start: a recycled pid
+    False
+    """
+    if pid <= 0:
+        return False
+    if not Path("/proc/self/stat").is_file():  # no procfs (macOS): the pid alone
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    fields = _stat_fields(pid)
+    if fields is None or fields[0] in ("Z", "X"):
+        return False
+    return not start or (len(fields) > 19 and fields[19] == start)
+
+
+def _write_owner(workdir: Path) -> None:
+    # Plain write, not atomic: a sweep reads it only once the folder is a minute old.
+    pid = os.getpid()
+    (workdir / OWNER_FILE).write_text(f"{pid} {_start_time(pid)}\n", "ascii")
+
+
+def _read_owner(workdir: Path) -> tuple[int, str] | None:
+    """The recorded owner, or ``None`` when there is no readable owner file."""
+    try:
+        parts = (workdir / OWNER_FILE).read_text("ascii").split()
+        return int(parts[0]), (parts[1] if len(parts) > 1 else "")
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _process_arguments() -> set[str]:
+    """Every command-line argument of every running process (to spot folders in use)."""
+    found: set[str] = set()
+    with contextlib.suppress(OSError):
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError):
+                    raw = Path(f"/proc/{entry}/cmdline").read_bytes()
+                    found.update(a.decode(errors="replace") for a in raw.split(b"\0") if a)
+    return found
+
+
+def _in_use(folder: Path, arguments: set[str]) -> bool:
+    # soffice names it in -env:UserInstallation=file:///.../profile, the bridge in --workdir.
+    inside = (f"{folder}/", f"{folder.as_uri()}/")
+    return any(a == str(folder) or any(i in a for i in inside) for a in arguments)
+
+
+def sweep_stale_workdirs(folder: Path | None = None, *, keep: Path | None = None,
+                         ) -> list[Path]:
+    """Remove leftover converter folders in ``folder`` (default: the temporary directory).
+
+    A ``notice_factory_office_*`` folder goes when it is more than a minute old and its
+    recorded owner is dead (or its pid now names another process), or, without an
+    owner file (made by older versions), when it is more than a day old. A folder still
+    named on a running process's command line (its office or bridge) stays. Errors are
+    ignored: another process may be sweeping at the same time. Returns what was removed.
+
+    >>> with tempfile.TemporaryDirectory() as scratch:
+    ...     old = Path(scratch, WORKDIR_PREFIX + "old")
+    ...     old.mkdir()
+    ...     os.utime(old, (0, 0))
+    ...     [p.name for p in sweep_stale_workdirs(Path(scratch))]
+    ['notice_factory_office_old']
+    """
+    base = Path(tempfile.gettempdir()) if folder is None else folder
+    now = time.time()
+    candidates = []
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            if not entry.name.startswith(WORKDIR_PREFIX) or entry == keep:
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.lstat()
+                if not stat.S_ISDIR(info.st_mode):  # never follow a symlink out of base
+                    continue
+                age = now - info.st_mtime
+                if age < SWEEP_MIN_AGE:
+                    continue
+                owner = _read_owner(entry)
+                if owner is None:
+                    if age > SWEEP_UNOWNED_AGE:
+                        candidates.append(entry)
+                elif not _owner_alive(*owner):
+                    candidates.append(entry)
+    if not candidates:
+        return []
+    arguments = _process_arguments()
+    removed = []
+    for entry in candidates:
+        if _in_use(entry, arguments):  # e.g. its bridge is still waiting for the office
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        if not os.path.lexists(entry):
+            removed.append(entry)
+    return removed
+
+
 @dataclass
 class _Processes:
     """The running office and bridge; kept apart from the converter so a finalizer can
@@ -184,8 +329,13 @@ class _Processes:
         _kill_group(office)
 
     def shutdown(self) -> None:
-        """Ask the office to quit (bridge sees end of input), then make sure."""
+        """Ask the office to quit, then make sure, and remove the working folder."""
         if self.bridge is not None and self.bridge.stdin is not None:
+            # "quit", not just end of input: end of input alone tells the bridge its
+            # parent died, and it would remove the folder itself.
+            with contextlib.suppress(OSError):
+                self.bridge.stdin.write(b'{"quit": true}\n')
+                self.bridge.stdin.flush()
             with contextlib.suppress(OSError):
                 self.bridge.stdin.close()
             for proc in (self.bridge, self.office):
@@ -234,10 +384,13 @@ class OfficeConverter:
         self.hang_on = hang_on
         self._lock = threading.Lock()
         self._closed = False
-        workdir = Path(tempfile.mkdtemp(prefix="notice_factory_office_"))
-        (workdir / "jobs").mkdir()
+        workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
         self._procs = _Processes(workdir)
         self._finalizer = weakref.finalize(self, self._procs.shutdown)
+        _write_owner(workdir)
+        (workdir / "jobs").mkdir()
+        # Folders of owners killed before their bridge could clean up (or with it).
+        sweep_stale_workdirs(workdir.parent, keep=workdir)
         self._serial = 0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -429,7 +582,8 @@ class OfficeConverter:
                 start_new_session=True, env=env)
             command = [self.install.python, str(_BRIDGE), "--pipe", procs.pipe,
                        "--connect-timeout", str(self.start_timeout),
-                       "--office-group", str(procs.office.pid)]
+                       "--office-group", str(procs.office.pid),
+                       "--workdir", str(procs.workdir)]
             if self.hang_on:
                 command += ["--hang-on", self.hang_on]
             # Own session too: Ctrl-C in a terminal must not kill it mid-letter; close()
