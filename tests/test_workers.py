@@ -1,4 +1,4 @@
-"""Scheduling the batch tail on the pool: costliest first, heavy merges one at a time."""
+"""Scheduling the batch tail on the pool: costliest first, every slot busy."""
 
 from __future__ import annotations
 
@@ -16,24 +16,25 @@ def _interval(name: str, seconds: float) -> tuple[str, float, float]:
     return name, start, time.monotonic()
 
 
-def test_heavy_calls_never_overlap_and_light_ones_fill_in() -> None:
-    calls = [(("heavy-a", 0.4), {}), (("heavy-b", 0.4), {}), (("light-a", 0.3), {}),
-             (("light-b", 0.3), {}), (("heavy-c", 0.2), {})]
-    heavy = [True, True, False, False, True]
+def test_costliest_first_and_both_slots_busy() -> None:
+    calls = [(("short-a", 0.1), {}), (("long", 0.5), {}), (("short-b", 0.1), {}),
+             (("middle", 0.3), {}), (("short-c", 0.1), {})]
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        out = map_scheduled(pool, _interval, calls, costs=[5, 4, 3, 2, 1], heavy=heavy, slots=2)
-    assert [name for name, _, _ in out] == ["heavy-a", "heavy-b", "light-a", "light-b",
-                                            "heavy-c"]  # results in call order
+        pool.submit(time.sleep, 0).result()  # the workers exist before the clock starts
+        out = map_scheduled(pool, _interval, calls, costs=[1, 5, 1, 3, 1], slots=2)
+    assert [name for name, _, _ in out] == ["short-a", "long", "short-b", "middle",
+                                            "short-c"]  # results in call order
     spans = {name: (start, end) for name, start, end in out}
-    heavies = sorted(spans[n] for n in ("heavy-a", "heavy-b", "heavy-c"))
-    for (_, end), (start, _) in itertools.pairwise(heavies):
-        assert start >= end - 0.01, "two heavy calls ran at the same time"
-    # The second slot was not left idle: a light call ran while the first heavy one did.
-    a_start, a_end = spans["heavy-a"]
-    assert any(s < a_end and e > a_start for n, (s, e) in spans.items() if n.startswith("light"))
+    # The two costliest started first, together; the short ones filled in after "middle".
+    assert abs(spans["long"][0] - spans["middle"][0]) < 0.1
+    assert all(spans[n][0] >= spans["middle"][1] - 0.01 for n in ("short-a", "short-b",
+                                                                  "short-c"))
+    # Never more than two at once.
+    edges = sorted([(s, 1) for s, _ in spans.values()] + [(e, -1) for _, e in spans.values()])
+    running = list(itertools.accumulate(d for _, d in edges))
+    assert max(running) == 2
 
 
 def test_without_a_pool_everything_runs_here_in_order() -> None:
-    out = map_scheduled(None, divmod, [((7, 2), {}), ((9, 4), {})], costs=[1, 9],
-                        heavy=[False, True], slots=4)
+    out = map_scheduled(None, divmod, [((7, 2), {}), ((9, 4), {})], costs=[1, 9], slots=4)
     assert out == [(3, 1), (2, 1)]

@@ -369,39 +369,28 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
 
 def map_scheduled(pool: Executor | None, fn: Callable[..., T],
                   calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]], *,
-                  costs: Sequence[float], heavy: Sequence[bool], slots: int) -> list[T]:
+                  costs: Sequence[float], slots: int) -> list[T]:
     """Run ``fn(*args, **kwargs)`` for each call on the pool, results in call order:
-    ``slots`` calls at a time, the costliest first, and never two ``heavy`` calls at once
-    (a heavy call waits while light ones go ahead). Runs in this process when there is
-    no pool, or for what is left when the pool breaks (a crashed worker).
+    ``slots`` calls at a time, the costliest first, so that the last call to finish is a
+    short one and no worker waits long for the others. Runs in this process when there
+    is no pool, or for what is left when the pool breaks (a crashed worker).
 
-    Merging a print file holds all its letters in memory (a 500-letter Chinese file
-    ~340 MB): two at once would make the batch's peak memory grow with its print files.
-
-    >>> map_scheduled(None, pow, [((2, 3), {}), ((3, 2), {})], costs=[1, 2],
-    ...               heavy=[True, True], slots=2)
+    >>> map_scheduled(None, pow, [((2, 3), {}), ((3, 2), {})], costs=[1, 2], slots=2)
     [8, 9]
     """
     results: dict[int, T] = {}
     pending = sorted(range(len(calls)), key=lambda i: -costs[i])
     if pool is not None:
         running: dict[Future[T], int] = {}
-        heavy_running = 0
         try:
             while pending or running:
                 while len(running) < max(1, slots) and pending:
-                    pick = next((i for i in pending if not (heavy[i] and heavy_running)), None)
-                    if pick is None:
-                        break
-                    pending.remove(pick)
+                    pick = pending.pop(0)
                     args, kwargs = calls[pick]
                     running[pool.submit(fn, *args, **kwargs)] = pick
-                    heavy_running += heavy[pick]
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    i = running.pop(fut)
-                    heavy_running -= heavy[i]
-                    results[i] = fut.result()
+                    results[running.pop(fut)] = fut.result()
         except BrokenProcessPool:  # a crashed worker: finish in this process
             pending = [i for i in range(len(calls)) if i not in results]
     for i in pending:
