@@ -218,14 +218,16 @@ def substitute_fonts(docx: bytes, names: Mapping[str, str]) -> bytes:
     def rename(m: re.Match[bytes]) -> bytes:
         return m.group(1) + m.group(2) + targets[m.group(3)] + m.group(2)
 
+    # Stored, not deflated: this copy only goes to LibreOffice, through a file it reads at
+    # once, and compressing it again cost more CPU than the conversion's file I/O saves.
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
         for info in src.infolist():  # same order: [Content_Types].xml stays first
             data = src.read(info)
             if _FONT_PART_RE.fullmatch(info.filename):
                 data = pattern.sub(rename, data)
-            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            dst.writestr(info, data, compress_type=zipfile.ZIP_STORED)
     return out.getvalue()
 
 
