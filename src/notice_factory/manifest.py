@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,7 +34,9 @@ from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
-from weasyprint import HTML
+import weasyprint
+from weasyprint import CSS, HTML
+from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 
 from notice_factory.batching import WEIGHT_TIERS
@@ -318,14 +321,54 @@ def _font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
+# Rules of WeasyPrint's user-agent style sheet that give EVERY element a style for a pseudo-element
+# (list markers, footnote and note calls). WeasyPrint computes these six styles for each element
+# eagerly, a sixth of a long slip's rendering time; a slip has no list, footnote or note.
+_UNUSED_UA_PSEUDO = re.compile(
+    r"(?m)^::(?:marker|footnote-call|footnote-marker|note-call|note-marker|note-callback)"
+    r"\s*\{[^{}]*\}[ \t]*$")
+
+
+@lru_cache(maxsize=1)
+def _slip_ua_sheet() -> Any:
+    """WeasyPrint's own user-agent style sheet minus ``_UNUSED_UA_PSEUDO``; None to keep it whole.
+
+    None (the stock sheet is used, slips are only slower) when this WeasyPrint has no such file
+    or its rules are no longer written one per line as matched above.
+    """
+    path = Path(weasyprint.__file__).parent / "css" / "html5_ua.css"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    trimmed, removed = _UNUSED_UA_PSEUDO.subn("", text)
+    if removed == 0:
+        return None
+    # A throwaway CounterStyle: the sheet's @counter-style rules are already in WeasyPrint's own.
+    return CSS(string=trimmed, counter_style=CounterStyle())
+
+
+class _SlipHTML(HTML):  # type: ignore[misc]  # weasyprint ships no type hints
+    """An HTML document rendered with ``_slip_ua_sheet`` (overrides a private hook of WeasyPrint).
+
+    If a WeasyPrint release renames the hook, the stock sheet is used: same PDF, slower.
+    """
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+        sheet = _slip_ua_sheet()
+        if forms or sheet is None:
+            return cast(list[Any], super()._ua_stylesheets(forms=forms))
+        return [sheet]
+
+
 def render_slip_pdf(html: str, base_url: Path) -> bytes:
     """HTML to PDF bytes; relative links resolve against ``base_url`` (the slips folder).
 
     Kept small on purpose: the shared HTML engine will take this over.
     """
     fetcher = _SlipFetcher([slips_dir()])
-    pdf = HTML(string=html, base_url=base_url.resolve().as_uri() + "/",
-               url_fetcher=fetcher).write_pdf(
+    pdf = _SlipHTML(string=html, base_url=base_url.resolve().as_uri() + "/",
+                    url_fetcher=fetcher).write_pdf(
         font_config=_font_config(),
         # Same slip, same bytes: the identifier comes from the content, not the clock.
         pdf_identifier=hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode(),
