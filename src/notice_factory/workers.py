@@ -236,6 +236,7 @@ class Pools(Executor):
     def __init__(self, render: ProcessPoolExecutor) -> None:
         self.render = render
         self.offices: list[ProcessPoolExecutor] = []
+        self._closing: list[ProcessPoolExecutor] = []  # told to stop, maybe still exiting
         self.office_workers = 0  # wanted; started on the first Word draft
         self._load: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -269,16 +270,21 @@ class Pools(Executor):
             self._load[i] = self._load.get(i, 1) - 1
 
     def close_offices(self) -> None:
-        """Stop the office workers (and their LibreOffice): no Word letter is left to make."""
+        """Stop the office workers (and their LibreOffice): no Word letter is left to make.
+
+        Does not wait for them to exit (LibreOffice takes a moment to quit); the batch
+        goes on with its print files meanwhile, and :meth:`shutdown` waits for them.
+        """
         for office in self.offices:
-            office.shutdown(wait=True)
+            office.shutdown(wait=False)
+        self._closing.extend(self.offices)
         self.offices.clear()
         self._load.clear()
         self.office_workers = 0
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self.render.shutdown(wait=wait, cancel_futures=cancel_futures)
-        for office in self.offices:
+        for office in self.offices + self._closing:
             office.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 

@@ -245,12 +245,16 @@ def main() -> int:
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent, args.office_group, args.workdir),
                      daemon=True).start()
+    broken = False
     try:
         status = _serve(args)
     except OSError:  # the parent stopped reading (it died): nobody will close the office
         _kill_office(args.office_group)
-        status = 1
-    if status != 0 and _parent_gone(parent, PARENT_GONE_WAIT):
+        status, broken = 1, True
+    # End of input without "quit", or a broken pipe: the parent may have died. Not after
+    # "quit" (the parent is waiting for this process to exit: waiting for it to go away
+    # would only delay every close by PARENT_GONE_WAIT).
+    if (status == 2 or broken) and _parent_gone(parent, PARENT_GONE_WAIT):
         _abandon(args.office_group, args.workdir)
     return 1 if status == 1 else 0
 
