@@ -76,6 +76,12 @@ class Failed:
 Outcome = Done | Failed
 T = TypeVar("T")
 
+#: Word drafts that may wait for an office at once (a filled .docx is 30-100 KB). One
+#: office keeps up with two render workers below ~70 % of Word letters, so the backlog
+#: only builds while LibreOffice starts; a bigger one would make a longer end of batch
+#: where LibreOffice converts alone.
+DRAFT_BACKLOG = 32
+
 
 @dataclass(frozen=True)
 class Drafted:
@@ -324,7 +330,11 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
                 assert not isinstance(outcome, Drafted)
                 yield outcome
         return
-    window = workers * 4  # bounded in-flight work: memory does not grow with the batch
+    # Bounded in-flight work, so memory does not grow with the batch: letters being
+    # rendered, and Word drafts waiting for an office. Drafts have their own bound: while
+    # LibreOffice starts (about a second), drafts pile up, and counting them in the
+    # render window would leave the render workers without letters.
+    window = workers * 4
     pending = iter(job_list)
     suspects: list[Job] = []
     # A pool handed in stays open for the caller (it merges print files with it next).
@@ -334,8 +344,10 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
     broken = False
     try:
         in_flight: dict[Future[Any], Job] = {}
+        at_office: set[Future[Any]] = set()
         while True:
-            while not broken and len(in_flight) < window:
+            while (not broken and len(in_flight) - len(at_office) < window
+                   and len(at_office) < DRAFT_BACKLOG):
                 nxt = next(pending, None)
                 if nxt is None:
                     break
@@ -349,10 +361,13 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for fut in done:
                 job = in_flight.pop(fut)
+                at_office.discard(fut)
                 try:
                     result = fut.result()
                     if isinstance(result, Drafted):  # a Word letter: now to an office
-                        in_flight[executor.submit_office(finish_job, job, result)] = job
+                        sent = executor.submit_office(finish_job, job, result)
+                        in_flight[sent] = job
+                        at_office.add(sent)
                     else:
                         yield result
                 except BrokenProcessPool:
@@ -361,6 +376,7 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
             if broken:
                 suspects.extend(in_flight.values())
                 in_flight.clear()
+                at_office.clear()
                 break
     finally:
         if pool is None:
