@@ -67,13 +67,19 @@ def batch_command(cases: Path, out: Path, ledger: Path, *extra: str) -> list[str
             "--ledger", str(ledger), "--date", BATCH_DATE.isoformat(), *extra]
 
 
+MARKER_ENV = "NOTICE_FACTORY_TEST_RUN"
+
+
 def child_env(crash_on: str | None = None, tmpdir: Path | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
     if crash_on is not None:
         env[CRASH_ENV] = crash_on
-    if tmpdir is not None:  # LibreOffice profiles go here: lets a test find leftover offices
+    if tmpdir is not None:  # LibreOffice profiles go here
         tmpdir.mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmpdir)
+        # Inherited by every process the batch starts, LibreOffice included (which gets a
+        # TMPDIR of its own): lets a test find the batch's leftover processes.
+        env[MARKER_ENV] = str(tmpdir)
     return env
 
 
@@ -736,7 +742,7 @@ def test_killed_batch_reruns_cleanly(tmp_path: Path) -> None:
     out, ledger = tmp_path / "out", tmp_path / "ledger.sqlite"
     scratch = tmp_path / "tmp"
     env = child_env(tmpdir=scratch)
-    marker = f"TMPDIR={scratch}"
+    marker = f"{MARKER_ENV}={scratch}"
     command = batch_command(tmp_path / "big.csv", out, ledger, "--jobs", "2")
     with (tmp_path / "stdout").open("wb") as so, (tmp_path / "stderr").open("wb") as se:
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=so, stderr=se,

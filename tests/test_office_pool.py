@@ -43,7 +43,7 @@ def write_cases(path: Path, prefix: str, copies: int, kinds: set[str] | None = N
 
 
 def offices_of(marker: str) -> set[str]:
-    """The LibreOffice instances (one private profile each) started under the test's TMPDIR.
+    """The LibreOffice instances (one private profile each) started by the test's batch.
 
     Counted by profile, not by soffice.bin process: on a fresh profile LibreOffice restarts
     itself once, and the old and new soffice.bin can overlap for a moment.
@@ -69,8 +69,10 @@ def run(tmp_path: Path, cases: Path, *extra: str, env_extra: dict[str, str] | No
     """Run a batch; return it, the most LibreOffice processes seen at once, the marker."""
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    marker = f"TMPDIR={scratch}"
-    env = {**os.environ, "TMPDIR": str(scratch), **(env_extra or {})}
+    # Inherited by every process of the batch (LibreOffice gets a TMPDIR of its own).
+    marker = f"NOTICE_FACTORY_TEST_RUN={scratch}"
+    env = {**os.environ, "TMPDIR": str(scratch), "NOTICE_FACTORY_TEST_RUN": str(scratch),
+           **(env_extra or {})}
     most = 0
     stop = threading.Event()
 
@@ -92,6 +94,12 @@ def run(tmp_path: Path, cases: Path, *extra: str, env_extra: dict[str, str] | No
         stop.set()
         watcher.join()
     return proc, most, marker
+
+
+def temporary_leftovers(tmp_path: Path) -> list[str]:
+    """Offices' working folders and LibreOffice temporary folders in the batch's TMPDIR."""
+    return sorted(p.name for p in (tmp_path / "tmp").iterdir()
+                  if p.name.startswith(("notice_factory_office_", "lu")))
 
 
 def manifest_ids(out: Path) -> list[str]:
@@ -124,6 +132,7 @@ def test_render_workers_share_libreoffice(tmp_path: Path, kinds: set[str] | None
     # letters only gets a second one.
     assert most == expected, f"{most} LibreOffice processes at once, expected {expected}"
     assert not offices_of(marker), "LibreOffice still running after the batch"
+    assert not temporary_leftovers(tmp_path)
 
 
 def test_hanging_word_letter_is_rejected_and_the_rest_lands(tmp_path: Path) -> None:
@@ -153,3 +162,9 @@ def test_dead_office_worker_is_replaced_and_no_letter_is_lost(tmp_path: Path) ->
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert sorted(manifest_ids(tmp_path / "out")) == sorted(ids)
     assert not offices_of(marker), "LibreOffice still running after the batch"
+    # The killed office left nothing in the temporary directory: its working folder went
+    # with it, and so did LibreOffice's own temporary folders (lu*.tmp), kept inside it.
+    deadline = time.monotonic() + 30  # the bridge removes the folder once the office is dead
+    while temporary_leftovers(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not temporary_leftovers(tmp_path)

@@ -573,13 +573,18 @@ class OfficeConverter:
         env = _child_env()
         if self.font_substitutes and self._fontconfig is not None:
             env["FONTCONFIG_FILE"] = str(self._fontconfig)
+        # LibreOffice's own temporary folders (lu*.tmp) go inside the working folder, so
+        # that they go with it, even when the office is killed. Only the office's: the
+        # bridge checks the working folder against the real temporary directory.
+        office_tmp = procs.workdir / "tmp"
+        office_tmp.mkdir(exist_ok=True)
         with self._log("office.log") as office_log, self._log("bridge.log") as bridge_log:
             procs.office = subprocess.Popen(
                 [self.install.soffice, "--headless", "--invisible", "--nologo", "--norestore",
                  "--nodefault", "--nolockcheck", f"-env:UserInstallation={profile}",
                  f"--accept=pipe,name={procs.pipe};urp;StarOffice.ComponentContext"],
                 stdin=subprocess.DEVNULL, stdout=office_log, stderr=subprocess.STDOUT,
-                start_new_session=True, env=env)
+                start_new_session=True, env={**env, "TMPDIR": str(office_tmp)})
             command = [self.install.python, str(_BRIDGE), "--pipe", procs.pipe,
                        "--connect-timeout", str(self.start_timeout),
                        "--office-group", str(procs.office.pid),
