@@ -96,7 +96,7 @@ def build_print_file(
         raise ValueError("the same letter appears twice in one print file")
     try:
         return _copy_objects(letters, out, duplex)
-    except UnsupportedPdf:
+    except (UnsupportedPdf, LookupError):  # LookupError: a structure the reader did not expect
         return _merge_with_pypdf(letters, out, duplex)
 
 

@@ -17,8 +17,9 @@ are written into the page. Streams that refer to nothing (font programs, images,
 ToUnicode maps, content streams) and are byte-identical are stored once.
 
 Anything outside that (an encrypted or incrementally updated letter, an unknown
-cross-reference filter) raises :class:`UnsupportedPdf`, and
-:func:`notice_factory.assembly.build_print_file` merges that print file with pypdf.
+cross-reference filter, a damaged file, comments inside objects are not expected either)
+raises :class:`UnsupportedPdf`, and :func:`notice_factory.assembly.build_print_file`
+merges that print file with pypdf.
 
 >>> _text_string("Aé·")
 b'<FEFF004100E900B7>'
@@ -33,10 +34,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
-__all__ = ["PrintFileWriter", "SourcePdf", "UnsupportedPdf"]
+__all__ = ["PrintFileWriter", "SourcePdf", "UnsupportedPdf", "dict_entries"]
 
 _WS = b"\x00\t\n\x0c\r "
-_DELIM = rb"()<>\[\]{}/%"
 # A reference "12 0 R": not part of a bigger token on either side.
 _REF = re.compile(rb"(?<![^\x00\t\n\x0c\r ()<>\[\]{}%])(\d+)[\x00\t\n\x0c\r ]+(\d+)"
                   rb"[\x00\t\n\x0c\r ]+R(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])")
@@ -153,11 +153,14 @@ class SourcePdf:
         if at < 0:
             raise UnsupportedPdf("no startxref")
         src = cls(data)
-        start = _int(data[at + 9:].split(None, 1)[0])
-        if data.startswith(b"xref", start):
-            src._read_xref_table(start)
-        else:
-            src._read_xref_stream(start)
+        try:
+            start = _int(data[at + 9:].split(None, 1)[0])
+            if data.startswith(b"xref", start):
+                src._read_xref_table(start)
+            else:
+                src._read_xref_stream(start)
+        except (IndexError, KeyError) as exc:  # a table cut short, a key missing
+            raise UnsupportedPdf(f"unreadable cross-reference: {exc!r}") from None
         if b"/Prev" in src.trailer or b"/XRefStm" in src.trailer:
             raise UnsupportedPdf("incrementally updated file")
         if b"/Encrypt" in src.trailer:
