@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,45 @@ def test_print_file_is_written_as_letters_arrive(tmp_path: Path) -> None:
     assert after_a > 1000 and buf.tell() > after_a
     writer.close()
     assert len(PdfReader(buf).pages) == 2
+
+
+def _pdf_with_object_stream(order: list[int]) -> bytes:
+    """A one-page PDF written by hand: catalog, page tree and page in an object stream
+    (its header lists them in ``order``), the page's MediaBox on the page tree."""
+    bodies = {1: b"<</Type /Catalog/Pages 2 0 R>>",
+              2: b"<</Type /Pages/Kids [3 0 R]/Count 1/MediaBox [0 0 200 100]>>",
+              3: b"<</Type /Page/Parent 2 0 R/Contents 4 0 R/Resources <<>>>>"}
+    data, offsets = b"", {}
+    for n in (1, 2, 3):  # laid out by number, listed in the header in ``order``
+        offsets[n] = len(data)
+        data += bodies[n] + b"\n"
+    header = b" ".join(b"%d %d" % (n, offsets[n]) for n in order) + b"\n"
+    packed = zlib.compress(header + data)
+    out = bytearray(b"%PDF-1.7\n")
+    at = {4: len(out)}
+    content = b"0 0 1 rg 10 10 50 50 re f"
+    out += b"4 0 obj\n<</Length %d>>\nstream\n%s\nendstream\nendobj\n" % (len(content), content)
+    at[5] = len(out)
+    out += (b"5 0 obj\n<</Type /ObjStm/N 3/First %d/Filter /FlateDecode/Length %d>>\nstream\n"
+            % (len(header), len(packed)) + packed + b"\nendstream\nendobj\n")
+    rows = b"\x00" + b"\x00" * 4 + b"\xff\xff"
+    for n in (1, 2, 3):
+        rows += b"\x02" + (5).to_bytes(4, "big") + order.index(n).to_bytes(2, "big")
+    for n in (4, 5):
+        rows += b"\x01" + at[n].to_bytes(4, "big") + b"\x00\x00"
+    xref = len(out)
+    rows += b"\x01" + xref.to_bytes(4, "big") + b"\x00\x00"
+    out += (b"6 0 obj\n<</Type /XRef/Size 7/W [1 4 2]/Root 1 0 R/Length %d>>\nstream\n"
+            % len(rows) + rows + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return bytes(out)
+
+
+def test_hand_made_object_stream(tmp_path: Path) -> None:
+    src = tmp_path / "objstm.pdf"
+    src.write_bytes(_pdf_with_object_stream([1, 2, 3]))
+    assert len(PdfReader(src).pages) == 1  # pypdf reads the test input
+    [(number, inherited)] = SourcePdf.parse(src.read_bytes()).pages()
+    assert number == 3 and inherited[b"/MediaBox"] == b"[0 0 200 100]"
+    reader = _merge([src], tmp_path / "out.pdf")
+    assert [float(v) for v in reader.pages[0].mediabox] == [0, 0, 200, 100]
+    assert reader.pages[0].get_contents().get_data().strip() == b"0 0 1 rg 10 10 50 50 re f"

@@ -253,10 +253,11 @@ class SourcePdf:
             data = _decode(info, obj.stream)
             first, count = _int(info[b"/First"]), _int(info[b"/N"])
             header = data[:first].split()
-            pairs = [(_int(header[2 * k]), first + _int(header[2 * k + 1]))
-                     for k in range(count)]
-            ends = [p for _, p in pairs[1:]] + [len(data)]
-            objects = {n: data[p:e].strip(_WS) for (n, p), e in zip(pairs, ends, strict=True)}
+            pairs = sorted((first + _int(header[2 * k + 1]), _int(header[2 * k]))
+                            for k in range(count))  # by offset: each ends where the next starts
+            ends = [at for at, _ in pairs[1:]] + [len(data)]
+            objects = {n: data[at:end].strip(_WS)
+                       for (at, n), end in zip(pairs, ends, strict=True)}
             self._unpacked[stm] = objects
         if number not in objects:
             raise UnsupportedPdf(f"object {number} is missing from its object stream")
