@@ -21,7 +21,7 @@ def test_costliest_first_and_both_slots_busy() -> None:
              (("middle", 0.3), {}), (("short-c", 0.1), {})]
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
         pool.submit(time.sleep, 0).result()  # the workers exist before the clock starts
-        out = map_scheduled(pool, _interval, calls, costs=[1, 5, 1, 3, 1], slots=2)
+        out = map_scheduled(pool, _interval, calls, costs=[1, 5, 1, 3, 1])
     assert [name for name, _, _ in out] == ["short-a", "long", "short-b", "middle",
                                             "short-c"]  # results in call order
     spans = {name: (start, end) for name, start, end in out}
@@ -36,5 +36,5 @@ def test_costliest_first_and_both_slots_busy() -> None:
 
 
 def test_without_a_pool_everything_runs_here_in_order() -> None:
-    out = map_scheduled(None, divmod, [((7, 2), {}), ((9, 4), {})], costs=[1, 9], slots=4)
+    out = map_scheduled(None, divmod, [((7, 2), {}), ((9, 4), {})], costs=[1, 9])
     assert out == [(3, 1), (2, 1)]

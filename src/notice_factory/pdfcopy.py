@@ -133,6 +133,11 @@ def _int(value: bytes) -> int:
 class _Object:
     body: bytes  # the object's value (for a stream: its dictionary)
     stream: bytes | None = None  # raw (still encoded) stream data
+    entries: dict[bytes, bytes] = field(default_factory=dict)  # a stream's dictionary, read
+
+
+def _dict_bytes(entries: dict[bytes, bytes]) -> bytes:
+    return b"<<" + b"".join(k + b" " + v for k, v in entries.items()) + b">>"
 
 
 @dataclass
@@ -188,7 +193,7 @@ class SourcePdf:
         if head is None:
             raise UnsupportedPdf("no cross-reference at startxref")
         obj = self._parse_at(pos, None)
-        self.trailer, _ = dict_entries(obj.body)
+        self.trailer = obj.entries
         if self.trailer.get(b"/Type") != b"/XRef" or obj.stream is None:
             raise UnsupportedPdf("no cross-reference stream at startxref")
         rows = _decode(self.trailer, obj.stream)
@@ -221,13 +226,14 @@ class SourcePdf:
         s = _STREAM.match(self.data, end)
         if s is None:
             return _Object(body)
-        length = dict_entries(body)[0].get(b"/Length", b"")
+        entries, _ = dict_entries(body)
+        length = entries.get(b"/Length", b"")
         ref = _REF.fullmatch(length)
         size = _int(self.body(int(ref.group(1))) if ref else length)
         data = self.data[s.end():s.end() + size]
         if len(data) != size:
             raise UnsupportedPdf(f"stream of object {number} is cut short")
-        return _Object(body, data)
+        return _Object(body, data, entries)
 
     def body(self, number: int) -> bytes:
         """The value of a non-stream object."""
@@ -247,7 +253,7 @@ class SourcePdf:
         objects = self._unpacked.get(stm)
         if objects is None:
             obj = self.get(stm)
-            info, _ = dict_entries(obj.body)
+            info = obj.entries
             if obj.stream is None or info.get(b"/Type") != b"/ObjStm":
                 raise UnsupportedPdf(f"object {stm} is not an object stream")
             data = _decode(info, obj.stream)
@@ -431,7 +437,7 @@ class PrintFileWriter:
             entries.pop(b"/Parent", None)
             entries.update(inherited)
             last_box = entries.get(b"/MediaBox", b"")
-            body = b"<<" + b"".join(k + b" " + v for k, v in entries.items()) + b">>"
+            body = _dict_bytes(entries)
             self._emit(number, _renumber(body, number_of)[:-2] + b"/Parent 2 0 R>>")
             self._kids.append(number)
             while todo:
@@ -449,9 +455,7 @@ class PrintFileWriter:
         dictionary and data, equal for identical streams."""
         if obj.stream is None:
             return None
-        entries, _ = dict_entries(obj.body)
-        entries.pop(b"/Length", None)
-        flat = b"".join(k + b" " + v for k, v in sorted(entries.items()))
+        flat = b"".join(k + b" " + v for k, v in sorted(obj.entries.items()) if k != b"/Length")
         if _REF.search(flat) is not None:
             return None
         return hashlib.sha256(flat + b"\0" + obj.stream).digest()
@@ -460,10 +464,8 @@ class PrintFileWriter:
         if obj.stream is None:
             self._emit(number, _renumber(obj.body, number_of))
             return
-        entries, _ = dict_entries(obj.body)
         # The length may be an indirect object of the letter; write it directly.
-        entries[b"/Length"] = b"%d" % len(obj.stream)
-        body = b"<<" + b"".join(k + b" " + v for k, v in entries.items()) + b">>"
+        body = _dict_bytes({**obj.entries, b"/Length": b"%d" % len(obj.stream)})
         self._emit_stream(number, _renumber(body, number_of), obj.stream)
 
     def add_blank_page(self, media_box: bytes) -> None:
@@ -495,7 +497,7 @@ class PrintFileWriter:
     def _write_xref(self) -> None:
         number = self._allocate()
         size = number + 1
-        self._offsets[number] = self._pos
+        at = self._offsets[number] = self._pos
         rows = bytearray()
         for n in range(size):
             if n in self._offsets:
@@ -507,7 +509,6 @@ class PrintFileWriter:
                 rows += b"\0" + b"\0" * 5 + b"\xff\xff"
         ident = self._digest.hexdigest().upper().encode()
         data = zlib.compress(bytes(rows), 6)
-        at = self._pos
         self._write(b"%d 0 obj\n<</Type /XRef/Size %d/W [1 5 2]/Root 1 0 R/ID [<%s> <%s>]"
                     b"/Filter /FlateDecode/Length %d>>\nstream\n" % (number, size, ident, ident,
                                                                    len(data)))

@@ -337,10 +337,9 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             rows = _manifest_rows(placed, done, summary, by_key, numbers, out_dir, day)
             summary.print_files = [f"print/{g.file_name}" for g in groups]
             # Print files and deposit slips are independent once every letter's place is
-            # known: they share the pool, longest first, so
-            # both workers stay busy to the end.
+            # known: they share the pool, longest first, so both workers stay busy to the end.
             summary.deposit_slips = _merge_and_slip(groups, placed, rows, done, profile, by_key,
-                                                    out_dir, day, is_duplex, pool, workers)
+                                                    out_dir, day, is_duplex, pool)
             summary.timings["merge"] = time.perf_counter() - t3
 
             t4 = time.perf_counter()
@@ -404,10 +403,9 @@ def _manifest_rows(placed: list[Placed], done: dict[str, Done], summary: BatchSu
 def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[ManifestRow],
                     done: dict[str, Done], profile: SenderProfile, by_key: dict[str, Case],
                     out_dir: Path, day: dt.date, duplex: bool,
-                    pool: Executor | None, slots: int) -> list[str]:
+                    pool: Executor | None) -> list[str]:
     """Merge the print files and write one deposit slip per print file with registered
     items, in parallel on the pool; returns the slips' paths (relative to ``out_dir``)."""
-    slip_dir = out_dir / "deposit-slips"
     # (cost, function, args, kwargs); merges stream to disk (pdfcopy), so any number of
     # them can run at once without the batch's memory growing with its print files.
     tasks: list[tuple[float, Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
@@ -416,7 +414,6 @@ def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[M
                    for i in group.items]
         tasks.append((len(letters), build_print_file,
                       (letters, out_dir / f"print/{group.file_name}"), {"duplex": duplex}))
-    slips: list[str] = []
     for print_file in dict.fromkeys(p.print_file for p in placed):
         items = slip_items(rows, print_file)
         if not items:
@@ -424,20 +421,19 @@ def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[M
         first = next(r for r in rows if r.print_file == print_file)
         entity = profile.entity(by_key[f"{first.case_id}-{first.kind}"].locale)
         tasks.append((len(items) * SLIP_LINE_COST, write_deposit_slip, (entity, items),
-                      {"deposit_date": day, "print_file": print_file, "out_dir": slip_dir}))
-        slips.append((slip_dir / Path(print_file).name).relative_to(out_dir).as_posix())
+                      {"deposit_date": day, "print_file": print_file,
+                       "out_dir": out_dir / "deposit-slips"}))
     results = map_scheduled(pool, _call, [((t[1], *t[2]), t[3]) for t in tasks],
-                            costs=[t[0] for t in tasks], slots=slots)
-    by_task = dict(enumerate(results))
+                            costs=[t[0] for t in tasks])
     planned = {(p.print_file, p.item.letter_key): (p.first_page, p.last_page) for p in placed}
-    for n, group in enumerate(groups):
-        for spot in by_task[n]:
+    for group, spots in zip(groups, results, strict=False):  # merges first, then slips
+        for spot in spots:
             if planned[(f"print/{group.file_name}", spot.key)] != (spot.first_page,
                                                                    spot.last_page):
                 raise RenderError(f"print/{group.file_name}: {spot.key} landed on pages "
                                   f"{spot.first_page}-{spot.last_page}, not where the manifest "
                                   "says; the letter's page count changed on disk")
-    return slips
+    return [path.relative_to(out_dir).as_posix() for path in results[len(groups):]]
 
 
 def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -63,7 +63,6 @@ class Done:
     template_version: str
     seconds: float
     engine: str
-    size: int  # bytes of the letter's PDF
 
 
 @dataclass(frozen=True)
@@ -190,7 +189,7 @@ def _write(job: Job, pdf: bytes, pages: int, template_id: str, template_version:
            engine: str, seconds: float) -> Done:
     atomic_write_bytes(job.target, pdf)
     return Done(job.case.letter_key, job.target, pages, hashlib.sha256(pdf).hexdigest(),
-                template_id, template_version, seconds, engine, len(pdf))
+                template_id, template_version, seconds, engine)
 
 
 def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
@@ -391,33 +390,28 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
 
 def map_scheduled(pool: Executor | None, fn: Callable[..., T],
                   calls: Sequence[tuple[tuple[Any, ...], dict[str, Any]]], *,
-                  costs: Sequence[float], slots: int) -> list[T]:
-    """Run ``fn(*args, **kwargs)`` for each call on the pool, results in call order:
-    ``slots`` calls at a time, the costliest first, so that the last call to finish is a
-    short one and no worker waits long for the others. Runs in this process when there
-    is no pool, or for what is left when the pool breaks (a crashed worker).
+                  costs: Sequence[float]) -> list[T]:
+    """Run ``fn(*args, **kwargs)`` for each call on the pool, results in call order.
 
-    >>> map_scheduled(None, pow, [((2, 3), {}), ((3, 2), {})], costs=[1, 2], slots=2)
+    Calls are submitted costliest first, and the pool starts them in that order, so the
+    last to finish is a short one and no worker waits long for the others. Runs in this
+    process when there is no pool, or for what is left when the pool breaks (a crashed
+    worker; the calls write their files atomically, so running one again is harmless).
+
+    >>> map_scheduled(None, pow, [((2, 3), {}), ((3, 2), {})], costs=[1, 2])
     [8, 9]
     """
+    order = sorted(range(len(calls)), key=lambda i: -costs[i])
     results: dict[int, T] = {}
-    pending = sorted(range(len(calls)), key=lambda i: -costs[i])
     if pool is not None:
-        running: dict[Future[T], int] = {}
-        try:
-            while pending or running:
-                while len(running) < max(1, slots) and pending:
-                    pick = pending.pop(0)
-                    args, kwargs = calls[pick]
-                    running[pool.submit(fn, *args, **kwargs)] = pick
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    results[running.pop(fut)] = fut.result()
-        except BrokenProcessPool:  # a crashed worker: finish in this process
-            pending = [i for i in range(len(calls)) if i not in results]
-    for i in pending:
-        args, kwargs = calls[i]
-        results[i] = fn(*args, **kwargs)
+        with contextlib.suppress(BrokenProcessPool):
+            futures = {i: pool.submit(fn, *calls[i][0], **calls[i][1]) for i in order}
+            for i in order:
+                results[i] = futures[i].result()
+    for i in order:
+        if i not in results:
+            args, kwargs = calls[i]
+            results[i] = fn(*args, **kwargs)
     return [results[i] for i in range(len(calls))]
 
 
