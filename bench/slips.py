@@ -38,6 +38,7 @@ from pypdf import PdfReader
 
 from notice_factory.manifest import SlipItem, deposit_slip_html, render_slip_pdf, slips_dir
 from notice_factory.model import Locale
+from notice_factory.s10 import make_s10
 from notice_factory.settings import load_sender_profile
 
 DEPOSIT_DATE = dt.date(2026, 11, 23)
@@ -59,11 +60,7 @@ COUNTRY = {"fr": "FR", "zh": "CN", "ro": "RO"}
 
 def _s10(serial: int, prefix: str = "RR", country: str = "FR") -> str:
     """A valid UPU S10 number (registered-post.md 1)."""
-    digits = f"{serial:08d}"
-    s = sum(int(d) * w for d, w in zip(digits, (8, 6, 4, 2, 3, 5, 9, 7), strict=True))
-    c = 11 - s % 11
-    c = 0 if c == 10 else 5 if c == 11 else c
-    return f"{prefix}{digits}{c}{country}"
+    return make_s10(prefix, serial, country)
 
 
 def synthetic_items(n: int, seed: int = 2026) -> list[SlipItem]:

@@ -28,6 +28,7 @@ from notice_factory.errors import OfficeUnavailableError
 from notice_factory.model import Case, Locale
 from notice_factory.render import LetterRenderer, RenderedLetter
 from notice_factory.render.office import find_office
+from notice_factory.s10 import make_s10
 from notice_factory.settings import SenderProfile, load_sender_profile
 
 BATCH_DATE = dt.date(2026, 11, 23)
@@ -55,11 +56,7 @@ def s10_number(service: str, serial: int, country: str) -> str:
     >>> s10_number("RR", 47312482, "FR")
     'RR473124829FR'
     """
-    digits = f"{serial:08d}"
-    total = sum(int(d) * w for d, w in zip(digits, (8, 6, 4, 2, 3, 5, 9, 7), strict=True))
-    check = 11 - total % 11
-    check = {10: 0, 11: 5}.get(check, check)
-    return f"{service}{digits}{check}{country}"
+    return make_s10(service, serial, country)
 
 
 def tracking_for(sender: SenderProfile, case: Case, index: int) -> str:

@@ -25,10 +25,11 @@ from notice_factory.errors import (
     TemplateError,
     UsageError,
 )
-from notice_factory.ledger import Ledger, LetterKey, is_valid_s10, make_s10
+from notice_factory.ledger import Ledger, LetterKey
 from notice_factory.model import Amounts, Case, Frequency, Kind, Locale, PlanTerms, Product
 from notice_factory.pipeline import RenderSummary, render_case, render_letters
 from notice_factory.render import LetterRenderer
+from notice_factory.s10 import is_valid_s10, make_s10
 from notice_factory.schedule import Schedule, build_schedule
 from notice_factory.settings import SenderProfile, load_sender_profile
 

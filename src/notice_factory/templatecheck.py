@@ -37,6 +37,7 @@ from notice_factory.errors import CaseError, NoticeFactoryError, TemplateError
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.render import LetterRenderer
 from notice_factory.render.html import local_names
+from notice_factory.s10 import make_s10
 from notice_factory.settings import SenderProfile, load_sender_profile
 
 SAMPLE_DATE = dt.date(2026, 11, 23)
@@ -125,8 +126,7 @@ def preview(spec: TemplateSpec, renderer: LetterRenderer, sender: SenderProfile,
 
 
 def _sample_number(sender: SenderProfile, locale: Locale) -> str:
-    from notice_factory.ledger import make_s10  # the first number of the range, never allocated
-
+    """The first number of the range (never allocated): a real-looking S10 for the sample."""
     postal = sender.entity(locale).postal
     rng = postal.ranges[0] if postal.ranges else None
     return make_s10(rng.service, rng.first, postal.country) if rng else ""
