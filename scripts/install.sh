@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   fonts-liberation2 fonts-dejavu-core fonts-noto-cjk
   libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig
-  poppler-utils
+  poppler-utils zbar-tools
   libreoffice-writer-nogui python3-uno
 )
 
@@ -33,7 +33,7 @@ PY="${PYTHON:-python3}"
 # (editable) from another clone would make pytest collect this tree against the other's modules.
 if ! "$PY" - "$PWD" 2>/dev/null <<'PYCHECK'
 import pathlib, sys
-import docxtpl, hypothesis, mypy, ruff, weasyprint  # noqa: F401
+import docxtpl, hypothesis, mypy, ruff, segno, weasyprint  # noqa: F401
 import notice_factory
 here = pathlib.Path(sys.argv[1]).resolve()
 sys.exit(0 if pathlib.Path(notice_factory.__file__).resolve().is_relative_to(here) else 1)

@@ -21,7 +21,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from notice_factory import formatting, words
+from notice_factory import formatting, payref, words
 from notice_factory.address import layout_address
 from notice_factory.barcode import code128_svg
 from notice_factory.errors import CaseError
@@ -137,6 +137,10 @@ class PaymentVars:
     account: str = _doc("account number (CN 账号)")
     note: str = _doc("payment instructions sentence")
     reference: str = _doc("what the debtor quotes when paying")
+    rf_reference: str = _doc("ISO 11649 creditor reference (RF) of the case, in groups of four")
+    qr_svg: Markup = _doc("SEPA EPC QR code of the payment (SVG; a picture in Word), "
+                          "empty unless the profile has an IBAN and the debt is in euros")
+    qr_data: str = _doc("the text inside that QR code (EPC069-12), empty without it")
 
 
 @dataclass(frozen=True)
@@ -416,10 +420,7 @@ def build_context(
                           if getattr(a, n) != 0),
         ),
         creditor=_org(entity.creditor),
-        payment=PaymentVars(
-            entity.payment.payee, entity.payment.bank, entity.payment.iban, entity.payment.bic,
-            entity.payment.account, entity.payment.note, reference=case.case_id,
-        ),
+        payment=_payment_vars(case, entity),
         mediator=_org(entity.mediator),
         privacy=_org(entity.privacy),
         complaints=tuple(_org(c) for c in entity.complaints),
@@ -439,6 +440,26 @@ def build_context(
     if loc is Locale.RO_RO:
         ctx = _normalise_strings(ctx, formatting.normalize_ro)
     return ctx
+
+
+def _payment_vars(case: Case, entity: Entity) -> PaymentVars:
+    """How to pay, with the case's RF reference and, for euros to an IBAN, the EPC QR code.
+
+    The EPC QR code (EPC069-12) only carries SEPA credit transfers in euros: a letter in lei or
+    yuan gets none rather than a code that would send euros. Only letters asking for the whole
+    sum by a deadline carry one: a plan is paid in instalments, not in one transfer of the total.
+    """
+    pay = entity.payment
+    rf = payref.rf_reference(case.case_id)
+    svg, data = Markup(""), ""
+    if (pay.iban and case.currency == "EUR" and case.amounts.total > 0
+            and case.kind.asks_payment_by_deadline):
+        payload = payref.epc_payload(name=pay.payee, iban=pay.iban, bic=pay.bic,
+                                     amount=case.amounts.total, reference=rf)
+        svg, data = payref.epc_qr_svg(payload), payref.epc_text(payload)
+    return PaymentVars(pay.payee, pay.bank, pay.iban, pay.bic, pay.account, pay.note,
+                       reference=case.case_id, rf_reference=payref.format_rf(rf),
+                       qr_svg=svg, qr_data=data)
 
 
 def _maybe_date(text: str, locale: Locale) -> str:
