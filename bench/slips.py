@@ -9,7 +9,7 @@ Run from the repository root::
 
 Each slip lists N synthetic registered items (recipient names, places and countries
 mixed from the three locales, every tenth with a long name) and is rendered by the
-real ``manifest.deposit_slip_html`` + ``manifest.render_slip_pdf`` with the entity of
+real ``render.slips.deposit_slip_html`` + ``render.slips.render_slip_pdf`` with the entity of
 the demo sender profile for that locale. The figure is CPU time of this process
 (``time.process_time``), not wall time: the machine is shared. The best of the repeats
 is printed (the least disturbed run) with the median beside it. Nothing asserts on
@@ -36,8 +36,8 @@ from random import Random
 
 from pypdf import PdfReader
 
-from notice_factory.manifest import SlipItem, deposit_slip_html, render_slip_pdf, slips_dir
 from notice_factory.model import Locale
+from notice_factory.render.slips import SlipItem, deposit_slip_html, render_slip_pdf, slips_dir
 from notice_factory.s10 import make_s10
 from notice_factory.settings import load_sender_profile
 

@@ -32,17 +32,16 @@ from notice_factory.errors import (
 )
 from notice_factory.fsutil import remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey
-from notice_factory.manifest import (
+from notice_factory.model import Case, Clock, system_clock
+from notice_factory.records import (
     ManifestRow,
     RejectRow,
-    slip_items,
     write_batch_json,
-    write_deposit_slip,
     write_manifest,
     write_rejects,
 )
-from notice_factory.model import Case, Clock, system_clock
 from notice_factory.render import LetterRenderer
+from notice_factory.render.slips import slip_items, write_deposit_slip
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
 from notice_factory.workers import (
     Done,
@@ -339,7 +338,7 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
             # Print files and deposit slips are independent once every letter's place is
             # known: they share the pool, longest first, so both workers stay busy to the end.
             summary.deposit_slips = _merge_and_slip(groups, placed, rows, done, profile, by_key,
-                                                    out_dir, day, is_duplex, pool)
+                                                    out_dir, day, is_duplex, pool, templates)
             summary.timings["merge"] = time.perf_counter() - t3
 
             t4 = time.perf_counter()
@@ -403,7 +402,7 @@ def _manifest_rows(placed: list[Placed], done: dict[str, Done], summary: BatchSu
 def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[ManifestRow],
                     done: dict[str, Done], profile: SenderProfile, by_key: dict[str, Case],
                     out_dir: Path, day: dt.date, duplex: bool,
-                    pool: Executor | None) -> list[str]:
+                    pool: Executor | None, templates: Path | None) -> list[str]:
     """Merge the print files and write one deposit slip per print file with registered
     items, in parallel on the pool; returns the slips' paths (relative to ``out_dir``)."""
     # (cost, function, args, kwargs); merges stream to disk (pdfcopy), so any number of
@@ -422,7 +421,7 @@ def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[M
         entity = profile.entity(by_key[f"{first.case_id}-{first.kind}"].locale)
         tasks.append((len(items) * SLIP_LINE_COST, write_deposit_slip, (entity, items),
                       {"deposit_date": day, "print_file": print_file,
-                       "out_dir": out_dir / "deposit-slips"}))
+                       "out_dir": out_dir / "deposit-slips", "templates": templates}))
     results = map_scheduled(pool, _call, [((t[1], *t[2]), t[3]) for t in tasks],
                             costs=[t[0] for t in tasks])
     planned = {(p.print_file, p.item.letter_key): (p.first_page, p.last_page) for p in placed}

@@ -1,59 +1,28 @@
-"""Manifest, rejects, batch.json and deposit slips."""
+"""Deposit slips (render/slips.py): wording per language, pagination, confinement, determinism."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import re
+import shutil
 import subprocess
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from notice_factory.manifest import (
-    MANIFEST_COLUMNS,
-    ManifestRow,
-    RejectRow,
+from notice_factory.model import Locale
+from notice_factory.render.slips import (
     SlipItem,
     deposit_slip_html,
     render_slip_pdf,
-    sha256_file,
-    slip_items,
     slip_strings,
     slips_dir,
-    write_batch_json,
     write_deposit_slip,
-    write_manifest,
-    write_rejects,
 )
-from notice_factory.model import Kind, Locale
 from notice_factory.settings import Entity, load_sender_profile
 
-CONTRACT = [
-    "case_id", "kind", "locale", "tracking_number", "operator", "recipient_name", "postal_code",
-    "city", "country", "print_file", "first_page", "last_page", "pages", "sheets", "weight_g",
-    "acknowledgement", "letter_file", "sha256", "template_id", "template_version",
-]
-
 DAY = dt.date(2026, 11, 23)
-
-
-def row(case_id: str = "FR-0001", **changes: object) -> ManifestRow:
-    values: dict[str, object] = dict(
-        case_id=case_id, kind=Kind.FORMAL_NOTICE, locale=Locale.FR_FR,
-        tracking_number="RR100000005FR", operator="La Poste", recipient_name="Zoé Lefèvre, \"Z\"",
-        postal_code="75011", city="PARIS", country="FR",
-        print_file="print/la-poste_DL_20g_001.pdf", first_page=1, last_page=3, pages=3, sheets=2,
-        weight_g=15, acknowledgement=True, letter_file=f"letters/{case_id}-formal_notice.pdf",
-        sha256="0" * 64, template_id="fr.formal_notice", template_version="1.0.0",
-        weight_class="20g", envelope="DL", letter_date=DAY, deadline=dt.date(2026, 12, 8),
-        total_due=Decimal("1234.50"), currency="EUR",
-    )
-    values.update(changes)
-    return ManifestRow(**values)  # type: ignore[arg-type]
 
 
 def entity(locale: Locale) -> Entity:
@@ -66,95 +35,6 @@ def pdf_text(path: Path) -> list[str]:
                          capture_output=True, text=True).stdout
     return out.split("\f")[:-1]
 
-
-# ---------------------------------------------------------------- manifest
-
-
-def test_contract_columns_first_and_in_order() -> None:
-    assert list(MANIFEST_COLUMNS[:20]) == CONTRACT
-
-
-def test_manifest_csv_and_json(tmp_path: Path) -> None:
-    rows = [row("FR-0001"),
-            row("FR-0002", tracking_number="", acknowledgement=False, total_due=None,
-                deadline=None)]
-    csv_path, json_path = write_manifest(rows, tmp_path)
-    assert (csv_path.name, json_path.name) == ("manifest.csv", "manifest.json")
-    with csv_path.open(encoding="utf-8", newline="") as fh:
-        table = list(csv.reader(fh))
-    assert table[0][:20] == CONTRACT
-    assert table[0] == list(MANIFEST_COLUMNS)
-    first = dict(zip(table[0], table[1], strict=True))
-    second = dict(zip(table[0], table[2], strict=True))
-    assert first["kind"] == "formal_notice" and first["locale"] == "fr_FR"
-    assert first["acknowledgement"] == "true" and second["acknowledgement"] == "false"
-    assert first["recipient_name"] == 'Zoé Lefèvre, "Z"'
-    assert first["total_due"] == "1234.50" and second["total_due"] == ""
-    assert first["letter_date"] == "2026-11-23"
-    assert second["tracking_number"] == ""
-
-    objects = json.loads(json_path.read_text(encoding="utf-8"))
-    assert [list(o) for o in objects] == [list(MANIFEST_COLUMNS)] * 2
-    assert objects[0]["acknowledgement"] is True and objects[1]["acknowledgement"] is False
-    assert objects[0]["first_page"] == 1 and objects[0]["weight_g"] == 15
-    assert objects[0]["total_due"] == "1234.50"  # exact decimal, never a float
-    assert objects[1]["total_due"] is None
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.csv", "manifest.json"]
-
-
-def test_empty_manifest_has_header(tmp_path: Path) -> None:
-    csv_path, json_path = write_manifest([], tmp_path)
-    assert csv_path.read_text(encoding="utf-8").splitlines() == [",".join(MANIFEST_COLUMNS)]
-    assert json.loads(json_path.read_text(encoding="utf-8")) == []
-
-
-def test_rejects_csv(tmp_path: Path) -> None:
-    path = write_rejects([RejectRow(4, "FR-0004", "postal_code",
-                                    "the French postal code must have 5 digits, not '7501'"),
-                          RejectRow(None, "", "", "the case file is empty")], tmp_path)
-    with path.open(encoding="utf-8", newline="") as fh:
-        table = list(csv.reader(fh))
-    assert path.name == "rejects.csv"
-    assert table == [["row", "case_id", "field", "reason"],
-                     ["4", "FR-0004", "postal_code",
-                      "the French postal code must have 5 digits, not '7501'"],
-                     ["", "", "", "the case file is empty"]]
-
-
-def test_rejects_csv_written_even_when_empty(tmp_path: Path) -> None:
-    path = write_rejects([], tmp_path)
-    assert path.read_bytes() == b"row,case_id,field,reason\r\n"
-
-
-def test_batch_json(tmp_path: Path) -> None:
-    path = write_batch_json({"date": DAY, "counts": {"letters": 2, "rejected": 1},
-                             "total": Decimal("10.00"), "locales": (Locale.ZH_CN,),
-                             "sender": "fixtures/sender-demo.toml"}, tmp_path)
-    assert json.loads(path.read_text(encoding="utf-8")) == {
-        "date": "2026-11-23", "counts": {"letters": 2, "rejected": 1}, "total": "10.00",
-        "locales": ["zh_CN"], "sender": "fixtures/sender-demo.toml"}
-
-
-def test_batch_json_refuses_values_it_cannot_write(tmp_path: Path) -> None:
-    with pytest.raises(TypeError):
-        write_batch_json({"x": object()}, tmp_path)
-    assert not (tmp_path / "batch.json").exists()
-
-
-def test_sha256_file(tmp_path: Path) -> None:
-    p = tmp_path / "letter.pdf"
-    p.write_bytes(b"")
-    assert sha256_file(p) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-
-def test_slip_items_registered_only_in_print_order() -> None:
-    rows = [row("B", first_page=5, tracking_number="RR2"), row("A", first_page=1),
-            row("C", tracking_number=""), row("D", print_file="print/other.pdf")]
-    items = slip_items(rows, "print/la-poste_DL_20g_001.pdf")
-    assert [i.number for i in items] == ["RR100000005FR", "RR2"]
-
-
-# ---------------------------------------------------------------- deposit slips
 
 TITLES = {
     Locale.FR_FR: "Bordereau de dépôt de lettres recommandées",
@@ -239,7 +119,7 @@ def test_slip_fetcher_refuses_files_outside_the_slips_folder(tmp_path: Path) -> 
     secret = tmp_path / "secret.css"
     secret.write_text("h1 { color: red }", encoding="utf-8")
     assert not secret.resolve().is_relative_to(slips_dir().resolve())
-    from notice_factory.manifest import _SlipFetcher
+    from notice_factory.render.slips import _SlipFetcher
     fetcher = _SlipFetcher([slips_dir()])
     with pytest.raises(PermissionError):
         fetcher.fetch(secret.as_uri())
@@ -309,6 +189,27 @@ def test_120_line_slip_keeps_every_line_and_aligns_the_shared_cells(tmp_path: Pa
 def test_slips_skip_the_unused_pseudo_element_styles() -> None:
     # The trimmed user-agent sheet is what makes slips cheaper; if a WeasyPrint upgrade changes
     # its style sheet, slips still render (stock sheet) but this says the speed-up is gone.
-    from notice_factory.manifest import _UNUSED_UA_PSEUDO, _slip_ua_sheet
+    from notice_factory.render.slips import _UNUSED_UA_PSEUDO, _slip_ua_sheet
     assert _slip_ua_sheet() is not None
     assert not _UNUSED_UA_PSEUDO.search("li::marker { color: red }")
+
+
+def test_slips_come_from_the_templates_tree_given(tmp_path: Path) -> None:
+    """`batch --templates` reaches the slips: their wording is the given tree's."""
+    tree = tmp_path / "templates"
+    shutil.copytree(slips_dir(), tree / "_slips")
+    strings = tree / "_slips" / "strings.toml"
+    title = "Bordereau de dépôt (modèle du service juridique)"
+    strings.write_text(strings.read_text(encoding="utf-8").replace(
+        TITLES[Locale.FR_FR], title, 1), encoding="utf-8")
+    assert slips_dir(tree) == tree / "_slips"
+    path = write_deposit_slip(entity(Locale.FR_FR), items(2), deposit_date=DAY,
+                              print_file="print/p.pdf", out_dir=tmp_path / "out", templates=tree)
+    (page,) = pdf_text(path)
+    assert title in page
+    assert TITLES[Locale.FR_FR] not in page
+
+
+def test_tree_without_slips_uses_the_default_slips(tmp_path: Path) -> None:
+    (tmp_path / "letters-only").mkdir()
+    assert slips_dir(tmp_path / "letters-only") == slips_dir()
