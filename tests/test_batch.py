@@ -35,7 +35,8 @@ from conftest import BATCH_DATE, DEMO_CASES, FIXTURES, PT_PER_MM, REPO, page_wor
 from pypdf import PdfReader
 
 from notice_factory import batching
-from notice_factory.ledger import Ledger, LetterKey, is_valid_s10
+from notice_factory.ledger import Ledger, LetterKey
+from notice_factory.s10 import is_valid_s10
 from notice_factory.settings import load_sender_profile
 
 pytestmark = pytest.mark.slow
