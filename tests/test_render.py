@@ -56,9 +56,9 @@ PAGE_COUNTER: dict[str, str] = {
 }
 
 # Window envelope geometry (templates/_common/letter.css), millimetres from the sheet's corner.
-WINDOW_X = (110.0, 195.0)
-REGISTERED_Y = (45.0, 55.0)
-ADDRESS_Y = (55.0, 88.0)
+WINDOW_X = (102.0, 188.0)  # window.content_zone of the default DL window
+REGISTERED_Y = (52.5, 58.5)
+ADDRESS_Y = (59.0, 81.5)
 # pdftotext boxes span the font's full ascent, which for Noto CJK overshoots the line box.
 ASCENT_SLACK = 0.5
 
@@ -209,7 +209,7 @@ def test_address_and_registered_number_sit_in_the_window(rendered: RenderedSet,
     assert REGISTERED_Y[0] <= n.y0 and n.y1 <= REGISTERED_Y[1]
     assert n.y1 <= min(w.y0 for w in in_zone) + ASCENT_SLACK  # above the address
     # The Code 128 bars cross a scan line under the number's text, above the address.
-    assert dark_runs(letter.pdf, 53.0, *WINDOW_X) >= 30
+    assert dark_runs(letter.pdf, 55.5, *WINDOW_X) >= 30
 
 
 @pytest.mark.parametrize("locale", list(Locale))
@@ -218,7 +218,7 @@ def test_without_a_number_there_is_no_barcode(renderer: LetterRenderer, sender: 
     case = next(c for c in DEMO_CASES if c.locale is locale)
     letter = renderer.render(case, sender.entity(locale), batch_date=BATCH_DATE)
     assert letter.context.letter.tracking_number == ""
-    assert dark_runs(letter.pdf, 53.0, *WINDOW_X) == 0
+    assert dark_runs(letter.pdf, 55.5, *WINDOW_X) == 0
     assert not re.search(r"\bR[A-Z]\d{9}[A-Z]{2}\b", pdf_text(letter.pdf))
 
 

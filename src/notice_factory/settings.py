@@ -135,10 +135,35 @@ class BatchSettings:
 
 
 @dataclass(frozen=True)
+class EnvelopeWindow:
+    """An envelope's window as it falls on the sheet (mm from the sheet's top-left corner),
+    for a sheet sitting where the window was drawn for, and how far the sheet may move in the
+    envelope each way (``play_x`` left or right, ``play_y`` up or down). See ``window.py``."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    play_x: float
+    play_y: float
+
+
+#: The common French DL window envelope (220 x 110 mm, window 100 x 45 mm, 20 mm from the
+#: right edge and 15 mm from the bottom, as suppliers' "DL fenêtre 45x100" stock and DIN 680's
+#: 15 mm bottom margin), holding an A4 folded in three (210 x 99 mm): centred, the sheet puts
+#: the window at x 95-195, y 44.5-89.5. Play: 10 mm of width and 11 mm of height around the
+#: folded sheet, less ~1 mm of seam each side, and +-0.5 mm of fold error: +-4 mm, +-5 mm.
+DEFAULT_WINDOWS: Mapping[str, EnvelopeWindow] = {
+    "DL": EnvelopeWindow(x=95.0, y=44.5, width=100.0, height=45.0, play_x=4.0, play_y=5.0),
+}
+
+
+@dataclass(frozen=True)
 class SenderProfile:
     source: str
     entities: Mapping[Locale, Entity]
     batch: BatchSettings = field(default_factory=BatchSettings)
+    windows: Mapping[str, EnvelopeWindow] = field(default_factory=lambda: dict(DEFAULT_WINDOWS))
 
     def entity(self, locale: Locale) -> Entity:
         try:
@@ -175,6 +200,12 @@ class _Reader:
         if not isinstance(value, int) or isinstance(value, bool):
             raise self._fail(key, "must be a whole number")
         return value
+
+    def millimetres(self, key: str) -> float:
+        value = self.data.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise self._fail(key, "must be a number of millimetres (0 or more)")
+        return float(value)
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
@@ -299,7 +330,7 @@ def _entity(locale: Locale, r: _Reader) -> Entity:
 
 def parse_sender_profile(data: Mapping[str, Any],
                          source: str = "<sender profile>") -> SenderProfile:
-    known = {loc.value for loc in Locale} | {"batch"}
+    known = {loc.value for loc in Locale} | {"batch", "windows"}
     for key in data:
         if key not in known:
             raise ConfigError(
@@ -323,7 +354,27 @@ def parse_sender_profile(data: Mapping[str, Any],
         entities=entities,
         batch=BatchSettings(letters_per_print_file=per_file,
                             duplex=batch_table.flag("duplex", True)),
+        windows=_windows(_Reader(data.get("windows", {}), "windows", source)),
     )
+
+
+def _windows(r: _Reader) -> dict[str, EnvelopeWindow]:
+    """``[windows.DL]`` etc.: each envelope's window; the default DL window when none."""
+    windows = dict(DEFAULT_WINDOWS)
+    for name in r.data:
+        w = r.table(name)
+        assert w is not None
+        keys = ("x", "y", "width", "height", "play_x", "play_y")
+        for key in w.data:
+            if key not in keys:
+                raise w._fail(key, f"unknown key; a window has {', '.join(keys)} (mm)")
+        window = EnvelopeWindow(*(w.millimetres(k) for k in keys))
+        if window.width <= 2 * window.play_x or window.height <= 2 * window.play_y:
+            raise w._fail("play_x", "the play leaves nothing of the window always visible")
+        if window.x + window.width > 210 or window.y + window.height > 297:
+            raise w._fail("x", "the window falls off the A4 sheet (210 x 297 mm)")
+        windows[name] = window
+    return windows
 
 
 def load_sender_profile(path: Path | str | None = None) -> SenderProfile:

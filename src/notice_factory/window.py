@@ -1,0 +1,231 @@
+"""The envelope window: what of a letter's first page shows through it, whatever the play.
+
+A sheet folded in three moves inside its envelope, up to ``play_x`` millimetres left or
+right and ``play_y`` up or down of where the window was drawn for it. Seen from the sheet,
+the opening moves the other way, so two zones matter (millimetres from the sheet's top-left
+corner):
+
+- :func:`visible`: the window shrunk by the play on every side, the part of the page seen
+  through the window wherever the sheet sits. ``batch.json`` records it per envelope.
+- :func:`reach`: the window grown by the play, every point that may show through it.
+
+The first page is right when the address block and the registered number with its barcode
+lie inside :func:`content_zone` (``visible`` with :data:`CLEAR_MM` clear on every side) and
+nothing else prints in :func:`reach`. :func:`check_first_page` tells, from what a reader
+of the PDF sees (the words of page 1 with their boxes and the ink of the zone rasterised),
+what breaks these rules, in words a clerk understands.
+
+>>> from notice_factory.settings import DEFAULT_WINDOWS
+>>> dl = DEFAULT_WINDOWS["DL"]
+>>> visible(dl), reach(dl)
+(Rect(x=99.0, y=49.5, width=92.0, height=35.0), Rect(x=91.0, y=39.5, width=108.0, height=55.0))
+>>> content_zone(dl)
+Rect(x=102.0, y=52.5, width=86.0, height=29.0)
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import unescape
+
+from notice_factory.errors import RenderError
+from notice_factory.settings import EnvelopeWindow
+
+#: Clear space kept between what must be read through the window and the window's edges.
+CLEAR_MM = 3.0
+PT_PER_MM = 72 / 25.4
+#: Resolution of the ink check: 0.25 mm pixels are enough to see a letter or a rule.
+INK_DPI = 100
+#: A word box may overshoot its line by this much (pdftotext spans the font's whole ascent).
+SLACK_MM = 0.3
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A rectangle in millimetres from the sheet's top-left corner."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.height
+
+    def grown(self, dx: float, dy: float) -> Rect:
+        """This rectangle with ``dx`` more on the left and right, ``dy`` above and below.
+
+        >>> Rect(10, 10, 20, 20).grown(-2, 1)
+        Rect(x=12, y=9, width=16, height=22)
+        """
+        return Rect(self.x - dx, self.y - dy, self.width + 2 * dx, self.height + 2 * dy)
+
+    def holds(self, box: Rect, slack: float = 0.0) -> bool:
+        return (box.x >= self.x - slack and box.right <= self.right + slack
+                and box.y >= self.y - slack and box.bottom <= self.bottom + slack)
+
+    def meets(self, box: Rect) -> bool:
+        return (box.x < self.right and box.right > self.x
+                and box.y < self.bottom and box.bottom > self.y)
+
+    def as_json(self) -> dict[str, float]:
+        return {"x": round(self.x, 2), "y": round(self.y, 2),
+                "width": round(self.width, 2), "height": round(self.height, 2)}
+
+
+def opening(window: EnvelopeWindow) -> Rect:
+    """The window where it falls on a sheet that sits exactly where it was drawn for."""
+    return Rect(window.x, window.y, window.width, window.height)
+
+
+def visible(window: EnvelopeWindow) -> Rect:
+    """The part of the page seen through the window wherever the sheet sits in its play."""
+    return opening(window).grown(-window.play_x, -window.play_y)
+
+
+def reach(window: EnvelopeWindow) -> Rect:
+    """Every point of the page that may show through the window."""
+    return opening(window).grown(window.play_x, window.play_y)
+
+
+def content_zone(window: EnvelopeWindow) -> Rect:
+    """Where the address block and the registered number must lie: visible, 3 mm clear."""
+    return visible(window).grown(-CLEAR_MM, -CLEAR_MM)
+
+
+def windows_json(windows: dict[str, EnvelopeWindow]) -> dict[str, dict[str, float]]:
+    """``batch.json``'s ``windows``: per envelope, the zone guaranteed visible, in mm."""
+    return {name: visible(w).as_json() for name, w in sorted(windows.items())}
+
+
+# ---------------------------------------------------------------- reading the first page
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: Rect
+
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                   r"(.*?)</word>")
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RenderError(f"the window check needs {name}: install poppler-utils "
+                          "(scripts/install.sh does)")
+    return path
+
+
+def _run(args: list[str], pdf: bytes) -> bytes:
+    try:
+        return subprocess.run(args, input=pdf, capture_output=True, check=True,
+                              timeout=60).stdout
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise RenderError(f"the window check could not read the letter's first page: {exc}"
+                          ) from exc
+
+
+def first_page_words(pdf: bytes) -> list[Word]:
+    """Every word of page 1 with its box in millimetres (poppler's pdftotext)."""
+    xml = _run([_tool("pdftotext"), "-bbox", "-f", "1", "-l", "1", "-", "-"], pdf)
+    out = []
+    for m in _WORD.finditer(xml.decode("utf-8")):
+        x0, y0, x1, y1 = (float(v) / PT_PER_MM for v in m.group(1, 2, 3, 4))
+        out.append(Word(unescape(m[5]), Rect(x0, y0, x1 - x0, y1 - y0)))
+    return out
+
+
+@dataclass(frozen=True)
+class Ink:
+    """The dark pixels of one zone of page 1, rasterised at :data:`INK_DPI`."""
+
+    zone: Rect
+    dark: frozenset[tuple[int, int]]  # (column, row) inside the zone
+
+    def boxes_outside(self, allowed: Rect) -> list[Rect]:
+        """One small box per dark pixel of the zone outside ``allowed`` (at most 5)."""
+        mm = 25.4 / INK_DPI
+        out = []
+        for col, row in sorted(self.dark, key=lambda p: (p[1], p[0])):
+            pixel = Rect(self.zone.x + col * mm, self.zone.y + row * mm, mm, mm)
+            if not allowed.grown(mm, mm).holds(pixel):
+                out.append(pixel)
+                if len(out) == 5:
+                    break
+        return out
+
+
+def zone_ink(pdf: bytes, zone: Rect) -> Ink:
+    """Rasterise only ``zone`` of page 1 (poppler's pdftoppm, grey) and keep its dark pixels."""
+    px = INK_DPI / 25.4
+    x, y = round(zone.x * px), round(zone.y * px)
+    w, h = round(zone.width * px), round(zone.height * px)
+    raw = _run([_tool("pdftoppm"), "-gray", "-r", str(INK_DPI), "-f", "1", "-l", "1",
+                "-x", str(x), "-y", str(y), "-W", str(w), "-H", str(h), "-"], pdf)
+    fields = raw.split(maxsplit=4)
+    width, height = int(fields[1]), int(fields[2])
+    pixels = fields[4][-width * height:]
+    dark = frozenset((i % width, i // width) for i, v in enumerate(pixels) if v < 128)
+    return Ink(Rect(x / px, y / px, width / px, height / px), dark)
+
+
+# ---------------------------------------------------------------- the rules
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def check_first_page(pdf: bytes, window: EnvelopeWindow, *, address_lines: Sequence[str],
+                     tracking_number: str) -> list[str]:
+    """What breaks the window rules on the letter's first page; empty when it is right.
+
+    The address lines and the registered number (when the letter has one) must be printed
+    inside :func:`content_zone`; no other word may be printed in :func:`reach`; no ink in
+    :func:`reach` may fall outside :func:`content_zone` (a rule, a logo, a clipped line).
+    """
+    zone, near = content_zone(window), reach(window)
+    words = first_page_words(pdf)
+    problems: list[str] = []
+    inside = [w for w in words if near.meets(w.box)]
+    expected = _squash("".join(address_lines)) + _squash(tracking_number)
+    seen = "".join(_squash(w.text) for w in inside)
+    strays = [w for w in inside if _squash(w.text) not in expected]
+    if strays:
+        problems.append("other text shows through the window: "
+                        + ", ".join(f"«{w.text}»" for w in strays[:6]))
+    for line in address_lines:
+        if _squash(line) not in seen:
+            problems.append(f"the address line «{line}» is not printed in the window")
+    outside = [w for w in inside if not zone.holds(w.box, SLACK_MM)]
+    for w in outside[:3]:
+        problems.append(
+            f"«{w.text}» reaches {_where(w.box, zone)}, closer than {CLEAR_MM:g} mm to the "
+            "window's edge once the sheet moves in its envelope")
+    if tracking_number and not any(w.text == tracking_number and zone.holds(w.box, SLACK_MM)
+                                   for w in inside):
+        problems.append(f"the registered number {tracking_number} is not printed in the window")
+    if not problems:
+        stray_ink = zone_ink(pdf, near).boxes_outside(zone)
+        if stray_ink:
+            problems.append(f"something is printed in the window's reach at "
+                            f"{_where(stray_ink[0], zone)} (a line too long, a rule or a logo)")
+    return problems
+
+
+def _where(box: Rect, zone: Rect) -> str:
+    return (f"x {box.x:.1f}-{box.right:.1f} mm, y {box.y:.1f}-{box.bottom:.1f} mm "
+            f"(the window's safe zone is x {zone.x:g}-{zone.right:g}, "
+            f"y {zone.y:g}-{zone.bottom:g})")

@@ -1,0 +1,219 @@
+"""The envelope window, measured on the rendered first page of every (locale, kind).
+
+The window is the one the demo sender profile declares (``[windows.DL]``): the address block
+and the registered number with its barcode must be seen through it with 3 mm clear wherever
+the folded sheet sits in its play, and nothing else may show through it. Positions come from
+poppler (``pdftotext -bbox``), ink from a 200 dpi render, and the barcode is decoded by
+zbarimg from what the window shows at each extreme of the play.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import BATCH_DATE, DEMO_CASES, page_words, tracking_for
+
+from notice_factory.catalog import Catalog
+from notice_factory.errors import ConfigError
+from notice_factory.model import Case, Kind, Locale
+from notice_factory.render import LetterRenderer
+from notice_factory.settings import (
+    DEFAULT_WINDOWS,
+    EnvelopeWindow,
+    SenderProfile,
+    load_sender_profile,
+    parse_sender_profile,
+)
+from notice_factory.window import (
+    CLEAR_MM,
+    Rect,
+    check_first_page,
+    content_zone,
+    opening,
+    reach,
+    visible,
+    windows_json,
+)
+
+# One demo case per (locale, kind): all 15 pairs.
+PAIRS: dict[tuple[Locale, Kind], Case] = {}
+for _c in DEMO_CASES:
+    PAIRS.setdefault((_c.locale, _c.kind), _c)
+PAIR_PARAMS = [pytest.param(c, id=f"{c.locale.value}-{c.kind.value}") for c in PAIRS.values()]
+ALL_PAIRS = [(loc, kind) for loc in Locale for kind in Kind]
+
+# Five- and six-line addresses as address.py lays them out, at the 38-character limit.
+LONG = {
+    Locale.FR_FR: ("MME MARGUERITE-EMMANUELLE DE LA TOUR", "CHEZ M. ET MME DUPONT-MONTMORENCY",
+                "RESIDENCE LES JARDINS BATIMENT C AP 9", "128 BOULEVARD DU MARECHAL MAC MAHON",
+                "LIEU-DIT LA GRANDE COMBE DU MOULIN", "59000 MONTIGNY-LES-METZ CEDEX 12"),
+    Locale.RO_RO: ("Dna. Alexandra-Mădălina Constantinescu",
+                "Str. Ștefan cel Mare și Sfânt nr. 128", "bl. A12, sc. B, et. 10, ap. 154",
+                "Sat Vânători, comuna Ciurea",
+                "707055 Ciurea", "Județul Iași"),
+    Locale.ZH_CN: ("100025", "北京市朝阳区", "建国门外大街甲一号国贸写字楼二座二十一层",
+                "北京国际贸易中心有限公司财务部", "转交收件人本人亲启", "欧阳建国先生"),
+}
+
+
+def window() -> EnvelopeWindow:
+    return load_sender_profile().windows["DL"]
+
+
+@pytest.fixture(scope="module")
+def module_renderer(catalog: Catalog) -> Iterator[LetterRenderer]:
+    with LetterRenderer(catalog) as r:
+        yield r
+
+
+def render(renderer: LetterRenderer, sender: SenderProfile, case: Case,
+           lines: tuple[str, ...] | None = None) -> tuple[bytes, tuple[str, ...], str]:
+    number = tracking_for(sender, case, DEMO_CASES.index(case))
+    spec, ctx = renderer.context_for(dataclasses.replace(case, registered=True),
+                                     sender.entity(case.locale), batch_date=BATCH_DATE,
+                                     tracking_number=number)
+    if lines is not None:
+        ctx = dataclasses.replace(ctx, debtor=dataclasses.replace(ctx.debtor,
+                                                                  address_lines=lines))
+    pdf = renderer.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
+    return pdf, tuple(ctx.debtor.address_lines), number
+
+
+def zbar(png: bytes) -> list[str]:
+    tool = shutil.which("zbarimg")
+    if tool is None:
+        pytest.fail("zbarimg is not installed (apt-get install zbar-tools)")
+    out = subprocess.run([tool, "-q", "--raw", "-"], input=png, capture_output=True,
+                         timeout=60)
+    return out.stdout.decode().split()
+
+
+def window_view(pdf: bytes, zone: Rect, dpi: int = 200) -> bytes:
+    """What a scanner sees of ``zone`` of page 1 rendered at ``dpi``, as PNG bytes."""
+    px = dpi / 25.4
+    return subprocess.run(
+        ["pdftoppm", "-png", "-gray", "-r", str(dpi), "-f", "1", "-l", "1",
+         "-x", str(round(zone.x * px)), "-y", str(round(zone.y * px)),
+         "-W", str(round(zone.width * px)), "-H", str(round(zone.height * px)), "-"],
+        input=pdf, capture_output=True, check=True, timeout=120).stdout
+
+
+def assert_window_right(pdf: bytes, lines: tuple[str, ...], number: str) -> None:
+    """Measured from the PDF: each address line and the number inside the safe zone, one
+    printed row per line, nothing else in the window's reach; the barcode decodes at every
+    extreme of the play from what the window shows."""
+    win = window()
+    safe, near = content_zone(win), reach(win)
+    words = page_words(pdf, 1)
+    shown = [w for w in words if w.x1 > near.x and w.x0 < near.right
+             and w.y1 > near.y and w.y0 < near.bottom]
+    for w in shown:
+        assert safe.holds(Rect(w.x0, w.y0, w.x1 - w.x0, w.y1 - w.y0), 0.3), (w, safe)
+    text = [w.text for w in shown]
+    assert "".join(text).replace(" ", "") == (number + "".join(lines)).replace(" ", ""), text
+    address_rows = {round(w.y0, 1) for w in shown if w.text != number}
+    assert len(address_rows) == len(lines), (address_rows, lines)
+    for dx in (-win.play_x, win.play_x):
+        for dy in (-win.play_y, win.play_y):
+            seen = dataclasses.replace(opening(win), x=win.x + dx, y=win.y + dy)
+            assert zbar(window_view(pdf, seen)) == [number], (dx, dy)
+    assert check_first_page(pdf, win, address_lines=lines, tracking_number=number) == []
+
+
+def test_every_locale_and_kind_has_a_demo_case() -> None:
+    assert sorted(PAIRS, key=str) == sorted(ALL_PAIRS, key=str)
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("case", PAIR_PARAMS)
+def test_demo_letter_first_page_fits_the_window(module_renderer: LetterRenderer,
+                                                sender: SenderProfile, case: Case) -> None:
+    assert_window_right(*render(module_renderer, sender, case))
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("count", [5, 6])
+@pytest.mark.parametrize("case", PAIR_PARAMS)
+def test_five_and_six_line_addresses_fit_the_window(module_renderer: LetterRenderer,
+                                                    sender: SenderProfile, case: Case,
+                                                    count: int) -> None:
+    full = LONG[case.locale]
+    lines = full[:count - 1] + full[-1:] if case.locale is not Locale.ZH_CN else full[-count:]
+    assert all(len(line) <= 38 for line in lines)
+    assert_window_right(*render(module_renderer, sender, case, lines))
+
+
+@pytest.mark.parametrize("case", [PAIRS[(Locale.FR_FR, Kind.FORMAL_NOTICE)]])
+def test_a_line_wider_than_the_window_is_reported(module_renderer: LetterRenderer,
+                                                  sender: SenderProfile, case: Case) -> None:
+    lines = ("M. " + "W" * 35, "12 RUE DE LA PAIX", "75002 PARIS")
+    pdf, lines, number = render(module_renderer, sender, case, lines)
+    problems = check_first_page(pdf, window(), address_lines=lines, tracking_number=number)
+    assert problems and "WWWW" in problems[0] and "3 mm" in problems[0], problems
+
+
+@pytest.mark.parametrize("case", [PAIRS[(Locale.ZH_CN, Kind.REMINDER)]])
+def test_a_window_the_layout_does_not_match_is_reported(module_renderer: LetterRenderer,
+                                                        sender: SenderProfile,
+                                                        case: Case) -> None:
+    # A left-hand window (DIN 5008 position) would show the letterhead, not the address.
+    left = EnvelopeWindow(x=20, y=45, width=90, height=45, play_x=4, play_y=5)
+    pdf, lines, number = render(module_renderer, sender, case)
+    problems = check_first_page(pdf, left, address_lines=lines, tracking_number=number)
+    assert any("other text shows through the window" in p for p in problems), problems
+    assert any(f"registered number {number} is not printed" in p for p in problems), problems
+
+
+def test_seven_lines_do_not_fit_the_default_window_at_the_address_pitch() -> None:
+    # 6 lines of 3.6 mm below a 5.5 mm barcode row (and 1.5 mm between) fill the safe zone.
+    safe = content_zone(DEFAULT_WINDOWS["DL"])
+    assert 5.5 + 1.5 + 6 * 3.6 <= safe.height < 5.5 + 1.5 + 7 * 3.6
+
+
+def test_zones_follow_the_play() -> None:
+    win = EnvelopeWindow(x=100, y=50, width=100, height=40, play_x=5, play_y=4)
+    assert visible(win) == Rect(105, 54, 90, 32)
+    assert reach(win) == Rect(95, 46, 110, 48)
+    assert content_zone(win) == Rect(105 + CLEAR_MM, 54 + CLEAR_MM, 90 - 2 * CLEAR_MM,
+                                     32 - 2 * CLEAR_MM)
+    assert windows_json({"DL": win}) == {"DL": {"x": 105, "y": 54, "width": 90, "height": 32}}
+
+
+def _profile(windows: dict[str, Any]) -> dict[str, Any]:
+    import tomllib
+
+    from notice_factory.settings import demo_sender_path
+    data = tomllib.loads(demo_sender_path().read_text("utf-8"))
+    data["windows"] = windows
+    return data
+
+
+def test_profile_declares_windows() -> None:
+    demo = load_sender_profile()
+    assert demo.windows["DL"] == DEFAULT_WINDOWS["DL"]
+    c5 = {"x": 110, "y": 50, "width": 90, "height": 40, "play_x": 2, "play_y": 2.5}
+    profile = parse_sender_profile(_profile({"C5": c5}))
+    assert profile.windows["C5"] == EnvelopeWindow(110, 50, 90, 40, 2, 2.5)
+    assert profile.windows["DL"] == DEFAULT_WINDOWS["DL"]
+
+
+@pytest.mark.parametrize(("window", "message"), [
+    ({"x": 95, "y": 44.5, "width": 100, "height": 45, "play_x": 4}, "windows.DL.play_y"),
+    ({"x": 95, "y": 44.5, "width": 100, "height": 45, "play_x": 4, "play_y": 5, "z": 1},
+     "windows.DL.z: unknown key"),
+    ({"x": 95, "y": 44.5, "width": 100, "height": 45, "play_x": 60, "play_y": 5},
+     "nothing of the window always visible"),
+    ({"x": "95", "y": 44.5, "width": 100, "height": 45, "play_x": 4, "play_y": 5},
+     "windows.DL.x: must be a number of millimetres"),
+    ({"x": 150, "y": 44.5, "width": 100, "height": 45, "play_x": 4, "play_y": 5},
+     "falls off the A4 sheet"),
+])
+def test_bad_window_is_refused_naming_the_key(window: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_sender_profile(_profile({"DL": window}))
+    assert message in str(err.value)
