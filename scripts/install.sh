@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything notice_factory needs on a bare Debian/Ubuntu machine (idempotent).
 #   system: fonts (Liberation for fr/ro, Noto CJK for zh), HarfBuzz subsetting for WeasyPrint,
-#           Pango, poppler-utils (pdftotext/pdftoppm), LibreOffice Writer + python3-uno (DOCX)
+#           Pango, poppler-utils (pdftotext/pdftoppm), LibreOffice Writer + python3-uno (DOCX),
+#           zbar-tools (zbarimg: the tests decode barcodes and QR codes as a scanner would)
 #   python: the package itself with its test extras, editable
 set -euo pipefail
 cd "$(dirname "$0")/.."
