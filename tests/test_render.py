@@ -37,12 +37,12 @@ from notice_factory.catalog import (
     squash,
     text_contains,
 )
-from notice_factory.context import deadline_days
 from notice_factory.errors import CaseError, RenderError, TemplateError
 from notice_factory.formatting import format_date, format_money, normalize_ro
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.render import LetterRenderer
 from notice_factory.render.html import ConfinedFetcher
+from notice_factory.rules import deadline_days
 from notice_factory.settings import SenderProfile
 from notice_factory.words import amount_in_words
 

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from notice_factory.errors import PlanError, UsageError
 from notice_factory.model import Frequency, Locale
+from notice_factory.rules import max_plan_months
 from notice_factory.schedule import (
     Schedule,
     add_months,
     build_schedule,
     due_dates,
-    max_plan_months,
     months_between,
 )
 

@@ -27,9 +27,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from notice_factory import formatting, words
+from notice_factory import formatting, rules, words
 from notice_factory.address import postal_code_problem
-from notice_factory.errors import CaseError, CaseFileError
+from notice_factory.errors import CaseError, CaseErrors, CaseFileError
 from notice_factory.model import Amounts, Case, Frequency, Kind, Locale, PlanTerms, Product
 
 FIELDS: tuple[str, ...] = (
@@ -48,21 +48,6 @@ _CASE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _AMOUNT = re.compile(r"\d+(\.\d{1,2})?")
 _RATE = re.compile(r"\d+(\.\d{1,4})?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-
-# French consumer credit: the late-payment indemnity is capped at 8 % of the outstanding
-# capital (art. D312-16 C. conso) and claims are foreclosed two years after the first
-# unpaid instalment (art. R312-35).
-FR_INDEMNITY_CAP = Decimal("0.08")
-FR_FORECLOSURE_YEARS = 2
-# Recovery fees may not be charged to the debtor: FR art. L111-8 CPCE; RO OUG 52/2016
-# (only legal penalty interest and enforcement costs).
-FEES_FORBIDDEN: Mapping[Locale, str] = {
-    Locale.FR_FR: "French law forbids charging collection fees to the debtor (art. L111-8 of "
-    "the Code des procédures civiles d'exécution): fees must be 0",
-    Locale.RO_RO: "Romanian law forbids charging collection costs to the debtor (OUG 52/2016): "
-    "fees must be 0",
-}
-
 
 @dataclass
 class ReadResult:
@@ -180,112 +165,51 @@ class _Row:
 
 def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
                allow_unknown: bool = False) -> Case:
-    """Validate one row; raise the first :class:`CaseError` (all of them in ``.errors``)."""
-    r = _Row(raw, row)
-    extra: dict[str, str] = {}
-    for marker in ("__json__", "__width__"):
-        if marker in raw:  # the row could not even be split into fields
-            raise CaseError(f"the row is unreadable: {raw[marker]}", row=row, field="(row)",
-                            case_id=r.case_id)
-    for key in raw:
-        if key not in FIELDS:
-            if allow_unknown:
-                extra[key] = str(raw[key])
-            else:
-                r.fail(key, _unknown_field_reason(key))
+    """Validate one row; raise the first :class:`CaseError` (all of them in ``.errors``).
 
-    case_id = r.text("case_id", required=True)
-    if case_id is not None and not _CASE_ID.fullmatch(case_id):
-        r.fail("case_id", f"'{case_id}' may only use letters, digits, '.', '_' and '-' "
-                          "(1 to 64 characters)")
+    Fields are parsed here; the locale's legal rules come from :mod:`notice_factory.rules`.
+    """
+    r = _Row(raw, row)
+    _refuse_unreadable(r)
+    extra = _extra_columns(r, allow_unknown)
+    case_id = _case_id(r)
     kind: Kind | None = r.choice("kind", Kind)
     locale: Locale | None = r.choice("locale", Locale)
-    name = r.text("debtor_name", required=True)
-    title = r.text("debtor_title")
-    line1 = r.text("address_line1", required=True)
-    line2 = r.text("address_line2")
-    city = r.text("city", required=True)
-    region = r.text("region")
-    country = r.text("country", required=True)
-    if country is not None:
-        country = country.upper()
-        if not re.fullmatch(r"[A-Z]{2}", country) or not formatting.is_country(country):
-            r.fail("country", f"'{country}' is not an ISO 3166-1 alpha-2 country code "
-                              "(FR, CN, RO, BE, ...)")
-            country = None
-    postal_code = r.text("postal_code", required=True)
-    if postal_code is not None and country is not None:
-        problem = postal_code_problem(country, postal_code)
-        if problem:
-            r.fail("postal_code", problem)
+    name, title = r.text("debtor_name", required=True), r.text("debtor_title")
+    line1, line2 = r.text("address_line1", required=True), r.text("address_line2")
+    city, region = r.text("city", required=True), r.text("region")
+    country = _country(r)
+    postal_code = _postal_code(r, country)
     contract_ref = r.text("contract_ref", required=True)
     product: Product | None = r.choice("product", Product)
     contract_date = r.date("contract_date")
-    currency = r.text("currency", required=True)
-    if currency is not None:
-        currency = currency.upper()
-        if not re.fullmatch(r"[A-Z]{3}", currency):
-            r.fail("currency", f"'{currency}' is not an ISO 4217 currency code (EUR, CNY, RON...)")
-            currency = None
-        elif locale is not None:
-            try:
-                words.amount_in_words(Decimal("1"), currency, locale)
-            except ValueError:
-                r.fail("currency", f"{locale.value} letters cannot state amounts in {currency} "
-                                   "(the amount must also be written out in words)")
-                currency = None
+    currency = _currency(r, locale)
     principal = r.amount("principal", required=True)
-    interest = r.amount("interest") or Decimal("0")
-    fees = r.amount("fees") or Decimal("0")
-    penalties = r.amount("penalties") or Decimal("0")
+    interest, fees, penalties = (r.amount(f) or Decimal("0")
+                                 for f in ("interest", "fees", "penalties"))
     due_date = r.date("due_date", required=True)
     letter_day = r.date("letter_date")
     deadline_days = r.integer("payment_deadline_days", 1, 365)
-    registered = r.flag("registered", True)
-    default_ar = kind in (Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER)
-    acknowledgement = r.flag("acknowledgement", default_ar)
-    if acknowledgement and not registered:
-        r.fail("acknowledgement", "a return receipt is only possible for registered post; "
-                                  "set registered to true or acknowledgement to false")
-
+    registered, acknowledgement = _delivery(r, kind)
     effective_day = letter_day or batch_date
-    if locale is not None and fees > 0 and locale in FEES_FORBIDDEN:
-        r.fail("fees", FEES_FORBIDDEN[locale])
-    if due_date is not None:
-        if due_date > effective_day:
-            r.fail("due_date", f"the first unpaid instalment ({due_date.isoformat()}) is after "
-                               f"the letter date ({effective_day.isoformat()}): nothing is "
-                               "overdue yet")
-        elif (locale is Locale.FR_FR and product is not None and product.is_consumer_credit
-              and _add_years(due_date, FR_FORECLOSURE_YEARS) <= effective_day):
-            r.fail("due_date", "this consumer-credit debt is foreclosed: more than two years "
-                               f"have passed since the first unpaid instalment "
-                               f"({due_date.isoformat()}), art. R312-35 C. conso; it may no "
-                               "longer be claimed")
-    if (locale is Locale.FR_FR and product is not None and product.is_consumer_credit
-            and principal is not None and penalties > principal * FR_INDEMNITY_CAP):
-        cap = (principal * FR_INDEMNITY_CAP).quantize(Decimal("0.01"))
-        r.fail("penalties", f"the late-payment indemnity may not exceed 8 % of the outstanding "
-                            f"capital (art. D312-16 C. conso): at most {cap} here")
-    if contract_date is not None and contract_date > effective_day:
-        r.fail("contract_date", "the contract date is after the letter date")
-
-    plan = _plan_terms(r, kind, effective_day)
-    if plan is not None and principal is not None and plan.down_payment >= (
-            principal + interest + fees + penalties):
-        r.fail("plan_down_payment", "the down payment must be less than the total due")
-
+    for name_, reason in rules.claim_problems(
+            locale=locale, product=product, principal=principal, fees=fees,
+            penalties=penalties, due_date=due_date, contract_date=contract_date,
+            letter_day=effective_day):
+        r.fail(name_, reason)
+    plan = _plan_terms(r, kind, effective_day, None if principal is None
+                       else principal + interest + fees + penalties)
     if r.errors:
-        raise r.errors[0] if len(r.errors) == 1 else _Errors(r.errors)
+        raise r.errors[0] if len(r.errors) == 1 else CaseErrors(r.errors)
     assert case_id and kind and locale and name and line1 and postal_code and city
     assert country and contract_ref and product and currency and principal is not None
     assert due_date is not None
     if locale is Locale.RO_RO:
         # Romanian is written with comma-below ș ț, never cedilla ş ţ: fixed once here, so the
         # letter, the manifest and the deposit slip all carry the same spelling.
-        fix = formatting.normalize_ro
-        name, line1, city = fix(name), fix(line1), fix(city)
-        title, line2, region = (None if v is None else fix(v) for v in (title, line2, region))
+        name, line1, city = (formatting.normalize_ro(v) for v in (name, line1, city))
+        title, line2, region = (None if v is None else formatting.normalize_ro(v)
+                                for v in (title, line2, region))
     return Case(
         case_id=case_id, kind=kind, locale=locale, debtor_name=name, debtor_title=title,
         address_line1=line1, address_line2=line2, postal_code=postal_code, city=city,
@@ -297,20 +221,89 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
     )
 
 
-class _Errors(CaseError):
-    """Several problems in one row: the first is the headline, all are kept."""
+def _refuse_unreadable(r: _Row) -> None:
+    for marker in ("__json__", "__width__"):
+        if marker in r.raw:  # the row could not even be split into fields
+            raise CaseError(f"the row is unreadable: {r.raw[marker]}", row=r.row, field="(row)",
+                            case_id=r.case_id)
 
-    def __init__(self, errors: list[CaseError]) -> None:
-        first = errors[0]
-        super().__init__(first.message, row=first.row, field=first.field, case_id=first.case_id)
-        self.errors = errors
+
+def _extra_columns(r: _Row, allow_unknown: bool) -> dict[str, str]:
+    """Columns the format does not know: kept aside if allowed, else each one a problem."""
+    extra: dict[str, str] = {}
+    for key in r.raw:
+        if key not in FIELDS:
+            if allow_unknown:
+                extra[key] = str(r.raw[key])
+            else:
+                r.fail(key, _unknown_field_reason(key))
+    return extra
+
+
+def _case_id(r: _Row) -> str | None:
+    case_id = r.text("case_id", required=True)
+    if case_id is not None and not _CASE_ID.fullmatch(case_id):
+        r.fail("case_id", f"'{case_id}' may only use letters, digits, '.', '_' and '-' "
+                          "(1 to 64 characters)")
+    return case_id
+
+
+def _country(r: _Row) -> str | None:
+    country = r.text("country", required=True)
+    if country is None:
+        return None
+    country = country.upper()
+    if not re.fullmatch(r"[A-Z]{2}", country) or not formatting.is_country(country):
+        r.fail("country", f"'{country}' is not an ISO 3166-1 alpha-2 country code "
+                          "(FR, CN, RO, BE, ...)")
+        return None
+    return country
+
+
+def _postal_code(r: _Row, country: str | None) -> str | None:
+    postal_code = r.text("postal_code", required=True)
+    if postal_code is not None and country is not None:
+        problem = postal_code_problem(country, postal_code)
+        if problem:
+            r.fail("postal_code", problem)
+    return postal_code
+
+
+def _currency(r: _Row, locale: Locale | None) -> str | None:
+    currency = r.text("currency", required=True)
+    if currency is None:
+        return None
+    currency = currency.upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        r.fail("currency", f"'{currency}' is not an ISO 4217 currency code (EUR, CNY, RON...)")
+        return None
+    if locale is not None:
+        try:
+            words.amount_in_words(Decimal("1"), currency, locale)
+        except ValueError:
+            r.fail("currency", f"{locale.value} letters cannot state amounts in {currency} "
+                               "(the amount must also be written out in words)")
+            return None
+    return currency
+
+
+def _delivery(r: _Row, kind: Kind | None) -> tuple[bool, bool]:
+    """(registered, acknowledgement): formal notices and lawyer letters ask for a receipt."""
+    registered = r.flag("registered", True)
+    acknowledgement = r.flag("acknowledgement", kind in (Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER))
+    if acknowledgement and not registered:
+        r.fail("acknowledgement", "a return receipt is only possible for registered post; "
+                                  "set registered to true or acknowledgement to false")
+    return registered, acknowledgement
 
 
 def all_errors(err: CaseError) -> list[CaseError]:
-    return list(getattr(err, "errors", [err]))
+    """Every problem an error carries (a :class:`CaseErrors` holds several)."""
+    return list(err.errors) if isinstance(err, CaseErrors) else [err]
 
 
-def _plan_terms(r: _Row, kind: Kind | None, day: dt.date) -> PlanTerms | None:
+def _plan_terms(r: _Row, kind: Kind | None, day: dt.date,
+                total: Decimal | None) -> PlanTerms | None:
     count = r.integer("plan_installments", 1, 60, required=kind is Kind.PLAN_AGREEMENT)
     first = r.date("plan_first_due_date", required=kind is Kind.PLAN_AGREEMENT or count is not None)
     frequency = r.choice("plan_frequency", Frequency, required=False) or Frequency.MONTHLY
@@ -323,14 +316,9 @@ def _plan_terms(r: _Row, kind: Kind | None, day: dt.date) -> PlanTerms | None:
                                       f"before the letter date ({day.isoformat()})")
     if count is None or first is None:
         return None
+    if total is not None and down >= total:
+        r.fail("plan_down_payment", "the down payment must be less than the total due")
     return PlanTerms(count, first, frequency, down, rate or Decimal("0"))
-
-
-def _add_years(d: dt.date, years: int) -> dt.date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
 
 
 def _unknown_field_reason(key: str) -> str:
@@ -402,6 +390,22 @@ def _csv_rows(text: str, source: str,
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise CaseFileError("the file is empty (no header row)", file=source) from None
+    _check_header(header, source, allow_unknown)
+    start = reader.line_num + 1
+    for record in reader:
+        row, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in record):
+            continue  # blank line, e.g. at the end of a spreadsheet export
+        if len(record) != len(header):
+            raw: dict[str, Any] = dict(zip(header, record, strict=False))
+            raw["__width__"] = f"{len(record)} cells for {len(header)} columns"
+            yield row, raw
+            continue
+        yield row, dict(zip(header, record, strict=True))
+
+
+def _check_header(header: list[str], source: str, allow_unknown: bool) -> None:
+    """Refuse a CSV header with a required column missing, an unknown or a repeated one."""
     missing = [f for f in REQUIRED if f not in header]
     if missing:
         raise CaseFileError(f"the header row lacks the required column(s): {', '.join(missing)}",
@@ -414,17 +418,6 @@ def _csv_rows(text: str, source: str,
     if dupes:
         raise CaseFileError(f"column(s) {', '.join(sorted(dupes))} appear twice in the header",
                             file=source, line=1)
-    start = reader.line_num + 1
-    for record in reader:
-        row, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in record):
-            continue  # blank line, e.g. at the end of a spreadsheet export
-        if len(record) != len(header):
-            raw: dict[str, Any] = dict(zip(header, record, strict=False))
-            raw["__width__"] = f"{len(record)} cells for {len(header)} columns"
-            yield row, raw
-            continue
-        yield row, dict(zip(header, record, strict=True))
 
 
 def _jsonl_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]]:

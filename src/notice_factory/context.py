@@ -26,34 +26,15 @@ from notice_factory.address import layout_address
 from notice_factory.barcode import code128_svg
 from notice_factory.errors import CaseError
 from notice_factory.model import Case, Kind, Locale, Product
-from notice_factory.schedule import Schedule, build_schedule, max_plan_months
+from notice_factory.rules import KIND_CODES, deadline_days, max_plan_months, new_credit_law
+from notice_factory.schedule import Schedule, build_schedule
 from notice_factory.settings import Entity, Organisation
-
-# Default number of days given to pay, per kind and locale (legal-content.md):
-# FR: a formal notice gives >= 30 days (cure period before acceleration, FICP 30-day window);
-# RO: 15 days makes the notice also the somatie of CPC art. 1015; CN: 15 days is practice.
-DEFAULT_DEADLINE_DAYS: Mapping[Locale, Mapping[Kind, int]] = {
-    Locale.FR_FR: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 30, Kind.LAWYER_LETTER: 30,
-                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
-    Locale.ZH_CN: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 15, Kind.LAWYER_LETTER: 15,
-                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
-    Locale.RO_RO: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 15, Kind.LAWYER_LETTER: 15,
-                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
-}
-
-# Short codes used in letter references ("FR-0001/MED").
-KIND_CODES: Mapping[Kind, str] = {
-    Kind.REMINDER: "REL", Kind.FORMAL_NOTICE: "MED", Kind.LAWYER_LETTER: "AVO",
-    Kind.COMMITMENT_FORM: "ENG", Kind.PLAN_AGREEMENT: "ECH",
-}
 
 # The registered zone above the window's address lines is 10 mm tall: one text line, then the
 # Code 128 of the number (0.3 mm modules) with the number printed beside it.
 BARCODE_HEIGHT_MM = 5.5
 BARCODE_MODULE_MM = 0.3
 
-# The French consumer-credit reform (Ord. 2025-880) applies to contracts signed from this day.
-FR_CREDIT_REFORM_DATE = dt.date(2026, 11, 20)
 
 
 def _doc(text: str) -> Any:
@@ -246,12 +227,6 @@ def letter_date(case: Case, batch_date: dt.date) -> dt.date:
     return case.letter_date or batch_date
 
 
-def deadline_days(case: Case) -> int:
-    if case.payment_deadline_days is not None:
-        return case.payment_deadline_days
-    return DEFAULT_DEADLINE_DAYS[case.locale][case.kind]
-
-
 def case_schedule(case: Case, batch_date: dt.date) -> Schedule | None:
     """The schedule a plan agreement or commitment form prints.
 
@@ -407,9 +382,7 @@ def build_context(
             days_overdue=max(0, (day - case.due_date).days),
             currency=cur,
             consumer_credit=case.product.is_consumer_credit,
-            new_credit_law=loc is Locale.FR_FR
-            and case.contract_date is not None
-            and case.contract_date >= FR_CREDIT_REFORM_DATE,
+            new_credit_law=new_credit_law(loc, case.contract_date),
         ),
         amounts=AmountVars(
             principal=money(a.principal), interest=money(a.interest), fees=money(a.fees),

@@ -91,13 +91,13 @@ class CaseError(NoticeFactoryError):
         return f"{where}: {self.message}" if where else self.message
 
 
-class CaseErrors(NoticeFactoryError):
-    """Several problems found in one case, reported together."""
-
-    exit_code = EXIT_PARTIAL
+class CaseErrors(CaseError):
+    """Several problems found in one case (row), reported together: the first is the
+    headline (message, row, field), all are kept in ``errors``, one rejection each."""
 
     def __init__(self, errors: list[CaseError]) -> None:
-        super().__init__("; ".join(e.format_message() for e in errors))
+        first = errors[0]
+        super().__init__(first.message, row=first.row, field=first.field, case_id=first.case_id)
         self.errors = errors
 
 

@@ -23,7 +23,7 @@ from notice_factory.assembly import LetterPdf, build_print_file, plan_placements
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
 from notice_factory.cases import read_case_file
 from notice_factory.catalog import Catalog, load_catalog
-from notice_factory.context import deadline_days, letter_date, preflight
+from notice_factory.context import letter_date, preflight
 from notice_factory.errors import (
     CaseError,
     NoticeFactoryError,
@@ -42,6 +42,7 @@ from notice_factory.records import (
 )
 from notice_factory.render import LetterRenderer
 from notice_factory.render.slips import slip_items, write_deposit_slip
+from notice_factory.rules import deadline_days
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
 from notice_factory.workers import (
     Done,

@@ -31,6 +31,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localc
 
 from notice_factory.errors import PlanError
 from notice_factory.model import Frequency, Locale
+from notice_factory.rules import RULE_PLACE, max_plan_months
 
 CENT = Decimal("0.01")
 MAX_INSTALLMENTS = 60  # the case-file contract (interface.md: plan_installments 1 to 60)
@@ -43,14 +44,6 @@ MAX_INSTALLMENTS = 60  # the case-file contract (interface.md: plan_installments
 # on a constant balance, whatever the frequency.
 PERIODS_PER_YEAR = {Frequency.MONTHLY: 12, Frequency.BIWEEKLY: 26, Frequency.WEEKLY: 52}
 
-# Longest plan each locale's law allows, in months (None: no statutory maximum).
-# zh_CN: 《商业银行信用卡业务监督管理办法》第七十条, 个性化分期还款协议 at most 5 years.
-_MAX_PLAN_MONTHS: dict[Locale, int | None] = {
-    Locale.FR_FR: None,
-    Locale.ZH_CN: 60,
-    Locale.RO_RO: None,
-}
-_RULE_PLACE = {Locale.ZH_CN: " in China"}
 # Far beyond any debt, and small enough that cent arithmetic stays exact within
 # Decimal's default 28 significant digits.
 _TOO_LARGE = Decimal(10) ** 15
@@ -115,15 +108,6 @@ class Schedule:
     @property
     def has_interest(self) -> bool:
         return self.annual_rate > 0
-
-
-def max_plan_months(locale: Locale) -> int | None:
-    """The longest plan, in months, the locale's law allows (None: no statutory limit).
-
-    >>> max_plan_months(Locale.ZH_CN), max_plan_months(Locale.FR_FR)
-    (60, None)
-    """
-    return _MAX_PLAN_MONTHS[locale]
 
 
 def add_months(anchor: date, months: int) -> date:
@@ -307,7 +291,7 @@ def _check_length(schedule: Schedule, max_months: int | None, locale: Locale | N
     if max_months % 12 == 0:
         years = max_months // 12
         limit = f"{years} year{'s' if years > 1 else ''} ({max_months} months)"
-    place = _RULE_PLACE.get(locale, "") if locale is not None else ""
+    place = RULE_PLACE.get(locale, "") if locale is not None else ""
     raise PlanError(
         f"a repayment plan{place} may last at most {limit}; this one lasts {schedule.months}"
     )

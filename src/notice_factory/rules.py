@@ -1,0 +1,162 @@
+"""The locales' legal rules, in one place a reader finds by name (legal-content.md).
+
+What the law of each locale forbids or requires of a claim, independent of how a case is
+read or a letter is worded: fees that may not be charged, the French 8 % indemnity cap and
+two-year foreclosure, default payment deadlines, the French consumer-credit reform date,
+the longest repayment plan, and the short kind codes of letter references.
+
+>>> fees_problem(Locale.FR_FR, Decimal("10")) is not None, fees_problem(Locale.ZH_CN, Decimal("10"))
+(True, None)
+>>> indemnity_cap(Locale.FR_FR, Product.CONSUMER_CREDIT, Decimal("1000"))
+Decimal('80.00')
+>>> max_plan_months(Locale.ZH_CN), max_plan_months(Locale.FR_FR)
+(60, None)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+
+from notice_factory.model import Case, Kind, Locale, Product
+
+# French consumer credit: the late-payment indemnity is capped at 8 % of the outstanding
+# capital (art. D312-16 C. conso) and claims are foreclosed two years after the first
+# unpaid instalment (art. R312-35).
+FR_INDEMNITY_CAP = Decimal("0.08")
+FR_FORECLOSURE_YEARS = 2
+
+# Recovery fees may not be charged to the debtor: FR art. L111-8 CPCE; RO OUG 52/2016
+# (only legal penalty interest and enforcement costs).
+FEES_FORBIDDEN: Mapping[Locale, str] = {
+    Locale.FR_FR: "French law forbids charging collection fees to the debtor (art. L111-8 of "
+    "the Code des procédures civiles d'exécution): fees must be 0",
+    Locale.RO_RO: "Romanian law forbids charging collection costs to the debtor (OUG 52/2016): "
+    "fees must be 0",
+}
+
+# Default number of days given to pay, per kind and locale (legal-content.md):
+# FR: a formal notice gives >= 30 days (cure period before acceleration, FICP 30-day window);
+# RO: 15 days makes the notice also the somatie of CPC art. 1015; CN: 15 days is practice.
+DEFAULT_DEADLINE_DAYS: Mapping[Locale, Mapping[Kind, int]] = {
+    Locale.FR_FR: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 30, Kind.LAWYER_LETTER: 30,
+                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
+    Locale.ZH_CN: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 15, Kind.LAWYER_LETTER: 15,
+                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
+    Locale.RO_RO: {Kind.REMINDER: 15, Kind.FORMAL_NOTICE: 15, Kind.LAWYER_LETTER: 15,
+                   Kind.COMMITMENT_FORM: 30, Kind.PLAN_AGREEMENT: 30},
+}
+
+# Short codes used in letter references ("FR-0001/MED").
+KIND_CODES: Mapping[Kind, str] = {
+    Kind.REMINDER: "REL", Kind.FORMAL_NOTICE: "MED", Kind.LAWYER_LETTER: "AVO",
+    Kind.COMMITMENT_FORM: "ENG", Kind.PLAN_AGREEMENT: "ECH",
+}
+
+# The French consumer-credit reform (Ord. 2025-880) applies to contracts signed from this day.
+FR_CREDIT_REFORM_DATE = dt.date(2026, 11, 20)
+
+# Longest plan each locale's law allows, in months (None: no statutory maximum).
+# zh_CN: 《商业银行信用卡业务监督管理办法》第七十条, 个性化分期还款协议 at most 5 years.
+MAX_PLAN_MONTHS: Mapping[Locale, int | None] = {
+    Locale.FR_FR: None,
+    Locale.ZH_CN: 60,
+    Locale.RO_RO: None,
+}
+# Where a plan-length rule applies, as its message says it ("... a repayment plan in China").
+RULE_PLACE: Mapping[Locale, str] = {Locale.ZH_CN: " in China"}
+
+
+def max_plan_months(locale: Locale) -> int | None:
+    """The longest plan, in months, the locale's law allows (None: no statutory limit).
+
+    >>> max_plan_months(Locale.ZH_CN), max_plan_months(Locale.FR_FR)
+    (60, None)
+    """
+    return MAX_PLAN_MONTHS[locale]
+
+
+def deadline_days(case: Case) -> int:
+    """Days given to pay: the case's own, else the locale's default for the kind."""
+    if case.payment_deadline_days is not None:
+        return case.payment_deadline_days
+    return DEFAULT_DEADLINE_DAYS[case.locale][case.kind]
+
+
+def new_credit_law(locale: Locale, contract_date: dt.date | None) -> bool:
+    """Whether the French consumer-credit reform governs a contract signed on that day.
+
+    >>> new_credit_law(Locale.FR_FR, dt.date(2026, 11, 20)), new_credit_law(Locale.RO_RO, None)
+    (True, False)
+    """
+    return (locale is Locale.FR_FR and contract_date is not None
+            and contract_date >= FR_CREDIT_REFORM_DATE)
+
+
+def fees_problem(locale: Locale, fees: Decimal) -> str | None:
+    """Why these collection fees may not be claimed in ``locale``, or None."""
+    return FEES_FORBIDDEN[locale] if fees > 0 and locale in FEES_FORBIDDEN else None
+
+
+def _french_consumer_credit(locale: Locale | None, product: Product | None) -> bool:
+    return locale is Locale.FR_FR and product is not None and product.is_consumer_credit
+
+
+def indemnity_cap(locale: Locale | None, product: Product | None,
+                  principal: Decimal) -> Decimal | None:
+    """The most late-payment indemnity the law allows on ``principal`` (None: no cap)."""
+    if not _french_consumer_credit(locale, product):
+        return None
+    return (principal * FR_INDEMNITY_CAP).quantize(Decimal("0.01"))
+
+
+def add_years(d: dt.date, years: int) -> dt.date:
+    """``d`` moved by whole years (29 February becomes 28 February).
+
+    >>> add_years(dt.date(2024, 2, 29), 2)
+    datetime.date(2026, 2, 28)
+    """
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def due_date_problem(locale: Locale | None, product: Product | None, due_date: dt.date,
+                     letter_day: dt.date) -> str | None:
+    """Why a claim whose first unpaid instalment fell on ``due_date`` may not be sent on
+    ``letter_day`` (nothing overdue yet, or foreclosed), or None."""
+    if due_date > letter_day:
+        return (f"the first unpaid instalment ({due_date.isoformat()}) is after the letter date "
+                f"({letter_day.isoformat()}): nothing is overdue yet")
+    if (_french_consumer_credit(locale, product)
+            and add_years(due_date, FR_FORECLOSURE_YEARS) <= letter_day):
+        return ("this consumer-credit debt is foreclosed: more than two years have passed since "
+                f"the first unpaid instalment ({due_date.isoformat()}), art. R312-35 C. conso; "
+                "it may no longer be claimed")
+    return None
+
+
+def claim_problems(*, locale: Locale | None, product: Product | None,
+                   principal: Decimal | None, fees: Decimal, penalties: Decimal,
+                   due_date: dt.date | None, contract_date: dt.date | None,
+                   letter_day: dt.date) -> Iterator[tuple[str, str]]:
+    """Every legal rule the claim breaks, as (case-file field, reason), in field order.
+
+    >>> list(claim_problems(locale=Locale.RO_RO, product=None, principal=None,
+    ...                     fees=Decimal("5"), penalties=Decimal("0"), due_date=None,
+    ...                     contract_date=None, letter_day=dt.date(2026, 11, 23)))[0][0]
+    'fees'
+    """
+    if locale is not None and (reason := fees_problem(locale, fees)):
+        yield "fees", reason
+    if due_date is not None and (reason := due_date_problem(locale, product, due_date,
+                                                            letter_day)):
+        yield "due_date", reason
+    cap = None if principal is None else indemnity_cap(locale, product, principal)
+    if cap is not None and principal is not None and penalties > principal * FR_INDEMNITY_CAP:
+        yield "penalties", (f"the late-payment indemnity may not exceed 8 % of the outstanding "
+                            f"capital (art. D312-16 C. conso): at most {cap} here")
+    if contract_date is not None and contract_date > letter_day:
+        yield "contract_date", "the contract date is after the letter date"
