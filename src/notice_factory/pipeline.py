@@ -1,8 +1,15 @@
 """The one orchestrator: case file in, letters (and, for a batch, numbered print files) out.
 
-Stages: validate -> (number) -> render -> (merge -> manifest). A case that fails at any
-stage becomes a row of ``rejects.csv``; the others go on. Every file is written under a
-temporary name and renamed, so a crash never leaves a half-written file.
+A batch is a list of stages, each a function with its own inputs and result:
+
+    validate -> preflight -> number -> render -> place -> merge and slips -> records
+
+A case that fails at any stage becomes a row of ``rejects.csv``; the others go on. Results
+are matched by the letter's key (:attr:`Case.letter_key`), never by position. Every file is
+written under a temporary name and renamed, so a crash never leaves a half-written file.
+
+``jobs`` means the same everywhere: ``None`` one worker process per core, ``n >= 1`` that
+many worker processes, ``0`` everything in this process (no worker, no crash isolation).
 """
 
 from __future__ import annotations
@@ -21,14 +28,18 @@ from typing import Any
 
 from notice_factory.assembly import LetterPdf, build_print_file, plan_placements
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
-from notice_factory.cases import read_case_file
+from notice_factory.cases import ReadResult, read_case_file
 from notice_factory.catalog import Catalog, load_catalog
 from notice_factory.context import letter_date, preflight
 from notice_factory.errors import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_PARTIAL,
     CaseError,
     NoticeFactoryError,
     RangeExhaustedError,
     RenderError,
+    UsageError,
 )
 from notice_factory.fsutil import remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey
@@ -46,7 +57,9 @@ from notice_factory.rules import deadline_days
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
 from notice_factory.workers import (
     Done,
+    Failed,
     Job,
+    Pools,
     map_scheduled,
     office_count,
     run_jobs,
@@ -59,6 +72,30 @@ SLIP_LINE_COST = 2.5
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(done, total, letter_key) after each letter."""
+
+
+def exit_status(letters: int, rejects: int) -> int:
+    """The command's exit status: nothing produced, some cases rejected, or all well.
+
+    >>> exit_status(0, 2), exit_status(3, 1), exit_status(3, 0)
+    (1, 3, 0)
+    """
+    if not letters:
+        return EXIT_FAILURE
+    return EXIT_PARTIAL if rejects else EXIT_OK
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """Worker processes for ``jobs``: None is one per core; 0 means this process only.
+
+    >>> resolve_jobs(0), resolve_jobs(3), resolve_jobs(None) >= 1
+    (0, 3, True)
+    """
+    if jobs is None:
+        return default_jobs()
+    if jobs < 0:
+        raise UsageError(f"jobs must be 0 (this process) or more worker processes, not {jobs}")
+    return jobs
 
 
 @dataclass
@@ -79,9 +116,7 @@ class RenderSummary:
 
     @property
     def exit_code(self) -> int:
-        if not self.letters:
-            return 1
-        return 3 if self.rejects else 0
+        return exit_status(len(self.letters), len(self.rejects))
 
 
 def reject_from(err: NoticeFactoryError, case: Case | None = None) -> CaseError:
@@ -96,9 +131,16 @@ def reject_from(err: NoticeFactoryError, case: Case | None = None) -> CaseError:
 
 
 def reject_row(err: CaseError) -> RejectRow:
-
     return RejectRow(row=err.row, case_id=err.case_id or "", field=err.field or "",
                      reason=err.message)
+
+
+def _failed_reject(outcome: Failed, case: Case) -> CaseError:
+    return CaseError(outcome.reason, row=case.row, field=outcome.field, case_id=case.case_id)
+
+
+def _by_row(rejects: list[CaseError]) -> list[CaseError]:
+    return sorted(rejects, key=lambda e: (e.row is None, e.row or 0))
 
 
 def render_case(case: Case, sender: SenderProfile | None = None, *,
@@ -122,41 +164,33 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
     """
     profile = sender or load_sender_profile()
     day = batch_date or clock()
-    workers = default_jobs() if jobs is None else jobs
+    workers = resolve_jobs(jobs)
     summary = RenderSummary(out_dir=out_dir)
     t0 = time.perf_counter()
+    read = validate(cases_path, day, allow_unknown)  # a bad file fails before any worker starts
+    summary.rejects.extend(read.rejects)
+    summary.timings["validate"] = time.perf_counter() - t0
     catalog = load_catalog(templates)
     pool = start_pool(workers, templates)
     try:
-        read = read_case_file(cases_path, batch_date=day, allow_unknown=allow_unknown)
-        summary.rejects.extend(read.rejects)
-        summary.timings["validate"] = time.perf_counter() - t0
         if pool is not None:
             pool.set_offices(_offices_for(catalog, read.cases, workers))
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_parts(out_dir)
         t1 = time.perf_counter()
-        by_key = {c.letter_key: c for c in read.cases}
-        job_list = [Job(c, profile.entity(c.locale), day, "", out_dir / f"{c.letter_key}.pdf")
-                    for c in read.cases]
-        outcomes = run_jobs(job_list, workers=workers, templates=templates, pool=pool)
-        for n, outcome in enumerate(outcomes, 1):
-            case = by_key[outcome.key]
-            if isinstance(outcome, Done):
-                summary.letters.append(LetterResult(case, outcome.target, outcome.pages,
-                                                    outcome.template_id,
-                                                    outcome.template_version))
-            else:
-                summary.rejects.append(CaseError(outcome.reason, row=case.row,
-                                                 field=outcome.field, case_id=case.case_id))
-            if progress:
-                progress(n, len(job_list), outcome.key)
+        jobs_ = [Job(c, profile.entity(c.locale), day, "", out_dir / f"{c.letter_key}.pdf")
+                 for c in read.cases]
+        rendered = render_stage(jobs_, workers, templates, pool, progress)
         summary.timings["render"] = time.perf_counter() - t1
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-    summary.letters.sort(key=lambda r: r.case.row)
-    summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
+    by_key = {c.letter_key: c for c in read.cases}
+    summary.letters = sorted(
+        (LetterResult(by_key[k], d.target, d.pages, d.template_id, d.template_version)
+         for k, d in rendered.done.items()), key=lambda r: r.case.row)
+    summary.rejects = _by_row(summary.rejects + [_failed_reject(f, by_key[f.key])
+                                                 for f in rendered.failed])
     write_rejects([reject_row(e) for e in summary.rejects], out_dir)
     return summary
 
@@ -186,9 +220,7 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        if not self.letters:
-            return 1
-        return 3 if self.rejects else 0
+        return exit_status(self.letters, len(self.rejects))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -213,6 +245,19 @@ def batch_identity(case_file_sha256: str, batch_date: dt.date) -> str:
     return f"{batch_date.isoformat()}-{case_file_sha256[:10]}"
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    """What a batch is asked to do, besides its cases."""
+
+    profile: SenderProfile
+    day: dt.date
+    workers: int
+    templates: Path | None
+    letters_per_file: int
+    duplex: bool
+    resend: bool
+
+
 def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
               ledger_path: Path | None = None, templates: Path | None = None,
               clock: Clock = system_clock, batch_date: dt.date | None = None,
@@ -225,134 +270,202 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     fails first); a letter that cannot be produced gets its number voided, never reused.
     Re-running the same command gives the same numbers and the same files.
     """
-
     profile = sender or load_sender_profile()
-    day = batch_date or clock()
-    per_file = letters_per_file or profile.batch.letters_per_print_file
-    is_duplex = profile.batch.duplex if duplex is None else duplex
-    workers = jobs or default_jobs()
-    digest = hashlib.sha256(cases_path.read_bytes()).hexdigest()
-    summary = BatchSummary(out_dir=out_dir, batch_id=batch_identity(digest, day),
-                           case_file_sha256=digest,
-                           batch_date=day)
+    opts = BatchOptions(
+        profile=profile, day=batch_date or clock(), workers=resolve_jobs(jobs),
+        templates=templates,
+        letters_per_file=letters_per_file or profile.batch.letters_per_print_file,
+        duplex=profile.batch.duplex if duplex is None else duplex, resend=resend)
     t0 = time.perf_counter()
+    # The case file is read before any worker starts: a bad file fails in milliseconds.
+    read = validate(cases_path, opts.day, allow_unknown)
+    digest = hashlib.sha256(cases_path.read_bytes()).hexdigest()
+    summary = BatchSummary(out_dir=out_dir, batch_id=batch_identity(digest, opts.day),
+                           case_file_sha256=digest, batch_date=opts.day,
+                           cases=len(read.cases) + len(read.rejects))
     catalog = load_catalog(templates)
-    pool = start_pool(workers, templates)
+    pool = start_pool(opts.workers, templates)
     try:
-        read = read_case_file(cases_path, batch_date=day, allow_unknown=allow_unknown)
-        summary.rejects.extend(read.rejects)
-        summary.cases = len(read.cases) + len(read.rejects)
-
-        # Pre-flight: everything that can reject a case without rendering it (address that does
-        # not fit the window, impossible plan, missing template) happens before numbering, so
-        # no number is spent on a letter that cannot exist.
-        cases: list[Case] = []
-        for case in read.cases:
-            try:
-                catalog.template(case.locale, case.kind)
-                preflight(case, profile.entity(case.locale), batch_date=day)
-                cases.append(case)
-            except NoticeFactoryError as err:
-                summary.rejects.append(reject_from(err, case))
-        summary.timings["validate"] = time.perf_counter() - t0
-        if pool is not None:
-            pool.set_offices(_offices_for(catalog, cases, workers))
-
-        t1 = time.perf_counter()
-        numbers: dict[str, str] = {}
         with Ledger(ledger_path, clock=lambda: _now(clock)) as ledger:
-            by_operator: dict[str, list[Case]] = {}
-            for case in cases:
-                if case.registered:
-                    operator = profile.entity(case.locale).postal.operator
-                    by_operator.setdefault(operator, []).append(case)
-            # Check every operator's ranges before allocating any: all or nothing.
-            plans = []
-            for op_cases in by_operator.values():
-                postal = profile.entity(op_cases[0].locale).postal
-                keys = [LetterKey(c.case_id, c.kind.value, c.letter_date or day) for c in op_cases]
-                plans.append((postal, keys, op_cases))
-            for postal, keys, _ in plans:
-                _check_capacity(ledger, postal, keys, resend)
-            for postal, keys, op_cases in plans:
-                before = {k: ledger.lookup(k, postal.operator) for k in keys}
-                got = ledger.allocate(keys, postal, summary.batch_id,
-                                      resend=frozenset(keys) if resend else frozenset())
-                for case, lkey in zip(op_cases, keys, strict=True):
-                    numbers[case.letter_key] = got[lkey]
-                    if before[lkey] == got[lkey]:
-                        summary.reused_numbers += 1
-                    else:
-                        summary.new_numbers += 1
-            summary.timings["number"] = time.perf_counter() - t1
-
-            t2 = time.perf_counter()
-            letters_dir = out_dir / "letters"
-            letters_dir.mkdir(parents=True, exist_ok=True)
-            remove_stale_parts(out_dir)
-            job_list = [Job(c, profile.entity(c.locale), day, numbers.get(c.letter_key, ""),
-                            letters_dir / f"{c.letter_key}.pdf") for c in cases]
-            by_key = {c.letter_key: c for c in cases}
-            done: dict[str, Done] = {}
-            for n, outcome in enumerate(run_jobs(job_list, workers=workers, templates=templates,
-                                                           pool=pool), 1):
-                if isinstance(outcome, Done):
-                    done[outcome.key] = outcome
-                    if "first_letter" not in summary.timings:
-                        summary.timings["first_letter"] = time.perf_counter() - t0
-                    stats = summary.engines.setdefault(outcome.engine,
-                                                       {"letters": 0, "pages": 0, "render_s": 0.0})
-                    stats["letters"] += 1
-                    stats["pages"] += outcome.pages
-                    stats["render_s"] += outcome.seconds
-                else:
-                    case = by_key[outcome.key]
-                    summary.rejects.append(CaseError(outcome.reason, row=case.row,
-                                                     field=outcome.field, case_id=case.case_id))
-                    number = numbers.pop(case.letter_key, "")
-                    if number:
-                        ledger.void(number, f"letter not produced: {outcome.reason}"[:500])
-                if progress:
-                    progress(n, len(job_list), outcome.key)
-            summary.timings["render"] = time.perf_counter() - t2
-            summary.letters = len(done)
-            if pool is not None:
-                # LibreOffice is no longer needed: free its memory before merging. The render
-                # workers stay: they are warm for the merges and the deposit slips.
-                pool.close_offices()
-
-            t3 = time.perf_counter()
-            items = []
-            for key, d in done.items():
-                case = by_key[key]
-                postal = profile.entity(case.locale).postal
-                items.append(PrintItem.of(
-                    letter_key=key, case_id=case.case_id, kind=case.kind.value,
-                    operator=postal.operator, postal_code=case.postal_code, country=case.country,
-                    pages=d.pages, duplex=is_duplex, tracking_number=numbers.get(key, ""),
-                    title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
-                                                 numbers.get(key, "")) if x)))
-            groups = group_print_files(items, letters_per_file=per_file)
-            placed = _place(groups, is_duplex)
-            rows = _manifest_rows(placed, done, summary, by_key, numbers, out_dir, day)
-            summary.print_files = [f"print/{g.file_name}" for g in groups]
-            # Print files and deposit slips are independent once every letter's place is
-            # known: they share the pool, longest first, so both workers stay busy to the end.
-            summary.deposit_slips = _merge_and_slip(groups, placed, rows, done, profile, by_key,
-                                                    out_dir, day, is_duplex, pool, templates)
-            summary.timings["merge"] = time.perf_counter() - t3
-
-            t4 = time.perf_counter()
-            _write_records(rows, summary, out_dir)
-            ledger.mark_used([n for n in numbers.values() if n])
-            summary.registered = sum(1 for n in numbers.values() if n)
-            summary.timings["manifest"] = time.perf_counter() - t4
+            _run_stages(read, catalog, ledger, pool, opts, summary, t0, progress)
         summary.timings["total"] = time.perf_counter() - t0
         _write_batch_json(summary, profile, out_dir, cases_path)
         return summary
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+
+
+def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools | None,
+                opts: BatchOptions, summary: BatchSummary, t0: float,
+                progress: Progress | None) -> None:
+    """preflight -> number -> render -> place -> merge and slips -> records, filling
+    ``summary`` from each stage's result."""
+    out_dir, clock = summary.out_dir, time.perf_counter
+    checked = preflight_stage(read.cases, catalog, opts.profile, opts.day)
+    summary.rejects = read.rejects + checked.rejects
+    summary.timings["validate"] = clock() - t0
+    if pool is not None:
+        pool.set_offices(_offices_for(catalog, checked.cases, opts.workers))
+
+    t1 = clock()
+    numbering = number_stage(ledger, checked.cases, opts, summary.batch_id)
+    summary.new_numbers, summary.reused_numbers = numbering.new, numbering.reused
+    summary.timings["number"] = clock() - t1
+
+    t2 = clock()
+    letters_dir = out_dir / "letters"
+    letters_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(out_dir)
+    jobs = [Job(c, opts.profile.entity(c.locale), opts.day,
+                numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf")
+            for c in checked.cases]
+    rendered = render_stage(jobs, opts.workers, opts.templates, pool, progress)
+    by_key = {c.letter_key: c for c in checked.cases}
+    numbers = _void_failed(ledger, rendered.failed, numbering.numbers)
+    summary.rejects += [_failed_reject(f, by_key[f.key]) for f in rendered.failed]
+    summary.letters, summary.engines = len(rendered.done), rendered.engines
+    if rendered.first_letter is not None:
+        summary.timings["first_letter"] = rendered.first_letter - t0
+    summary.timings["render"] = clock() - t2
+    if pool is not None:
+        # LibreOffice is no longer needed: free its memory before merging. The render
+        # workers stay: they are warm for the merges and the deposit slips.
+        pool.close_offices()
+
+    t3 = clock()
+    placement = place_stage(rendered.done, by_key, numbers, opts)
+    rows = manifest_rows(placement.placed, rendered.done, by_key, numbers, out_dir, opts.day)
+    summary.print_files = [f"print/{g.file_name}" for g in placement.groups]
+    summary.pages, summary.sheets = sum(r.pages for r in rows), sum(r.sheets for r in rows)
+    summary.templates = {r.template_id: r.template_version for r in rows}
+    # Print files and deposit slips are independent once every letter's place is
+    # known: they share the pool, longest first, so both workers stay busy to the end.
+    summary.deposit_slips = merge_and_slip_stage(placement, rows, rendered.done, by_key,
+                                                 out_dir, opts, pool)
+    summary.timings["merge"] = clock() - t3
+
+    t4 = clock()
+    summary.rejects = _by_row(summary.rejects)
+    write_records(rows, summary.rejects, summary.print_files, summary.deposit_slips, out_dir)
+    ledger.mark_used([n for n in numbers.values() if n])
+    summary.registered = sum(1 for n in numbers.values() if n)
+    summary.timings["manifest"] = clock() - t4
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def validate(cases_path: Path, day: dt.date, allow_unknown: bool) -> ReadResult:
+    """Stage 1: read the case file; each bad row becomes a rejection (row, field, reason)."""
+    return read_case_file(cases_path, batch_date=day, allow_unknown=allow_unknown)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The cases that can become letters, and the rejections of those that cannot."""
+
+    cases: list[Case]
+    rejects: list[CaseError]
+
+
+def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
+                    day: dt.date) -> Checked:
+    """Stage 2: everything that can reject a case without rendering it (address that does
+    not fit the window, impossible plan, missing template), before any number is spent."""
+    ok: list[Case] = []
+    rejects: list[CaseError] = []
+    for case in cases:
+        try:
+            catalog.template(case.locale, case.kind)
+            preflight(case, profile.entity(case.locale), batch_date=day)
+            ok.append(case)
+        except NoticeFactoryError as err:
+            rejects.append(reject_from(err, case))
+    return Checked(ok, rejects)
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """Registered numbers by letter key ("" or absent: not registered)."""
+
+    numbers: dict[str, str]
+    new: int
+    reused: int
+
+
+def number_stage(ledger: Ledger, cases: list[Case], opts: BatchOptions,
+                 batch_id: str) -> Numbering:
+    """Stage 3: check every operator's ranges first (all or nothing), then allocate."""
+    by_operator: dict[str, list[Case]] = {}
+    for case in cases:
+        if case.registered:
+            operator = opts.profile.entity(case.locale).postal.operator
+            by_operator.setdefault(operator, []).append(case)
+    plans = []
+    for op_cases in by_operator.values():
+        postal = opts.profile.entity(op_cases[0].locale).postal
+        keys = {c.letter_key: LetterKey(c.case_id, c.kind.value, c.letter_date or opts.day)
+                for c in op_cases}
+        plans.append((postal, keys))
+    for postal, keys in plans:
+        _check_capacity(ledger, postal, list(keys.values()), opts.resend)
+    numbers: dict[str, str] = {}
+    new = reused = 0
+    for postal, keys in plans:
+        wanted = list(keys.values())
+        before = {k: ledger.lookup(k, postal.operator) for k in wanted}
+        got = ledger.allocate(wanted, postal, batch_id,
+                              resend=frozenset(wanted) if opts.resend else frozenset())
+        for letter_key, lkey in keys.items():
+            numbers[letter_key] = got[lkey]
+            if before[lkey] == got[lkey]:
+                reused += 1
+            else:
+                new += 1
+    return Numbering(numbers, new, reused)
+
+
+@dataclass
+class Rendered:
+    """What the render stage made: letters by key, failures, per-engine statistics."""
+
+    done: dict[str, Done] = field(default_factory=dict)
+    failed: list[Failed] = field(default_factory=list)
+    engines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    first_letter: float | None = None  # perf_counter() when the first letter was written
+
+
+def render_stage(jobs: list[Job], workers: int, templates: Path | None, pool: Pools | None,
+                 progress: Progress | None) -> Rendered:
+    """Stage 4: every letter written to its target as it finishes (see workers.py)."""
+    result = Rendered()
+    for n, outcome in enumerate(run_jobs(jobs, workers=workers, templates=templates,
+                                         pool=pool), 1):
+        if isinstance(outcome, Done):
+            result.done[outcome.key] = outcome
+            if result.first_letter is None:
+                result.first_letter = time.perf_counter()
+            stats = result.engines.setdefault(outcome.engine,
+                                              {"letters": 0, "pages": 0, "render_s": 0.0})
+            stats["letters"] += 1
+            stats["pages"] += outcome.pages
+            stats["render_s"] += outcome.seconds
+        else:
+            result.failed.append(outcome)
+        if progress:
+            progress(n, len(jobs), outcome.key)
+    return result
+
+
+def _void_failed(ledger: Ledger, failed: list[Failed], numbers: dict[str, str]) -> dict[str, str]:
+    """The numbers of the letters made; those of letters not produced are voided."""
+    kept = dict(numbers)
+    for outcome in failed:
+        number = kept.pop(outcome.key, "")
+        if number:
+            ledger.void(number, f"letter not produced: {outcome.reason}"[:500])
+    return kept
 
 
 @dataclass(frozen=True)
@@ -365,6 +478,32 @@ class Placed:
     last_page: int
 
 
+@dataclass(frozen=True)
+class Placement:
+    """The print files (groups) and every letter's place in them."""
+
+    groups: list[PrintGroup]
+    placed: list[Placed]
+
+
+def place_stage(done: dict[str, Done], by_key: dict[str, Case], numbers: dict[str, str],
+                opts: BatchOptions) -> Placement:
+    """Stage 5: group the letters into print files and compute every letter's pages."""
+    items = []
+    for key, d in done.items():
+        case = by_key[key]
+        postal = opts.profile.entity(case.locale).postal
+        number = numbers.get(key, "")
+        items.append(PrintItem.of(
+            letter_key=key, case_id=case.case_id, kind=case.kind.value,
+            operator=postal.operator, postal_code=case.postal_code, country=case.country,
+            pages=d.pages, duplex=opts.duplex, tracking_number=number,
+            title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
+                                         number) if x)))
+    groups = group_print_files(items, letters_per_file=opts.letters_per_file)
+    return Placement(groups, _place(groups, opts.duplex))
+
+
 def _place(groups: list[PrintGroup], duplex: bool) -> list[Placed]:
     """Every letter's print file and pages, computed from the page counts."""
     placed: list[Placed] = []
@@ -375,9 +514,9 @@ def _place(groups: list[PrintGroup], duplex: bool) -> list[Placed]:
     return placed
 
 
-def _manifest_rows(placed: list[Placed], done: dict[str, Done], summary: BatchSummary,
-                   by_key: dict[str, Case], numbers: dict[str, str], out_dir: Path,
-                   day: dt.date) -> list[ManifestRow]:
+def manifest_rows(placed: list[Placed], done: dict[str, Done], by_key: dict[str, Case],
+                  numbers: dict[str, str], out_dir: Path, day: dt.date) -> list[ManifestRow]:
+    """One manifest row per placed letter, in print order."""
     rows = []
     for p in placed:
         case, d, item = by_key[p.item.letter_key], done[p.item.letter_key], p.item
@@ -394,46 +533,66 @@ def _manifest_rows(placed: list[Placed], done: dict[str, Done], summary: BatchSu
             weight_class=item.weight_class, envelope=item.envelope, registered=case.registered,
             letter_date=sent, deadline=sent + dt.timedelta(days=deadline_days(case)),
             total_due=case.amounts.total, currency=case.currency))
-        summary.pages += d.pages
-        summary.sheets += item.sheets
-        summary.templates[d.template_id] = d.template_version
     return rows
 
 
-def _merge_and_slip(groups: list[PrintGroup], placed: list[Placed], rows: list[ManifestRow],
-                    done: dict[str, Done], profile: SenderProfile, by_key: dict[str, Case],
-                    out_dir: Path, day: dt.date, duplex: bool,
-                    pool: Executor | None, templates: Path | None) -> list[str]:
-    """Merge the print files and write one deposit slip per print file with registered
-    items, in parallel on the pool; returns the slips' paths (relative to ``out_dir``)."""
-    # (cost, function, args, kwargs); merges stream to disk (pdfcopy), so any number of
-    # them can run at once without the batch's memory growing with its print files.
-    tasks: list[tuple[float, Callable[..., Any], tuple[Any, ...], dict[str, Any]]] = []
+Task = tuple[str, float, Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+"""(key, cost, function, args, kwargs): one call of the merge-and-slip stage."""
+
+
+def merge_and_slip_stage(placement: Placement, rows: list[ManifestRow], done: dict[str, Done],
+                         by_key: dict[str, Case], out_dir: Path, opts: BatchOptions,
+                         pool: Executor | None) -> list[str]:
+    """Stage 6: merge the print files and write one deposit slip per print file with
+    registered items, in parallel on the pool; returns the slips' paths (relative to
+    ``out_dir``). Each merged file is checked against the placement."""
+    merges = _merge_tasks(placement.groups, done, out_dir, opts.duplex)
+    slips = _slip_tasks(placement.placed, rows, by_key, out_dir, opts)
+    tasks = merges + slips
+    # Merges stream to disk (pdfcopy), so any number can run at once without the batch's
+    # memory growing with its print files.
+    results = dict(zip((t[0] for t in tasks), map_scheduled(
+        pool, _call, [((t[2], *t[3]), t[4]) for t in tasks], costs=[t[1] for t in tasks]),
+        strict=True))
+    planned = {(p.print_file, p.item.letter_key): (p.first_page, p.last_page)
+               for p in placement.placed}
+    for print_file, _, _, _, _ in merges:
+        for spot in results[print_file]:
+            if planned[(print_file, spot.key)] != (spot.first_page, spot.last_page):
+                raise RenderError(f"{print_file}: {spot.key} landed on pages "
+                                  f"{spot.first_page}-{spot.last_page}, not where the manifest "
+                                  "says; the letter's page count changed on disk")
+    return [results[t[0]].relative_to(out_dir).as_posix() for t in slips]
+
+
+def _merge_tasks(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
+                 duplex: bool) -> list[Task]:
+    tasks: list[Task] = []
     for group in groups:
         letters = [LetterPdf(done[i.letter_key].target, i.letter_key, i.title)
                    for i in group.items]
-        tasks.append((len(letters), build_print_file,
-                      (letters, out_dir / f"print/{group.file_name}"), {"duplex": duplex}))
-    for print_file in dict.fromkeys(p.print_file for p in placed):
+        print_file = f"print/{group.file_name}"
+        tasks.append((print_file, len(letters), build_print_file,
+                      (letters, out_dir / print_file), {"duplex": duplex}))
+    return tasks
+
+
+def _slip_tasks(placed: list[Placed], rows: list[ManifestRow], by_key: dict[str, Case],
+                out_dir: Path, opts: BatchOptions) -> list[Task]:
+    first_of: dict[str, Placed] = {}
+    for p in placed:
+        first_of.setdefault(p.print_file, p)
+    tasks: list[Task] = []
+    for print_file, first in first_of.items():
         items = slip_items(rows, print_file)
         if not items:
             continue  # a print file of unregistered letters goes without a deposit slip
-        first = next(r for r in rows if r.print_file == print_file)
-        entity = profile.entity(by_key[f"{first.case_id}-{first.kind}"].locale)
-        tasks.append((len(items) * SLIP_LINE_COST, write_deposit_slip, (entity, items),
-                      {"deposit_date": day, "print_file": print_file,
-                       "out_dir": out_dir / "deposit-slips", "templates": templates}))
-    results = map_scheduled(pool, _call, [((t[1], *t[2]), t[3]) for t in tasks],
-                            costs=[t[0] for t in tasks])
-    planned = {(p.print_file, p.item.letter_key): (p.first_page, p.last_page) for p in placed}
-    for group, spots in zip(groups, results, strict=False):  # merges first, then slips
-        for spot in spots:
-            if planned[(f"print/{group.file_name}", spot.key)] != (spot.first_page,
-                                                                   spot.last_page):
-                raise RenderError(f"print/{group.file_name}: {spot.key} landed on pages "
-                                  f"{spot.first_page}-{spot.last_page}, not where the manifest "
-                                  "says; the letter's page count changed on disk")
-    return [path.relative_to(out_dir).as_posix() for path in results[len(groups):]]
+        entity = opts.profile.entity(by_key[first.item.letter_key].locale)
+        tasks.append((f"slip:{print_file}", len(items) * SLIP_LINE_COST, write_deposit_slip,
+                      (entity, items), {"deposit_date": opts.day, "print_file": print_file,
+                                        "out_dir": out_dir / "deposit-slips",
+                                        "templates": opts.templates}))
+    return tasks
 
 
 def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -441,16 +600,16 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
-def _write_records(rows: list[ManifestRow], summary: BatchSummary, out_dir: Path) -> None:
-    """manifest.csv/json and rejects.csv; stale files of earlier runs removed."""
+def write_records(rows: list[ManifestRow], rejects: list[CaseError], print_files: list[str],
+                  deposit_slips: list[str], out_dir: Path) -> None:
+    """Stage 7: manifest.csv/json and rejects.csv; stale files of earlier runs removed."""
     write_manifest(rows, out_dir)
     # A letter that is not in this manifest (rejected on this run, or from another batch)
     # may bear a number the ledger has just voided: it must not stay beside the batch.
     _remove_stale(out_dir / "letters", {Path(r.letter_file).name for r in rows})
-    _remove_stale(out_dir / "print", {Path(p).name for p in summary.print_files})
-    _remove_stale(out_dir / "deposit-slips", {Path(p).name for p in summary.deposit_slips})
-    summary.rejects.sort(key=lambda e: (e.row is None, e.row or 0))
-    write_rejects([reject_row(e) for e in summary.rejects], out_dir)
+    _remove_stale(out_dir / "print", {Path(p).name for p in print_files})
+    _remove_stale(out_dir / "deposit-slips", {Path(p).name for p in deposit_slips})
+    write_rejects([reject_row(e) for e in rejects], out_dir)
 
 
 def _remove_stale(folder: Path, keep: set[str]) -> None:
@@ -463,7 +622,6 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
 
 def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Path,
                       cases_path: Path) -> None:
-
     data = summary.as_dict()
     data.update({
         "generator": f"notice_factory {package_version()}",
@@ -487,7 +645,6 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
 def _check_capacity(ledger: Ledger, postal: PostalAccount, keys: list[LetterKey],
                     resend: bool) -> None:
     """Refuse the batch before any write when an operator's ranges are too small."""
-
     needed = len(keys) if resend else sum(
         1 for k in keys if ledger.lookup(k, postal.operator) is None)
     left = ledger.remaining(postal)
