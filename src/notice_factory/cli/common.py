@@ -6,12 +6,14 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from notice_factory.model import Clock, fixed_clock, system_clock
-from notice_factory.pipeline import Progress
+
+if TYPE_CHECKING:  # the engines load when a command runs, not for --help
+    from notice_factory.pipeline import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 

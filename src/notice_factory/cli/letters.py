@@ -16,7 +16,6 @@ from notice_factory.cli.common import (
     templates_option,
     terminal_progress,
 )
-from notice_factory.pipeline import render_letters
 from notice_factory.settings import load_sender_profile
 
 CASES = click.argument("cases", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -45,6 +44,8 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
     Bad cases are listed in OUT/rejects.csv with their row, field and reason; the others
     are still rendered. Exit status 0: all rendered; 3: some rejected; 1: none rendered.
     """
+    from notice_factory.pipeline import render_letters  # the engines load when a command runs
+
     summary = render_letters(
         cases, out_dir, sender=load_sender_profile(sender), templates=templates,
         clock=clock_for(day), allow_unknown=ignore_unknown_columns, jobs=jobs,

@@ -25,12 +25,6 @@ from typing import Any
 import click
 
 from notice_factory.errors import NoticeFactoryError, UsageError
-from notice_factory.formatting import (
-    format_date,
-    format_money,
-    format_money_table,
-    format_percent,
-)
 from notice_factory.model import Frequency, Locale
 from notice_factory.schedule import Schedule, build_schedule
 
@@ -225,6 +219,8 @@ def _heading(schedule: Schedule, locale: Locale) -> str:
     >>> _heading(s, Locale.RO_RO).split(":")[1].split(",")[0]
     ' 20 de rate'
     """
+    from notice_factory.formatting import format_date  # Babel loads when a plan is printed
+
     labels = _LABELS[locale]
     n = schedule.count
     first = format_date(schedule.first_due_date, locale, style="long")
@@ -259,6 +255,13 @@ def render_table(schedule: Schedule, currency: str, locale: Locale) -> str:
     <BLANKLINE>
     Total à payer : 1 000,00 €
     """
+    from notice_factory.formatting import (  # Babel loads when a plan is printed
+        format_date,
+        format_money,
+        format_money_table,
+        format_percent,
+    )
+
     labels = _LABELS[locale]
 
     def money(v: Decimal) -> str:

@@ -6,20 +6,12 @@ from pathlib import Path
 
 import click
 
-from notice_factory.catalog import load_catalog
 from notice_factory.cli.common import sender_option
 from notice_factory.errors import EXIT_FAILURE
-from notice_factory.fsutil import atomic_write_bytes
-from notice_factory.render import LetterRenderer
 from notice_factory.settings import load_sender_profile
-from notice_factory.templatecheck import (
-    check_templates,
-    find_spec,
-    preview,
-    render_png,
-    tree_of,
-    variables_table,
-)
+
+# The template engines load when a subcommand runs (each imports what it needs), so that
+# `notice-factory --help` stays fast.
 
 
 @click.group(epilog="""\b
@@ -45,6 +37,8 @@ def check(path: Path | None, sender: Path | None) -> None:
     missing mandatory mentions, forbidden wording, Word tags split across runs and
     missing fonts, each with its file and line. Exit 0 only when all is clean.
     """
+    from notice_factory.templatecheck import check_templates, tree_of
+
     root, only = None, None
     if path is not None:
         tree = tree_of(str(path))
@@ -75,6 +69,11 @@ Examples:
 def preview_cmd(template: str, case_file: Path | None, out: Path | None, png: bool,
                 sender: Path | None) -> None:
     """Render one TEMPLATE (id like fr.reminder, or its folder) to PDF for a reviewer."""
+    from notice_factory.catalog import load_catalog
+    from notice_factory.fsutil import atomic_write_bytes
+    from notice_factory.render import LetterRenderer
+    from notice_factory.templatecheck import find_spec, preview, render_png, tree_of
+
     catalog = load_catalog(tree_of(template))
     spec = find_spec(catalog, template)
     target = out or Path(f"preview-{spec.id}.pdf")
@@ -93,6 +92,9 @@ def preview_cmd(template: str, case_file: Path | None, out: Path | None, png: bo
 @sender_option
 def vars_cmd(template: str | None, sender: Path | None) -> None:
     """List every variable a template can use, its meaning and an example value."""
+    from notice_factory.catalog import load_catalog
+    from notice_factory.templatecheck import find_spec, tree_of, variables_table
+
     catalog = load_catalog(tree_of(template) if template else None)
     spec = find_spec(catalog, template) if template else None
     rows = variables_table(catalog, load_sender_profile(sender), spec)
