@@ -2,37 +2,49 @@
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
-import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from notice_factory.workers import map_scheduled
 
 
-def _interval(name: str, seconds: float) -> tuple[str, float, float]:
-    start = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
-    time.sleep(seconds)
-    return name, start, time.monotonic()
+class _RecordingPool(ProcessPoolExecutor):
+    """A real process pool that remembers the order calls were submitted in."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(workers, mp_context=multiprocessing.get_context("forkserver"))
+        self.submitted: list[str] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.submitted.append(args[0])
+        return super().submit(fn, *args, **kwargs)
+
+
+def _task(name: str, started: Any, lock: Any, together: Any) -> str:
+    with lock:
+        started.append(name)
+    if together is not None:
+        # Returns only once the other costly call runs too: both slots busy at once (a pool
+        # that ran them one after the other would break the barrier instead of hanging).
+        together.wait(timeout=120)
+    return name
 
 
 def test_costliest_first_and_both_slots_busy() -> None:
-    calls = [(("short-a", 0.1), {}), (("long", 0.5), {}), (("short-b", 0.1), {}),
-             (("middle", 0.3), {}), (("short-c", 0.1), {})]
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver")) as pool:
-        pool.submit(time.sleep, 0).result()  # the workers exist before the clock starts
-        out = map_scheduled(pool, _interval, calls, costs=[1, 5, 1, 3, 1])
-    assert [name for name, _, _ in out] == ["short-a", "long", "short-b", "middle",
-                                            "short-c"]  # results in call order
-    spans = {name: (start, end) for name, start, end in out}
-    # The two costliest started first, together; the short ones filled in after "middle".
-    assert abs(spans["long"][0] - spans["middle"][0]) < 0.1
-    assert all(spans[n][0] >= spans["middle"][1] - 0.01 for n in ("short-a", "short-b",
-                                                                  "short-c"))
-    # Never more than two at once.
-    edges = sorted([(s, 1) for s, _ in spans.values()] + [(e, -1) for _, e in spans.values()])
-    running = list(itertools.accumulate(d for _, d in edges))
-    assert max(running) == 2
+    """Order only, no clock: submitted costliest first, the two costliest run together,
+    the short ones start after them, results come back in call order."""
+    with multiprocessing.Manager() as manager, _RecordingPool(2) as pool:
+        started, lock, together = manager.list(), manager.Lock(), manager.Barrier(2)
+        costly = {"long": 5, "middle": 3}
+        names = ["short-a", "long", "short-b", "middle", "short-c"]
+        calls = [((n, started, lock, together if n in costly else None), {}) for n in names]
+        out = map_scheduled(pool, _task, calls, costs=[costly.get(n, 1) for n in names])
+        order = list(started)
+    assert out == names  # results in call order
+    assert pool.submitted == ["long", "middle", "short-a", "short-b", "short-c"]
+    assert set(order[:2]) == {"long", "middle"}
+    assert set(order[2:]) == {"short-a", "short-b", "short-c"}
 
 
 def test_without_a_pool_everything_runs_here_in_order() -> None:
