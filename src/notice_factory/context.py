@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,9 +26,9 @@ from notice_factory import formatting, payref, words
 from notice_factory.address import layout_address
 from notice_factory.barcode import code128_svg
 from notice_factory.errors import CaseError
-from notice_factory.model import Case, Kind, Locale, Product
+from notice_factory.model import Case, Frequency, Kind, Locale, Product
 from notice_factory.rules import KIND_CODES, deadline_days, max_plan_months, new_credit_law
-from notice_factory.schedule import Schedule, build_schedule
+from notice_factory.schedule import Schedule, add_months, build_schedule, months_between
 from notice_factory.settings import Entity, Organisation
 
 # The registered zone above the window's address lines is 10 mm tall: one text line, then the
@@ -68,6 +69,10 @@ class DebtorVars:
     address_lines: tuple[str, ...] = _doc("address block for the window, already laid out")
     country: str = _doc("ISO country code of the address")
     cross_border: bool = _doc("true when the debtor lives outside the sender's country")
+    form: str = _doc("grammar of the addressee: 'm' (M., 先生, Dl.), 'f' (Mme, 女士, Dna.), "
+                     "'company', or '' when unknown (then both forms are written)")
+    surname: str = _doc("the last word of a person's name, for salutations "
+                        "('Stimate domnule Popescu'); the full name for a company")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,11 @@ class CaseVars:
     currency: str = _doc("ISO currency code")
     consumer_credit: bool = _doc("true for consumer-credit products (not invoices)")
     new_credit_law: bool = _doc("FR: contract signed on or after 20 November 2026 (Ord. 2025-880)")
+    accelerated: bool = _doc("the creditor declared the whole loan due (déchéance du terme): the "
+                             "amounts are the capital remaining due, not only the arrears")
+    acceleration_date: str = _doc("the day the whole loan was declared due, written out; "
+                                  "empty when not accelerated")
+    acceleration_date_iso: str = _doc("that day, ISO form; empty when not accelerated")
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,8 @@ class PlanVars:
     total_to_pay_words: str = _doc("that total in words")
     annual_rate: str = _doc("annual interest rate during the plan, formatted percent")
     has_interest: bool = _doc("true when interest accrues during the plan")
-    months: int = _doc("duration of the plan in months")
+    months: int = _doc("duration of the plan in months, the first instalment's period "
+                       "included (24 monthly instalments: 24 months)")
     installments: tuple[InstallmentVars, ...] = _doc("the schedule, one entry per instalment")
 
 
@@ -265,9 +276,62 @@ def printed_contract_ref(case: Case) -> str:
                                        is_card=case.product is Product.CREDIT_CARD)
 
 
+# Civilities as case files write them (interface §1), by the grammar they call for.
+_MALE_TITLES = frozenset({"M.", "M", "Monsieur", "Mr", "Mr.", "先生", "Dl.", "Dl", "Domnul",
+                          "D-l", "D-l."})
+_FEMALE_TITLES = frozenset({"Mme", "Mme.", "Madame", "Mlle", "Mademoiselle", "Mrs", "Ms",
+                            "女士", "小姐", "Dna.", "Dna", "Doamna", "D-na", "D-na.", "Dra.",
+                            "D-ra"})
+_COMPANY_TITLES = frozenset({"Société", "Sté", "Entreprise", "公司", "单位", "Societatea",
+                             "Firma", "SC", "S.C."})
+# A legal form in the name marks a company even without a title ("Dupont SARL", "示例有限公司",
+# "Exemplu S.R.L.").
+_COMPANY_NAME = re.compile(
+    r"(?:^|[\s,.])(?:SA|SAS|SASU|SARL|EURL|SNC|SCI|SCP|SELARL|GIE|S\.?A\.?|S\.?R\.?L\.?|"
+    r"S\.?C\.?S\.?|S\.?N\.?C\.?|PFA)(?:$|[\s,.])|公司|集团|企业|事务所|合伙")
+
+
+def debtor_form(title: str | None, name: str) -> str:
+    """The grammar a letter uses for its addressee.
+
+    >>> debtor_form("Mme", "Élodie Marchand"), debtor_form("Dl.", "Ion Popescu")
+    ('f', 'm')
+    >>> debtor_form(None, "Transports Dupont SARL"), debtor_form(None, "深圳示例科技有限公司")
+    ('company', 'company')
+    >>> debtor_form(None, "Camille Durand")
+    ''
+    """
+    t = (title or "").strip()
+    if t in _COMPANY_TITLES or (not t and _COMPANY_NAME.search(name)):
+        return "company"
+    if t in _MALE_TITLES:
+        return "m"
+    if t in _FEMALE_TITLES:
+        return "f"
+    return ""
+
+
 def _org(o: Organisation) -> OrgVars:
     return OrgVars(o.name, o.legal_form, o.registration, o.address, o.phone, o.email,
                    o.website, o.hours, o.note)
+
+
+def plan_duration_months(s: Schedule) -> int:
+    """How long a plan lasts as a letter states it: from one period before the first
+    instalment to the last one (the schedule's own ``months`` counts from the first payment,
+    which is what a legal maximum such as China's five years is measured by).
+
+    >>> plan_duration_months(build_schedule(Decimal("240"), 24, dt.date(2026, 12, 31)))
+    24
+    >>> plan_duration_months(build_schedule(Decimal("60"), 6, dt.date(2027, 1, 4),
+    ...                                     Frequency.WEEKLY))
+    2
+    """
+    if s.frequency is Frequency.MONTHLY:
+        begin = add_months(s.first_due_date, -1)
+    else:
+        begin = s.first_due_date - dt.timedelta(days=7 if s.frequency is Frequency.WEEKLY else 14)
+    return months_between(begin, s.last_due_date)
 
 
 def _plan_vars(s: Schedule, case: Case) -> PlanVars:
@@ -292,7 +356,7 @@ def _plan_vars(s: Schedule, case: Case) -> PlanVars:
         total_to_pay_words=words.amount_in_words(s.total_to_pay, cur, loc),
         annual_rate=formatting.format_percent(s.annual_rate, loc),
         has_interest=s.has_interest,
-        months=s.months,
+        months=plan_duration_months(s),
         installments=tuple(
             InstallmentVars(
                 number=i.number, due_date=day(i.due_date), due_date_iso=i.due_date.isoformat(),
@@ -372,18 +436,10 @@ def build_context(
         debtor=DebtorVars(
             name=case.debtor_name, title=case.debtor_title or "", address_lines=tuple(lines),
             country=case.country, cross_border=case.country != entity.postal.country,
+            form=(form := debtor_form(case.debtor_title, case.debtor_name)),
+            surname=case.debtor_name if form == "company" else case.debtor_name.split()[-1],
         ),
-        case=CaseVars(
-            id=case.case_id,
-            contract_ref=printed_contract_ref(case),
-            product=case.product.value,
-            contract_date=long(case.contract_date) if case.contract_date else "",
-            due_date=long(case.due_date), due_date_iso=case.due_date.isoformat(),
-            days_overdue=max(0, (day - case.due_date).days),
-            currency=cur,
-            consumer_credit=case.product.is_consumer_credit,
-            new_credit_law=new_credit_law(loc, case.contract_date),
-        ),
+        case=_case_vars(case, day),
         amounts=AmountVars(
             principal=money(a.principal), interest=money(a.interest), fees=money(a.fees),
             penalties=money(a.penalties), total=money(a.total),
@@ -413,6 +469,28 @@ def build_context(
     if loc is Locale.RO_RO:
         ctx = _normalise_strings(ctx, formatting.normalize_ro)
     return ctx
+
+
+def _case_vars(case: Case, day: dt.date) -> CaseVars:
+    def long(d: dt.date) -> str:
+        return formatting.format_date(d, case.locale, style="long")
+
+    loc, cur = case.locale, case.currency
+    return CaseVars(
+        id=case.case_id,
+        contract_ref=printed_contract_ref(case),
+        product=case.product.value,
+        contract_date=long(case.contract_date) if case.contract_date else "",
+        due_date=long(case.due_date), due_date_iso=case.due_date.isoformat(),
+        days_overdue=max(0, (day - case.due_date).days),
+        currency=cur,
+        consumer_credit=case.product.is_consumer_credit,
+        new_credit_law=new_credit_law(loc, case.contract_date),
+        accelerated=case.acceleration_date is not None,
+        acceleration_date=long(case.acceleration_date) if case.acceleration_date else "",
+        acceleration_date_iso=case.acceleration_date.isoformat()
+        if case.acceleration_date else "",
+    )
 
 
 def _payment_vars(case: Case, entity: Entity) -> PaymentVars:

@@ -125,6 +125,9 @@ class Case:
     letter_date: dt.date | None = None
     payment_deadline_days: int | None = None
     plan: PlanTerms | None = None
+    # The day the creditor declared the whole loan due (déchéance du terme / acceleration); None
+    # while only the missed instalments are due.
+    acceleration_date: dt.date | None = None
     registered: bool = True
     acknowledgement: bool = False
     # 1-based row in the case file (header excluded), for messages and rejects.csv.

@@ -1,0 +1,104 @@
+"""What a bank's legal department checks before signing, read back from the rendered PDFs:
+the claim matches the stage of the debt (C. conso. L312-39, D312-16, D312-17) and every letter
+speaks to its addressee in the grammar that fits (legal-content.md 1.0, 1.2; issue 12)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+
+import pytest
+from conftest import BATCH_DATE, DEMO_CASES, RenderedSet, demo_case_params, pdftotext
+
+from notice_factory.context import debtor_form
+from notice_factory.model import Case, Kind, Locale
+from notice_factory.render import LetterRenderer
+from notice_factory.settings import SenderProfile
+
+CASES = demo_case_params()
+
+# Both-genders forms a letter may only use when it does not know the addressee's civility.
+BOTH_FORMS = re.compile(r"\w\((?:e|es|ă|a|ul)\)|Subsemnatul/Subsemnata|\w+ul/\w+a\b")
+
+
+def flat(pdf: bytes) -> str:
+    """poppler's text, every run of white space made one space, hyphenation kept."""
+    return " ".join(pdftotext(pdf).split())
+
+
+def demo(locale: Locale, kind: Kind) -> Case:
+    return next(c for c in DEMO_CASES if c.locale is locale and c.kind is kind)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_titled_debtor_is_written_to_in_the_form_that_fits(rendered: RenderedSet,
+                                                             case: Case) -> None:
+    assert case.debtor_title, "every demo case has a civility"
+    text = flat(rendered[case].pdf)
+    assert not BOTH_FORMS.findall(text), (case.letter_key, BOTH_FORMS.findall(text))
+
+
+def test_romanian_salutation_uses_the_surname_only(rendered: RenderedSet) -> None:
+    text = flat(rendered[demo(Locale.RO_RO, Kind.REMINDER)].pdf)
+    assert "Stimate domnule Popescu," in text
+    assert "domnule Ion Popescu" not in text
+    text = flat(rendered[demo(Locale.RO_RO, Kind.FORMAL_NOTICE)].pdf)
+    assert "Stimată doamnă Ionescu," in text
+
+
+def test_form_of_address_from_title_and_name() -> None:
+    assert [debtor_form(t, "X Y") for t in ("M.", "Mme", "先生", "女士", "Dl.", "Dna.")] == \
+        ["m", "f", "m", "f", "m", "f"]
+    assert debtor_form(None, "Transports Martin SAS") == "company"
+    assert debtor_form(None, "Exemplu Construct S.R.L.") == "company"
+    assert debtor_form(None, "Lisa Sabatier") == ""
+
+
+def test_a_company_signs_the_commitment_as_a_company(renderer: LetterRenderer,
+                                                     sender: SenderProfile) -> None:
+    fr = dataclasses.replace(demo(Locale.FR_FR, Kind.COMMITMENT_FORM), debtor_title=None,
+                             debtor_name="Transports Martin SAS")
+    text = flat(renderer.render(fr, sender.entity(Locale.FR_FR), batch_date=BATCH_DATE).pdf)
+    assert "agissant en qualité de représentant légal de la société Transports Martin SAS" in text
+    assert not BOTH_FORMS.findall(text)
+    ro = dataclasses.replace(demo(Locale.RO_RO, Kind.COMMITMENT_FORM), debtor_title=None,
+                             debtor_name="Exemplu Construct S.R.L.")
+    text = flat(renderer.render(ro, sender.entity(Locale.RO_RO), batch_date=BATCH_DATE).pdf)
+    assert "Subscrisa Exemplu Construct S.R.L., cu sediul în" in text
+    assert "Stimată doamnă, stimate domn," in text
+    assert not BOTH_FORMS.findall(text)
+
+
+def test_without_a_civility_both_forms_are_written(renderer: LetterRenderer,
+                                                  sender: SenderProfile) -> None:
+    ro = dataclasses.replace(demo(Locale.RO_RO, Kind.COMMITMENT_FORM), debtor_title=None)
+    text = flat(renderer.render(ro, sender.entity(Locale.RO_RO), batch_date=BATCH_DATE).pdf)
+    assert "Subsemnatul/Subsemnata" in text
+
+
+# ---------------------------------------------------------------- the claim and the stage
+
+
+def test_french_formal_notice_before_acceleration_claims_arrears_under_d312_17(
+        rendered: RenderedSet) -> None:
+    case = demo(Locale.FR_FR, Kind.FORMAL_NOTICE)
+    assert case.acceleration_date is None and case.amounts.penalties > 0
+    text = flat(rendered[case].pdf)
+    assert "Capital des échéances impayées" in text
+    assert "D312-17" in text
+    assert "D312-16" not in text
+    assert "la déchéance du terme sera acquise" in text
+    assert "a été prononcée" not in text
+
+
+def test_french_formal_notice_after_acceleration_states_its_date_and_cites_d312_16(
+        renderer: LetterRenderer, sender: SenderProfile) -> None:
+    case = dataclasses.replace(demo(Locale.FR_FR, Kind.FORMAL_NOTICE),
+                               acceleration_date=dt.date(2026, 10, 15))
+    text = flat(renderer.render(case, sender.entity(Locale.FR_FR), batch_date=BATCH_DATE).pdf)
+    assert "la déchéance du terme de votre contrat a été prononcée le 15 octobre 2026" in text
+    assert "Capital restant dû" in text
+    assert "D312-16" in text
+    assert "D312-17" not in text
+    assert "la déchéance du terme sera acquise" not in text
