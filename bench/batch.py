@@ -862,7 +862,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         if out.exists():
             shutil.rmtree(out)
         ledger = work / "ledger.sqlite"
-        ledger.unlink(missing_ok=True)
+        for stale in (ledger, Path(f"{ledger}-wal"), Path(f"{ledger}-shm")):
+            stale.unlink(missing_ok=True)
+        # A batch never creates its ledger: made on purpose, as a user would.
+        subprocess.run([sys.executable, "-m", "notice_factory", "ledger", "init", str(ledger)],
+                       check=True, capture_output=True)
         run = run_real_batch(cases, out, ledger, args.jobs)
         b = analyse_batch(out, run)
         base = None if args.skip_baseline else run_baseline(cases, work, args.cold_files,

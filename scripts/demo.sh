@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
 PY="${PYTHON:-python3}"
+# A batch never creates its ledger (a missing or emptied one would re-issue printed numbers):
+# the demo's ledger is made on purpose, once, then kept from run to run.
+if [ ! -e out/demo-ledger.sqlite ]; then
+  "$PY" -m notice_factory ledger init out/demo-ledger.sqlite
+fi
 rc=0
 "$PY" -m notice_factory batch fixtures/cases.csv --out out/demo-batch \
   --ledger out/demo-ledger.sqlite --date 2026-11-23 || rc=$?

@@ -25,6 +25,7 @@ from pypdf import PdfReader
 from notice_factory.cases import read_case_file
 from notice_factory.catalog import Catalog, load_catalog
 from notice_factory.errors import OfficeUnavailableError
+from notice_factory.ledger import init_ledger
 from notice_factory.model import Case, Locale
 from notice_factory.render import LetterRenderer, RenderedLetter
 from notice_factory.render.office import find_office
@@ -39,6 +40,15 @@ PT_PER_MM = 72 / 25.4
 
 # The demo cases, read at collection time so that tests can be parametrised over them.
 DEMO_CASES: list[Case] = read_case_file(FIXTURES / "cases.csv", batch_date=BATCH_DATE).cases
+
+
+def demo_ledger(path: Path) -> Path:
+    """``path`` as a ledger made on purpose (`ledger init`) for the demo profile, if there is
+    no file there yet: a batch never creates its ledger."""
+    if not path.exists():
+        init_ledger(path, [e.postal for e in load_sender_profile().entities.values()],
+                    profile="demo")
+    return path
 
 
 def case_param_id(case: Case) -> str:

@@ -31,7 +31,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BATCH_DATE, DEMO_CASES, FIXTURES, PT_PER_MM, REPO, page_words, pdftotext
+from conftest import (
+    BATCH_DATE,
+    DEMO_CASES,
+    FIXTURES,
+    PT_PER_MM,
+    REPO,
+    demo_ledger,
+    page_words,
+    pdftotext,
+)
 from pypdf import PdfReader
 
 from notice_factory import batching
@@ -65,7 +74,7 @@ SLIP_TOTALS = {
 
 def batch_command(cases: Path, out: Path, ledger: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "notice_factory", "batch", str(cases), "--out", str(out),
-            "--ledger", str(ledger), "--date", BATCH_DATE.isoformat(), *extra]
+            "--ledger", str(demo_ledger(ledger)), "--date", BATCH_DATE.isoformat(), *extra]
 
 
 MARKER_ENV = "NOTICE_FACTORY_TEST_RUN"
@@ -668,7 +677,7 @@ def test_range_too_small_is_refused_before_writing_anything(tmp_path: Path) -> N
     # A ledger that already holds one (Chinese) number: it must hold exactly that after.
     demo = load_sender_profile()
     zh_postal = next(e.postal for loc, e in demo.entities.items() if loc.value == "zh_CN")
-    with Ledger(ledger) as led:
+    with Ledger(demo_ledger(ledger)) as led:
         led.allocate([LetterKey("PRE-1", "reminder", BATCH_DATE)], zh_postal, "pre")
     before = ledger_rows(ledger)
     french = sum(1 for r in fixture_rows()[1] if r["locale"] == "fr_FR")

@@ -20,9 +20,10 @@ from notice_factory.ledger import (
     Ledger,
     LetterKey,
     default_ledger_path,
+    init_ledger,
 )
 from notice_factory.model import Kind
-from notice_factory.s10 import WEIGHTS, is_valid_s10, make_s10, s10_check_digit
+from notice_factory.s10 import MAX_SERIAL, WEIGHTS, is_valid_s10, make_s10, s10_check_digit
 from notice_factory.settings import PostalAccount, SerialRange
 
 DAY = dt.date(2026, 11, 23)
@@ -43,9 +44,17 @@ def stepping_clock() -> Callable[[], dt.datetime]:
     return lambda: start + dt.timedelta(seconds=next(ticks))
 
 
+def new_ledger(path: Path) -> Path:
+    """A ledger made on purpose, serving every range these tests number from."""
+    everything = (SerialRange("RR", 0, MAX_SERIAL), SerialRange("RS", 0, MAX_SERIAL))
+    init_ledger(path, [postal(*everything),
+                       postal(*everything, operator="Poșta Română", country="RO")])
+    return path
+
+
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger(tmp_path / "ledger.sqlite", clock=stepping_clock()) as led:
+    with Ledger(new_ledger(tmp_path / "ledger.sqlite"), clock=stepping_clock()) as led:
         yield led
 
 
@@ -136,7 +145,7 @@ def test_default_path_is_in_the_user_data_directory() -> None:
 
 
 def test_schema_is_versioned_wal_and_survives_reopening(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "ledger.sqlite"
+    path = new_ledger(tmp_path / "sub" / "ledger.sqlite")
     with Ledger(path) as led:
         assert led.schema_version() == SCHEMA_VERSION
         number = led.allocate(keys(1), postal(SerialRange("RR", 1, 9)), "b1")[keys(1)[0]]
@@ -149,8 +158,7 @@ def test_schema_is_versioned_wal_and_survives_reopening(tmp_path: Path) -> None:
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.sqlite"
-    Ledger(path).close()
+    path = new_ledger(tmp_path / "ledger.sqlite")
     with sqlite3.connect(path) as raw:
         raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(LedgerError, match="newer notice-factory"):
@@ -160,7 +168,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_ledger_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ledger.sqlite"
     path.write_bytes(b"this is not an SQLite database, just some text " * 100)
-    with pytest.raises(LedgerError, match="not a ledger file"):
+    with pytest.raises(LedgerError, match="is not a ledger"):
         Ledger(path)
 
 
@@ -301,7 +309,8 @@ def test_numbers_issued_outside_the_current_ranges_are_not_counted(ledger: Ledge
     ledger.allocate(keys(2), postal(SerialRange("RR", 1, 2)), "b1")
     assert ledger.remaining(postal(SerialRange("RR", 1, 2), SerialRange("RR", 3, 4))) == 2
     # The same serials under another country are another number space.
-    assert ledger.remaining(postal(SerialRange("RR", 1, 2), country="RO", operator="PR")) == 2
+    assert ledger.remaining(postal(SerialRange("RR", 1, 2), country="RO",
+                                   operator="Poșta Română")) == 2
 
 
 # --------------------------------------------------------------------------- states and events
@@ -356,7 +365,7 @@ def _allocate_worker(
 ) -> None:
     account = postal(SerialRange("RR", 1, 500), SerialRange("RS", 1, 10_000))
     try:
-        with Ledger(path, busy_timeout_s=30) as led:  # opened (and migrated) concurrently too
+        with Ledger(path, busy_timeout_s=30) as led:  # opened concurrently too
             barrier.wait()
             result: dict[str, str] = {}
             ks = keys(count, prefix=prefix)
@@ -398,7 +407,7 @@ def _run_workers(
 
 @pytest.mark.parametrize("chunk", [1, 10, 200])
 def test_concurrent_processes_never_share_a_number(tmp_path: Path, chunk: int) -> None:
-    path = tmp_path / "ledger.sqlite"  # a fresh file: the workers race to create it too
+    path = new_ledger(tmp_path / "ledger.sqlite")  # a fresh ledger
     prefixes = ["A", "B", "C", "D"]
     results = _run_workers(path, prefixes, 200, chunk)
     numbers = [n for _, result in results for n in result.values()]
@@ -416,7 +425,7 @@ def test_concurrent_processes_never_share_a_number(tmp_path: Path, chunk: int) -
 
 
 def test_concurrent_reruns_of_the_same_letters_agree(tmp_path: Path) -> None:
-    path = tmp_path / "ledger.sqlite"
+    path = new_ledger(tmp_path / "ledger.sqlite")
     results = _run_workers(path, ["S", "S", "S"], 150, 25)
     assert len(results) == 3 and len(results[0][1]) == 150
     assert len({tuple(sorted(r.items())) for _, r in results}) == 1

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BATCH_DATE, FIXTURES, REPO
+from conftest import BATCH_DATE, FIXTURES, REPO, demo_ledger
 
 from notice_factory.workers import office_count
 
@@ -87,8 +87,8 @@ def run(tmp_path: Path, cases: Path, *extra: str, env_extra: dict[str, str] | No
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "notice_factory", "batch", str(cases), "--out",
-             str(tmp_path / "out"), "--ledger", str(tmp_path / "ledger.sqlite"), "--date",
-             BATCH_DATE.isoformat(), "--jobs", "2", *extra],
+             str(tmp_path / "out"), "--ledger", str(demo_ledger(tmp_path / "ledger.sqlite")),
+             "--date", BATCH_DATE.isoformat(), "--jobs", "2", *extra],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     finally:
         stop.set()

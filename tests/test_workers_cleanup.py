@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import demo_ledger
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.office, pytest.mark.slow,
@@ -64,8 +65,9 @@ def test_stopped_batch_leaves_nothing_running(tmp_path: Path, sig: signal.Signal
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "notice_factory", "batch", str(_cases(tmp_path, 15)),
-         "--out", str(out), "--ledger", str(tmp_path / "l.sqlite"), "--date", "2026-11-23",
-         "--jobs", "2"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--out", str(out), "--ledger", str(demo_ledger(tmp_path / "l.sqlite")),
+         "--date", "2026-11-23", "--jobs", "2"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
         family: set[int] = set()

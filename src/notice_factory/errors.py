@@ -117,6 +117,35 @@ class LedgerError(NoticeFactoryError):
     """The registered-number ledger refused an operation."""
 
 
+class LedgerMissingError(LedgerError):
+    """No ledger at the path given: a ledger is created only on purpose (`ledger init`)."""
+
+
+class LedgerEmptyError(LedgerError):
+    """The ledger file exists but holds nothing (0 bytes): its numbers were lost."""
+
+
+class LedgerBusyError(LedgerError):
+    """Another run held the ledger's lock longer than this one would wait."""
+
+
+class LedgerReadOnlyError(LedgerError):
+    """The ledger (or its folder, or the mount) cannot be written."""
+
+
+class LedgerDiskFullError(LedgerError):
+    """The disk holding the ledger has no space left."""
+
+
+class LedgerDamagedError(LedgerError):
+    """The ledger file is not a ledger, or its content is damaged."""
+
+
+class LedgerProfileError(LedgerError):
+    """The ledger does not serve the sender profile's ranges (another profile's ledger, or a
+    new range not yet recorded), or a range overlaps another operator's."""
+
+
 class RangeExhaustedError(LedgerError):
     """A batch needs more registered numbers than the sender's ranges have left."""
 

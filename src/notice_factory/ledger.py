@@ -13,11 +13,19 @@ Every write runs in one ``BEGIN IMMEDIATE`` transaction, which takes SQLite's wr
 reading what is free, so two processes allocating at the same time are serialised; the primary
 key on the number is the last guard.
 
+A ledger is created only on purpose (:func:`init_ledger`, ``notice-factory ledger init``): opening
+a path where there is no ledger, or an emptied file, is refused, because a new ledger there would
+issue again numbers already printed on letters. The ledger records the ranges it serves (per
+operator); a profile whose ranges it does not serve is refused (another profile's ledger), and a
+range that overlaps another operator's is never recorded. Each SQLite failure is reported as what
+it is (locked, read-only, disk full, damaged) with what to do.
+
 >>> import tempfile, pathlib, datetime as dt
 >>> from notice_factory.settings import PostalAccount, SerialRange
 >>> postal = PostalAccount("Poșta Română", "RO", "București 1", "C-1",
 ...                        (SerialRange("RR", 100, 199),))
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "ledger.sqlite"
+>>> init_ledger(path, [postal])
 >>> clock = lambda: dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)
 >>> with Ledger(path, clock=clock) as ledger:
 ...     key = LetterKey("RO-0001", "formal_notice", dt.date(2026, 11, 23))
@@ -31,15 +39,32 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
+import os
+import shutil
 import sqlite3
+import stat
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import NamedTuple
+from typing import Concatenate, NamedTuple, ParamSpec, TypeVar
 
-from notice_factory.errors import ConfigError, LedgerError, RangeExhaustedError, UsageError
+from notice_factory.errors import (
+    ConfigError,
+    LedgerBusyError,
+    LedgerDamagedError,
+    LedgerDiskFullError,
+    LedgerEmptyError,
+    LedgerError,
+    LedgerMissingError,
+    LedgerProfileError,
+    LedgerReadOnlyError,
+    RangeExhaustedError,
+    UsageError,
+)
 from notice_factory.s10 import make_s10
 from notice_factory.settings import PostalAccount, SerialRange
 
@@ -119,7 +144,7 @@ class TrackingEvent:
 
 # --------------------------------------------------------------------------- schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # One list of statements per version step; a file at version N gets steps N+1.. applied in order.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -163,6 +188,21 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             UNIQUE (number, status, event_time, source)
         )""",
     ),
+    2: (
+        # Who made the ledger, when, for which profile (key/value, for `ledger status`).
+        "CREATE TABLE ledger_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        # The ranges this ledger serves: numbers are allocated only from these.
+        """CREATE TABLE ranges (
+            operator TEXT NOT NULL,
+            country TEXT NOT NULL,
+            service TEXT NOT NULL,
+            first INTEGER NOT NULL CHECK (first BETWEEN 0 AND 99999999),
+            last INTEGER NOT NULL CHECK (last BETWEEN first AND 99999999),
+            profile TEXT NOT NULL DEFAULT '',
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (operator, country, service, first, last)
+        )""",
+    ),
 }
 
 
@@ -186,6 +226,197 @@ def _check_ranges(postal: PostalAccount) -> list[SerialRange]:
     return ranges
 
 
+def _range_text(service: str, first: int, last: int) -> str:
+    return f"{service} {first}-{last}"
+
+
+# --------------------------------------------------------------------------- failures, in words
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html).
+_PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = (
+    3, 5, 6, 8, 10, 11, 13, 14, 26)
+
+_KEEP = ("Do not delete the ledger or start a new one in its place: the numbers it holds are "
+         "printed on letters, and a new ledger would issue them again.")
+
+
+def explain_sqlite_error(exc: sqlite3.Error, path: Path, waited_s: float = 0.0) -> LedgerError:
+    """What a clerk reads when SQLite fails on the ledger: which failure, and what to do."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    detail = str(exc)
+    where = str(path)
+    if code in (_BUSY, _LOCKED):
+        return LedgerBusyError(
+            f"the ledger is locked by another run (waited {waited_s:g} s): wait until the "
+            "other batch or ledger command has finished, then run this command again. The "
+            "ledger itself is fine.", file=where)
+    if code in (_READONLY, _PERM, _CANTOPEN):
+        return LedgerReadOnlyError(
+            f"the ledger cannot be written ({detail}): the file, its folder or the disk is "
+            "read-only or not writable by this user (SQLite also writes the -wal and -shm files "
+            "beside it). Give this user write access there, then run again. The ledger itself "
+            "is fine; nothing was allocated.", file=where)
+    if code == _FULL or (code == _IOERR and _nearly_full(path.parent)):
+        # A full disk reaches SQLite as SQLITE_FULL, or (writing its -shm/-wal) as an I/O
+        # error: the free space tells which.
+        return LedgerDiskFullError(
+            f"the disk holding the ledger is full ({path.parent}): free space there, then run "
+            "again. Nothing was allocated; the ledger itself is fine.", file=where)
+    if code == _IOERR:
+        return LedgerError(
+            f"the disk reported an error on the ledger ({detail}): check the disk and the free "
+            f"space in {path.parent}, then run again. " + _KEEP, file=where)
+    if code in (_CORRUPT, _NOTADB):
+        return LedgerDamagedError(
+            f"the ledger file is damaged or is not a ledger ({detail}). Check the --ledger path; "
+            "if it is your ledger, restore it from your last backup (or have your administrator "
+            f"recover it, e.g. with `sqlite3 {path} .recover`), then run again. " + _KEEP,
+            file=where)
+    return LedgerError(f"the ledger failed ({detail}); run again, and if it fails again, "
+                       "have your administrator look at the file. " + _KEEP, file=where)
+
+
+def _nearly_full(folder: Path) -> bool:
+    """Too little room left for SQLite to write a few pages of its journal."""
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False
+
+
+def _check_file(path: Path) -> None:
+    """Refuse, before SQLite may create anything, a path that holds no ledger."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise LedgerMissingError(
+            "there is no ledger here. A ledger is never created by a batch: if the path is "
+            "mistyped or another machine's, give the right one with --ledger; if this is the "
+            "first batch of this sender profile, create its ledger on purpose with "
+            f"`notice-factory ledger init {path} --sender PROFILE`.", file=str(path)) from None
+    except OSError as exc:
+        raise LedgerError(f"cannot reach the ledger ({exc.strerror}): check the path and that "
+                          "its folder is mounted and readable.", file=str(path)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise LedgerError("this is a folder; give the path of the ledger file (e.g. "
+                          f"{path / 'ledger.sqlite'})", file=str(path))
+    if info.st_size == 0:
+        raise LedgerEmptyError(
+            "the ledger file is empty (0 bytes): the numbers it recorded are gone (an "
+            "interrupted copy, a full disk or a file emptied by hand). Nothing was allocated. "
+            "Restore the file from your last backup, or ask your administrator. " + _KEEP,
+            file=str(path))
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+_Method = Callable[Concatenate["Ledger", _P], _T]
+
+
+def _guarded(method: _Method[_P, _T]) -> _Method[_P, _T]:
+    """A ledger method whose SQLite failures come out as the LedgerError that names them."""
+
+    def wrapper(self: Ledger, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise explain_sqlite_error(exc, self.path, self.busy_timeout_s) from None
+
+    functools.update_wrapper(wrapper, method)
+    return wrapper
+
+
+def _connect(target: str, busy_timeout_s: float, *, uri: bool) -> sqlite3.Connection:
+    # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE.
+    db = sqlite3.connect(target, timeout=busy_timeout_s, isolation_level=None, uri=uri)
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    return db
+
+
+def _tune(db: sqlite3.Connection) -> None:
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode = WAL")
+    # FULL: a committed allocation survives a power cut, so a number is never re-issued.
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
+
+
+def _apply_migrations(db: sqlite3.Connection, version: int) -> None:
+    for step in range(version + 1, SCHEMA_VERSION + 1):
+        for statement in _MIGRATIONS[step]:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {step}")
+
+
+def _record_ranges(db: sqlite3.Connection, postal: PostalAccount, profile: str,
+                   now: str) -> list[SerialRange]:
+    """Record the account's ranges not yet served (inside the caller's transaction); refuse
+    one that overlaps a range of another operator (the same S10 numbers twice)."""
+    added = []
+    for r in _check_ranges(postal):
+        clash = db.execute(
+            "SELECT operator, first, last FROM ranges WHERE service = ? AND country = ?"
+            " AND operator <> ? AND first <= ? AND ? <= last",
+            (r.service, postal.country, postal.operator, r.last, r.first)).fetchone()
+        if clash is not None:
+            raise LedgerProfileError(
+                f"the range {_range_text(r.service, r.first, r.last)} ({postal.country}) of "
+                f"{postal.operator} overlaps the range {_range_text(r.service, clash[1], clash[2])}"
+                f" this ledger serves for {clash[0]}: the same registered numbers cannot belong "
+                "to two operators. Correct the sender profile (ask the operator which range is "
+                "yours); nothing was recorded.")
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO ranges (operator, country, service, first, last, profile,"
+            " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (postal.operator, postal.country, r.service, r.first, r.last, profile, now))
+        if cursor.rowcount == 1:
+            added.append(r)
+    return added
+
+
+def init_ledger(path: Path | str, accounts: Iterable[PostalAccount], *, profile: str = "",
+                clock: DateTimeClock | None = None) -> None:
+    """Create a new ledger at ``path`` serving the accounts' ranges; never replaces a file.
+
+    The ledger is built under a temporary name and linked into place, so a crash leaves no
+    half-made ledger, and two ``init`` at once make one ledger (the other is refused).
+    """
+    target = Path(path)
+    if target.exists() or target.is_symlink():
+        raise LedgerError(
+            "a file already exists here, and a ledger is never replaced or re-created: to use "
+            f"it, pass --ledger {target}; to start another ledger, choose a new path.",
+            file=str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.init")
+    now = (clock or utc_now)().isoformat(timespec="seconds")
+    try:
+        db = _connect(str(tmp), 5.0, uri=False)
+        try:
+            _tune(db)
+            db.execute("BEGIN IMMEDIATE")
+            _apply_migrations(db, 0)
+            db.executemany("INSERT INTO ledger_info (key, value) VALUES (?, ?)",
+                           [("created_at", now), ("profile", profile)])
+            for postal in accounts:
+                _record_ranges(db, postal, profile, now)
+            db.execute("COMMIT")
+        finally:
+            db.close()
+        os.link(tmp, target)  # fails if the path appeared meanwhile: never replaces
+    except FileExistsError:
+        raise LedgerError("a file appeared here while the ledger was being created; it was "
+                          "left as it is. Run `ledger init` again with a new path.",
+                          file=str(target)) from None
+    except sqlite3.Error as exc:
+        raise explain_sqlite_error(exc, target) from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+            leftover.unlink(missing_ok=True)
+
+
 # --------------------------------------------------------------------------- the ledger
 
 
@@ -201,28 +432,22 @@ class Ledger:
     ) -> None:
         self.path = Path(path) if path is not None else default_ledger_path()
         self._clock = clock
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.busy_timeout_s = busy_timeout_s
+        _check_file(self.path)
+        # mode=rw: SQLite must never create the file (a ledger is created only by init_ledger).
+        uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=rw"
         try:
-            # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE.
-            self._db = sqlite3.connect(
-                str(self.path), timeout=busy_timeout_s, isolation_level=None
-            )
+            self._db = _connect(uri, busy_timeout_s, uri=True)
         except sqlite3.Error as exc:
-            raise LedgerError(f"cannot open the ledger: {exc}", file=str(self.path)) from None
+            raise explain_sqlite_error(exc, self.path, busy_timeout_s) from None
         try:
-            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            # FULL: a committed allocation survives a power cut, so a number is never re-issued.
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute("PRAGMA foreign_keys = ON")
+            _tune(self._db)
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except BaseException as exc:
             self._db.close()
-            raise LedgerError(
-                f"cannot use the ledger (not a ledger file, or damaged): {exc}",
-                file=str(self.path),
-            ) from None
+            if isinstance(exc, sqlite3.Error):
+                raise explain_sqlite_error(exc, self.path, busy_timeout_s) from None
+            raise
 
     # -- plumbing
 
@@ -258,19 +483,26 @@ class Ledger:
         self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version == SCHEMA_VERSION:
+            return  # the usual case: no write lock needed just to open
+        if version == 0:
+            # An SQLite file, but no ledger was ever made in it: never turn it into one.
+            raise LedgerDamagedError(
+                "this file is an SQLite database but not a notice-factory ledger: check the "
+                "--ledger path. A ledger is created on purpose with "
+                "`notice-factory ledger init PATH --sender PROFILE`.", file=str(self.path))
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"the ledger was written by a newer notice-factory (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); upgrade notice-factory",
+                file=str(self.path),
+            )
         with self._write():
             (version,) = self._db.execute("PRAGMA user_version").fetchone()
-            if version > SCHEMA_VERSION:
-                raise LedgerError(
-                    f"the ledger was written by a newer notice-factory (schema {version}, "
-                    f"this one knows {SCHEMA_VERSION}); upgrade notice-factory",
-                    file=str(self.path),
-                )
-            for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step]:
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {step}")
+            _apply_migrations(self._db, version)
 
+    @_guarded
     def schema_version(self) -> int:
         (version,) = self._db.execute("PRAGMA user_version").fetchone()
         return int(version)
@@ -289,16 +521,19 @@ class Ledger:
         row = self._db.execute(sql + " ORDER BY allocated_at DESC LIMIT 1", params).fetchone()
         return None if row is None else str(row[0])
 
+    @_guarded
     def lookup(self, key: LetterKey, operator: str | None = None) -> str | None:
         """The letter's live (allocated or used) number, or None."""
         return self._live(operator, key)
 
+    @_guarded
     def record(self, number: str) -> NumberRecord | None:
         row = self._db.execute(
             f"SELECT {_RECORD_COLUMNS} FROM numbers WHERE number = ?", (number,)
         ).fetchone()
         return None if row is None else _to_record(row)
 
+    @_guarded
     def numbers_for_batch(self, batch_id: str) -> list[NumberRecord]:
         """Every number the batch allocated (any state), in allocation order."""
         rows = self._db.execute(
@@ -307,6 +542,7 @@ class Ledger:
         ).fetchall()
         return [_to_record(r) for r in rows]
 
+    @_guarded
     def count(self, state: str | None = None) -> int:
         """How many numbers the ledger holds (in ``state``, or all)."""
         if state is None:
@@ -330,10 +566,58 @@ class Ledger:
             blocks.append((r, r.first if high is None else int(high) + 1))
         return blocks
 
+    @_guarded
+    def ranges(self) -> list[tuple[str, str, SerialRange]]:
+        """The ranges this ledger serves: (operator, country, range), in recording order."""
+        rows = self._db.execute(
+            "SELECT operator, country, service, first, last FROM ranges ORDER BY rowid").fetchall()
+        return [(op, country, SerialRange(service, first, last))
+                for op, country, service, first, last in rows]
+
+    @_guarded
+    def add_ranges(self, postal: PostalAccount, profile: str = "") -> list[SerialRange]:
+        """Record the account's ranges this ledger does not serve yet; returns those added.
+        Refused (nothing recorded) when one overlaps a range of another operator."""
+        with self._write():
+            return _record_ranges(self._db, postal, profile, self._now())
+
+    def check_serves(self, postal: PostalAccount) -> None:
+        """Refuse a profile whose ranges this ledger does not serve (another profile's ledger,
+        or a new range nobody recorded): numbers are only ever taken from recorded ranges."""
+        served = [r for op, country, r in self.ranges()
+                  if op == postal.operator and country == postal.country]
+        if not postal.ranges:
+            raise LedgerProfileError(
+                f"the sender profile gives {postal.operator} no registered-number range "
+                "(postal.ranges): add the ranges the operator assigned to you.")
+        missing = [r for r in postal.ranges
+                   if not any(s.service == r.service and s.first <= r.first and r.last <= s.last
+                              for s in served)]
+        if not missing:
+            return
+        wanted = ", ".join(_range_text(r.service, r.first, r.last) for r in missing)
+        record = (f"if {postal.operator} assigned {'it' if len(missing) == 1 else 'them'} to you "
+                  "and no other ledger numbers from it, record it in this ledger with "
+                  f"`notice-factory ledger add-ranges {self.path} --sender PROFILE`.")
+        if not served:
+            raise LedgerProfileError(
+                f"this ledger serves no range of {postal.operator} ({postal.country}), but the "
+                f"sender profile numbers its letters from {wanted}: the ledger belongs to "
+                "another sender profile, or was made before this operator was added. Give this "
+                "profile's ledger with --ledger; " + record, file=str(self.path))
+        have = ", ".join(_range_text(r.service, r.first, r.last) for r in served)
+        raise LedgerProfileError(
+            f"the sender profile's range {wanted} of {postal.operator} is not one this ledger "
+            f"serves ({have}): check that this is the profile's ledger; " + record,
+            file=str(self.path))
+
+    @_guarded
     def remaining(self, postal: PostalAccount) -> int:
         """How many numbers the profile's ranges have left."""
+        self.check_serves(postal)
         return sum(r.last - nxt + 1 for r, nxt in self._free_blocks(postal))
 
+    @_guarded
     def events(self, number: str) -> list[TrackingEvent]:
         rows = self._db.execute(
             "SELECT number, status, event_time, location, source, imported_at FROM events"
@@ -344,6 +628,7 @@ class Ledger:
 
     # -- writing
 
+    @_guarded
     def allocate(
         self,
         keys: Sequence[LetterKey],
@@ -361,6 +646,7 @@ class Ledger:
         """
         if not batch_id:
             raise UsageError("a batch needs a non-empty batch id")
+        self.check_serves(postal)
         wanted_resend = {_norm(k) for k in resend}
         # Same letter listed twice (e.g. as Kind and as text) -> one number.
         unique: dict[LetterKey, None] = dict.fromkeys(_norm(k) for k in keys)
@@ -420,6 +706,7 @@ class Ledger:
                 found[key] = number
         return {k: found[_norm(k)] for k in keys}
 
+    @_guarded
     def mark_used(self, numbers: Iterable[str]) -> None:
         """Record that these numbers went on letters that were printed (all or none)."""
         wanted = list(dict.fromkeys(numbers))
@@ -435,6 +722,7 @@ class Ledger:
                 [(now, n) for n in wanted],
             )
 
+    @_guarded
     def void(self, number: str, reason: str) -> None:
         """Void a number (it is kept, and never issued again). Voiding twice keeps the first
         reason."""
@@ -448,6 +736,7 @@ class Ledger:
                     (self._now(), reason, number),
                 )
 
+    @_guarded
     def record_event(
         self, number: str, status: str, when: dt.datetime, location: str = "", source: str = ""
     ) -> bool:

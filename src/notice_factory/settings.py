@@ -12,6 +12,7 @@ Every problem is reported with the dotted TOML key, e.g.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -181,12 +182,39 @@ class _Reader:
 
     def __init__(self, data: Mapping[str, Any], path: str, source: str) -> None:
         self.data, self.path, self.source = data, path, source
+        # Every key asked for (present or not) and every sub-table read: what is left in the
+        # file after reading is a key nobody reads, i.e. a typo (`ibna` for `iban`).
+        self.asked: set[str] = set()
+        self.children: list[_Reader] = []
 
     def _fail(self, key: str, why: str) -> ConfigError:
+        if key not in self.data:  # missing: most likely misspelt, then say so
+            unread = [k for k in self.data if k not in self.asked]
+            typo = difflib.get_close_matches(key, unread, n=1, cutoff=0.6)
+            if typo:
+                return self._unknown(typo[0])
         return ConfigError(f"{self.path}.{key}: {why}", file=self.source)
 
+    def _unknown(self, key: str) -> ConfigError:
+        close = difflib.get_close_matches(key, sorted(self.asked), n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return ConfigError(f"{self.path}.{key}: unknown key; {hint}the keys of [{self.path}] "
+                           "are " + ", ".join(sorted(self.asked)), file=self.source)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return self.data.get(key, default)
+
+    def finish(self) -> None:
+        """Refuse keys that nothing read, with the closest known key as a suggestion."""
+        for key in self.data:
+            if key not in self.asked:
+                raise self._unknown(key)
+        for child in self.children:
+            child.finish()
+
     def text(self, key: str, default: str | None = None) -> str:
-        value = self.data.get(key, default)
+        value = self.get(key, default)
         if value is None:
             raise self._fail(key, "is required")
         if not isinstance(value, str):
@@ -194,7 +222,7 @@ class _Reader:
         return value
 
     def integer(self, key: str, default: int | None = None) -> int:
-        value = self.data.get(key, default)
+        value = self.get(key, default)
         if value is None:
             raise self._fail(key, "is required")
         if not isinstance(value, int) or isinstance(value, bool):
@@ -202,19 +230,19 @@ class _Reader:
         return value
 
     def millimetres(self, key: str) -> float:
-        value = self.data.get(key)
+        value = self.get(key)
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise self._fail(key, "must be a number of millimetres (0 or more)")
         return float(value)
 
     def flag(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
+        value = self.get(key, default)
         if not isinstance(value, bool):
             raise self._fail(key, "must be true or false")
         return value
 
     def lines(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key, [])
+        value = self.get(key, [])
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -222,20 +250,25 @@ class _Reader:
         return tuple(value)
 
     def table(self, key: str, required: bool = True) -> _Reader | None:
-        value = self.data.get(key)
+        value = self.get(key)
         if value is None:
             if required:
                 raise self._fail(key, "is required (a [table])")
             return None
         if not isinstance(value, dict):
             raise self._fail(key, "must be a [table]")
-        return _Reader(value, f"{self.path}.{key}", self.source)
+        child = _Reader(value, f"{self.path}.{key}", self.source)
+        self.children.append(child)
+        return child
 
     def tables(self, key: str) -> list[_Reader]:
-        value = self.data.get(key, [])
+        value = self.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self._fail(key, "must be an array of tables ([[...]])")
-        return [_Reader(v, f"{self.path}.{key}[{i}]", self.source) for i, v in enumerate(value)]
+        children = [_Reader(v, f"{self.path}.{key}[{i}]", self.source)
+                    for i, v in enumerate(value)]
+        self.children.extend(children)
+        return children
 
 
 def _organisation(r: _Reader) -> Organisation:
@@ -267,6 +300,10 @@ def _postal(r: _Reader) -> PostalAccount:
         if last < first:
             raise rr._fail("last", "must be >= first")
         ranges.append(SerialRange(service, first, last))
+    if not ranges:
+        raise r._fail("ranges", "is required: add one [[...postal.ranges]] table (service, "
+                                "first, last) per block of registered numbers the operator "
+                                "assigned to you")
     return PostalAccount(
         operator=r.text("operator"),
         country=country,
@@ -342,18 +379,22 @@ def parse_sender_profile(data: Mapping[str, Any],
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError(f"{loc.value} must be a [table]", file=source)
-            entities[loc] = _entity(loc, _Reader(table, loc.value, source))
+            reader = _Reader(table, loc.value, source)
+            entities[loc] = _entity(loc, reader)
+            reader.finish()
     if not entities:
         raise ConfigError("the sender profile defines no locale table ([fr_FR], ...)", file=source)
+    _check_operators_apart(entities, source)
     batch_table = _Reader(data.get("batch", {}), "batch", source)
     per_file = batch_table.integer("letters_per_print_file", 250)
     if per_file < 1:
         raise batch_table._fail("letters_per_print_file", "must be at least 1")
+    duplex = batch_table.flag("duplex", True)
+    batch_table.finish()
     return SenderProfile(
         source=source,
         entities=entities,
-        batch=BatchSettings(letters_per_print_file=per_file,
-                            duplex=batch_table.flag("duplex", True)),
+        batch=BatchSettings(letters_per_print_file=per_file, duplex=duplex),
         windows=_windows(_Reader(data.get("windows", {}), "windows", source)),
     )
 
@@ -375,6 +416,25 @@ def _windows(r: _Reader) -> dict[str, EnvelopeWindow]:
             raise w._fail("x", "the window falls off the A4 sheet (210 x 297 mm)")
         windows[name] = window
     return windows
+
+
+def _check_operators_apart(entities: Mapping[Locale, Entity], source: str) -> None:
+    """Two operators never share S10 numbers: their ranges (same service and country) must not
+    overlap, or both would print the same number on different letters."""
+    seen: list[tuple[Locale, PostalAccount, SerialRange]] = []
+    for loc, entity in entities.items():
+        postal = entity.postal
+        for r in postal.ranges:
+            for other_loc, other, o in seen:
+                if (other.operator != postal.operator and other.country == postal.country
+                        and o.service == r.service and o.first <= r.last and r.first <= o.last):
+                    raise ConfigError(
+                        f"{loc.value}.postal.ranges: {r.service} {r.first}-{r.last} of "
+                        f"{postal.operator} overlaps {o.service} {o.first}-{o.last} of "
+                        f"{other.operator} ({other_loc.value}.postal.ranges): two operators "
+                        "cannot issue the same registered numbers; correct the ranges",
+                        file=source)
+        seen.extend((loc, postal, r) for r in postal.ranges)
 
 
 def load_sender_profile(path: Path | str | None = None) -> SenderProfile:

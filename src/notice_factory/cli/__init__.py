@@ -17,6 +17,7 @@ from notice_factory.errors import EXIT_FAILURE, NoticeFactoryError
 EPILOG = """\b
 Examples:
   notice-factory render fixtures/cases.csv --out out/letters
+  notice-factory ledger init out/ledger.sqlite
   notice-factory batch fixtures/cases.csv --out out/batch --date 2026-11-23
   notice-factory plan --amount 1234.56 --installments 6 --first-due 2026-12-31
   notice-factory templates check
@@ -62,11 +63,12 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
+    from notice_factory.cli.ledger import ledger
     from notice_factory.cli.letters import batch, render
     from notice_factory.cli.plan import plan
     from notice_factory.cli.templates import templates
 
-    for command in (render, batch, plan, templates):
+    for command in (render, batch, plan, templates, ledger):
         main.add_command(command)
 
 

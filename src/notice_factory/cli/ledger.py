@@ -1,0 +1,73 @@
+"""`ledger`: the registered-number ledger, created and extended only on purpose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from notice_factory.cli.common import sender_option
+from notice_factory.ledger import Ledger, default_ledger_path, init_ledger
+from notice_factory.settings import SenderProfile, load_sender_profile
+
+LEDGER_PATH = click.argument("path", required=False,
+                             type=click.Path(dir_okay=False, path_type=Path))
+
+
+def _accounts(profile: SenderProfile) -> str:
+    lines = []
+    for loc, entity in profile.entities.items():
+        postal = entity.postal
+        ranges = ", ".join(f"{r.service} {r.first}-{r.last}" for r in postal.ranges)
+        lines.append(f"  {loc.value}: {postal.operator} ({postal.country}) {ranges}")
+    return "\n".join(lines)
+
+
+@click.group(epilog="""\b
+Examples:
+  notice-factory ledger init /srv/nf/ledger.sqlite --sender sender.toml
+  notice-factory ledger add-ranges /srv/nf/ledger.sqlite --sender sender.toml""")
+def ledger() -> None:
+    """The registered-number ledger: every number ever issued, never issued twice.
+
+    A batch never creates a ledger: a missing or emptied ledger file is refused, because a
+    new ledger in its place would issue again numbers already printed on letters.
+    """
+
+
+@ledger.command(epilog="Example: notice-factory ledger init out/ledger.sqlite --sender s.toml")
+@LEDGER_PATH
+@sender_option
+def init(path: Path | None, sender: Path | None) -> None:
+    """Create a new ledger at PATH serving the sender profile's number ranges.
+
+    PATH defaults to the ledger batches use when no --ledger is given (in your data
+    folder). An existing file is never replaced. Ranges that overlap another operator's
+    are refused.
+    """
+    target = path or default_ledger_path()
+    profile = load_sender_profile(sender)
+    init_ledger(target, [e.postal for e in profile.entities.values()], profile=profile.source)
+    click.echo(f"ledger created at {target}, serving the ranges of {profile.source}:\n"
+               + _accounts(profile))
+
+
+@ledger.command("add-ranges", epilog="Example: notice-factory ledger add-ranges "
+                                     "out/ledger.sqlite --sender s.toml")
+@LEDGER_PATH
+@sender_option
+def add_ranges(path: Path | None, sender: Path | None) -> None:
+    """Record in the ledger at PATH the sender profile's ranges it does not serve yet.
+
+    For a new block of numbers an operator assigned to you, once it is in the sender
+    profile. A range that overlaps another operator's is refused and nothing is recorded.
+    """
+    profile = load_sender_profile(sender)
+    with Ledger(path) as led:
+        added = [(e.postal, r) for e in profile.entities.values()
+                 for r in led.add_ranges(e.postal, profile.source)]
+    if not added:
+        click.echo(f"{led.path} already serves every range of {profile.source}")
+    for postal, r in added:
+        click.echo(f"{led.path}: now serves {postal.operator} ({postal.country}) "
+                   f"{r.service} {r.first}-{r.last}")
