@@ -31,7 +31,8 @@ from notice_factory.errors import (
     LedgerProfileError,
     LedgerReadOnlyError,
 )
-from notice_factory.ledger import Ledger, LetterKey, init_ledger, make_s10
+from notice_factory.ledger import Ledger, LetterKey, init_ledger
+from notice_factory.s10 import make_s10
 from notice_factory.settings import (
     PostalAccount,
     SerialRange,

@@ -2,7 +2,8 @@
 
 The manifest's first twenty columns are a promise to calling applications
 (interface.md section 4): they come first, in this order, in the CSV header and
-in every JSON object alike. Booleans are written ``true``/``false`` in both.
+in every JSON object alike. Booleans are written ``true``/``false`` in both. Every CSV cell is
+safe to open in a spreadsheet (:func:`spreadsheet_safe`); the JSON keeps values as they are.
 Deposit slips, which are rendered, are made by :mod:`notice_factory.render.slips`.
 
 >>> MANIFEST_COLUMNS[:4]
@@ -106,18 +107,32 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot write a {type(value).__name__} to JSON")
 
 
-def _csv_cell(value: Any) -> str:
-    """A CSV cell: ``true``/``false`` like the JSON, empty for a missing value.
+#: What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-    >>> [_csv_cell(v) for v in (True, None, Decimal("1.50"), dt.date(2026, 1, 5), 3)]
-    ['true', '', '1.50', '2026-01-05', '3']
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell a spreadsheet shows as text, never runs: one that starts like a formula gets a
+    leading apostrophe (the OWASP rule). Only the CSV files get it; the JSON keeps the value.
+
+    >>> [spreadsheet_safe(t) for t in ("=1+1", "+33 1 23", "-x", "@SUM(A1)", "Dupont")]
+    ["'=1+1", "'+33 1 23", "'-x", "'@SUM(A1)", 'Dupont']
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell: ``true``/``false`` like the JSON, empty for a missing value, never a formula.
+
+    >>> [_csv_cell(v) for v in (True, None, Decimal("1.50"), dt.date(2026, 1, 5), 3, "=1+1")]
+    ['true', '', '1.50', '2026-01-05', '3', "'=1+1"]
     """
     plain = _json_value(value)
     if plain is None:
         return ""
     if isinstance(plain, bool):
         return "true" if plain else "false"
-    return str(plain)
+    return spreadsheet_safe(str(plain))
 
 
 def _write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
