@@ -28,6 +28,7 @@ import hashlib
 import multiprocessing
 import multiprocessing.util
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -94,8 +95,16 @@ _renderer: LetterRenderer | None = None
 _office: OfficeSide | None = None
 
 
+def _ignore_interrupts() -> None:
+    """Ctrl-C reaches every process of the terminal's group: the batch process alone stops
+    the run (shutting its pools down); a worker that also raised would print its own
+    traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _init_worker(templates: Path | None, owner: int) -> None:
     global _renderer
+    _ignore_interrupts()
     _renderer = LetterRenderer(templates=templates)
     # Worker processes leave through os._exit, which skips atexit and weakref finalizers:
     # without this, a pool shutdown would orphan the worker's LibreOffice.
@@ -105,6 +114,7 @@ def _init_worker(templates: Path | None, owner: int) -> None:
 
 def _init_office(owner: int) -> None:
     global _office
+    _ignore_interrupts()
     _office = OfficeSide()
     multiprocessing.util.Finalize(_office, _office.close, exitpriority=10)
     threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -61,3 +63,53 @@ def terminal_progress(label: str) -> Progress | None:
             click.echo("", err=True)
 
     return show
+
+
+class Tracker:
+    """Counts letters as they are made (passing them on to a terminal progress line, if any),
+    so that a stopped run can say how far it got."""
+
+    def __init__(self, show: Progress | None = None) -> None:
+        self.show = show
+        self.done = 0
+        self.total: int | None = None
+        self.stopped_by = "Ctrl-C"
+
+    def __call__(self, done: int, total: int, key: str) -> None:
+        self.done, self.total = done, total
+        if self.show:
+            self.show(done, total, key)
+
+    def stopped(self, numbered: bool) -> str:
+        again = ("Run the same command again to complete it" +
+                 (": the letters keep their registered numbers." if numbered else "."))
+        if self.total is None:
+            how_far = "before the first letter was finished"
+        elif self.done < self.total:
+            how_far = f"after {self.done} of {self.total} letter(s) were made"
+        else:
+            how_far = (f"after all {self.total} letter(s) were made, while the print files and "
+                       "records were being written")
+        return (f"Stopped ({self.stopped_by}) {how_far}. No file is left half-written: each one "
+                f"is complete or absent. {again}")
+
+
+@contextlib.contextmanager
+def stops_cleanly(tracker: Tracker, *, numbered: bool) -> Iterator[None]:
+    """Ctrl-C or SIGTERM (from a scheduler or `kill`) unwinds the run: the worker pool and its
+    LibreOffice processes are shut down, and the clerk is told how far it got and that the
+    same command completes it; exit status 1."""
+
+    def stop(signum: int, frame: object) -> None:
+        tracker.stopped_by = "SIGTERM"
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo("", err=True)  # off a progress line
+        click.echo(tracker.stopped(numbered), err=True)
+        raise SystemExit(1) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import signal
 from pathlib import Path
 
 import click
 
 from notice_factory.cli.common import (
+    Tracker,
     clock_for,
     date_option,
     sender_option,
+    stops_cleanly,
     templates_option,
     terminal_progress,
 )
@@ -46,10 +47,12 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
     """
     from notice_factory.pipeline import render_letters  # the engines load when a command runs
 
-    summary = render_letters(
-        cases, out_dir, sender=load_sender_profile(sender), templates=templates,
-        clock=clock_for(day), allow_unknown=ignore_unknown_columns, jobs=jobs,
-        progress=None if as_json else terminal_progress("rendering"))
+    tracker = Tracker(None if as_json else terminal_progress("rendering"))
+    with stops_cleanly(tracker, numbered=False):
+        summary = render_letters(
+            cases, out_dir, sender=load_sender_profile(sender), templates=templates,
+            clock=clock_for(day), allow_unknown=ignore_unknown_columns, jobs=jobs,
+            progress=tracker)
     if as_json:
         click.echo(json.dumps({
             "letters": len(summary.letters), "rejected": len(summary.rejects),
@@ -65,17 +68,6 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
             click.echo(f"  rejected: {err.format_message()}", err=True)
     if summary.exit_code:
         raise SystemExit(summary.exit_code)
-
-
-def _exit_cleanly_on_sigterm() -> None:
-    """A stopped batch (SIGTERM from a scheduler or `kill`) unwinds like Ctrl-C: the worker
-    pool and its LibreOffice processes are shut down, nothing is left running. What was
-    written is complete (atomic writes); running the command again finishes the batch."""
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
 
 
 @click.command(epilog="""\b
@@ -113,13 +105,13 @@ def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | None,
     """
     from notice_factory.pipeline import run_batch
 
-    _exit_cleanly_on_sigterm()
-    summary = run_batch(
-        cases, out_dir, sender=load_sender_profile(sender), ledger_path=ledger,
-        templates=templates, clock=clock_for(day), jobs=jobs, resend=resend,
-        allow_unknown=ignore_unknown_columns, letters_per_file=letters_per_file,
-        duplex=False if simplex else None,
-        progress=None if as_json else terminal_progress("letters"))
+    tracker = Tracker(None if as_json else terminal_progress("letters"))
+    with stops_cleanly(tracker, numbered=True):
+        summary = run_batch(
+            cases, out_dir, sender=load_sender_profile(sender), ledger_path=ledger,
+            templates=templates, clock=clock_for(day), jobs=jobs, resend=resend,
+            allow_unknown=ignore_unknown_columns, letters_per_file=letters_per_file,
+            duplex=False if simplex else None, progress=tracker)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
