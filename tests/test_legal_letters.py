@@ -4,13 +4,22 @@ speaks to its addressee in the grammar that fits (legal-content.md 1.0, 1.2; iss
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import re
 
 import pytest
-from conftest import BATCH_DATE, DEMO_CASES, RenderedSet, demo_case_params, pdftotext
+from conftest import (
+    BATCH_DATE,
+    DEMO_CASES,
+    FIXTURES,
+    RenderedSet,
+    demo_case_params,
+    pdftotext,
+)
 
+from notice_factory.cases import parse_rows
 from notice_factory.context import debtor_form
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.render import LetterRenderer
@@ -102,3 +111,66 @@ def test_french_formal_notice_after_acceleration_states_its_date_and_cites_d312_
     assert "D312-16" in text
     assert "D312-17" not in text
     assert "la déchéance du terme sera acquise" not in text
+
+
+def _row(case_id: str, **changes: str) -> dict[str, str]:
+    """A demo case's CSV row, with some fields changed."""
+    with open(FIXTURES / "cases.csv", encoding="utf-8", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["case_id"] == case_id)
+    return {**row, **changes}
+
+
+def test_a_french_consumer_credit_lawyer_letter_with_an_indemnity_needs_acceleration() -> None:
+    result = parse_rows([_row("FR-2026-0003", acceleration_date="")], batch_date=BATCH_DATE)
+    assert not result.cases
+    [err] = result.rejects
+    assert err.field == "acceleration_date"
+    assert "déchéance du terme" in err.message and "penalties" in err.message
+    # Without an indemnity the letter claims only what is due: no acceleration needed.
+    ok = parse_rows([_row("FR-2026-0003", acceleration_date="", penalties="0")],
+                    batch_date=BATCH_DATE)
+    assert ok.cases and not ok.rejects
+
+
+def test_the_indemnity_cap_cites_the_article_of_the_stage() -> None:
+    before = parse_rows([_row("FR-2026-0002", penalties="676.01")], batch_date=BATCH_DATE)
+    [err] = before.rejects
+    assert err.field == "penalties" and "D312-17" in err.message and "676.00" in err.message
+    after = parse_rows([_row("FR-2026-0002", penalties="676.01",
+                             acceleration_date="2026-10-15")], batch_date=BATCH_DATE)
+    [err] = after.rejects
+    assert err.field == "penalties" and "D312-16" in err.message
+
+
+@pytest.mark.parametrize(("day", "why"), [("2026-07-01", "before the first unpaid"),
+                                          ("2026-12-01", "after the letter date")])
+def test_an_impossible_acceleration_date_is_refused(day: str, why: str) -> None:
+    result = parse_rows([_row("FR-2026-0002", acceleration_date=day)], batch_date=BATCH_DATE)
+    [err] = result.rejects
+    assert err.field == "acceleration_date" and why in err.message
+
+
+def test_an_invoice_has_no_acceleration() -> None:
+    result = parse_rows([_row("FR-2026-0006", acceleration_date="2026-10-15")],
+                        batch_date=BATCH_DATE)
+    [err] = result.rejects
+    assert err.field == "acceleration_date" and "invoice" in err.message
+
+
+def test_the_french_lawyer_letter_states_the_acceleration_and_claims_under_d312_16(
+        rendered: RenderedSet) -> None:
+    case = demo(Locale.FR_FR, Kind.LAWYER_LETTER)
+    assert case.acceleration_date == dt.date(2026, 8, 20)
+    text = flat(rendered[case].pdf)
+    assert "ma cliente a prononcé le 20 août 2026 la déchéance du terme" in text
+    assert "Capital restant dû (déchéance du terme du 20 août 2026)" in text
+    assert "D312-16" in text and "D312-17" not in text
+
+
+def test_the_chinese_loan_lawyer_letter_claims_the_accelerated_principal(
+        rendered: RenderedSet) -> None:
+    case = demo(Locale.ZH_CN, Kind.LAWYER_LETTER)
+    text = "".join(pdftotext(rendered[case].pdf).split())
+    assert "剩余本金（已于2026年8月18日宣布提前到期）" in text
+    before = flat(rendered[demo(Locale.ZH_CN, Kind.FORMAL_NOTICE)].pdf)
+    assert "提前到期" not in before

@@ -38,6 +38,7 @@ FIELDS: tuple[str, ...] = (
     "currency", "principal", "interest", "fees", "penalties", "due_date", "letter_date",
     "payment_deadline_days", "plan_installments", "plan_first_due_date", "plan_frequency",
     "plan_down_payment", "plan_annual_rate", "registered", "acknowledgement",
+    "acceleration_date",
 )
 REQUIRED: tuple[str, ...] = (
     "case_id", "kind", "locale", "debtor_name", "address_line1", "postal_code", "city",
@@ -189,13 +190,14 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
                                  for f in ("interest", "fees", "penalties"))
     due_date = r.date("due_date", required=True)
     letter_day = r.date("letter_date")
+    acceleration_date = r.date("acceleration_date")
     deadline_days = r.integer("payment_deadline_days", 1, 365)
     registered, acknowledgement = _delivery(r, kind)
     effective_day = letter_day or batch_date
     for name_, reason in rules.claim_problems(
             locale=locale, product=product, principal=principal, fees=fees,
             penalties=penalties, due_date=due_date, contract_date=contract_date,
-            letter_day=effective_day):
+            letter_day=effective_day, kind=kind, acceleration_date=acceleration_date):
         r.fail(name_, reason)
     plan = _plan_terms(r, kind, effective_day, None if principal is None
                        else principal + interest + fees + penalties)
@@ -218,6 +220,7 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
         amounts=Amounts(principal, interest, fees, penalties), due_date=due_date,
         letter_date=letter_day, payment_deadline_days=deadline_days, plan=plan,
         registered=registered, acknowledgement=acknowledgement, row=row, extra=extra,
+        acceleration_date=acceleration_date,
     )
 
 

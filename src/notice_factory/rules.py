@@ -21,9 +21,11 @@ from decimal import Decimal
 
 from notice_factory.model import Case, Kind, Locale, Product
 
-# French consumer credit: the late-payment indemnity is capped at 8 % of the outstanding
-# capital (art. D312-16 C. conso) and claims are foreclosed two years after the first
-# unpaid instalment (art. R312-35).
+# French consumer credit: the late-payment indemnity is capped at 8 % (art. L312-39 C. conso):
+# of the capital remaining due once the whole loan was declared due (D312-16), of the unpaid
+# instalments before (D312-17); the case's principal is that capital, resp. the capital of the
+# unpaid instalments. Claims are foreclosed two years after the first unpaid instalment
+# (art. R312-35).
 FR_INDEMNITY_CAP = Decimal("0.08")
 FR_FORECLOSURE_YEARS = 2
 
@@ -141,7 +143,8 @@ def due_date_problem(locale: Locale | None, product: Product | None, due_date: d
 def claim_problems(*, locale: Locale | None, product: Product | None,
                    principal: Decimal | None, fees: Decimal, penalties: Decimal,
                    due_date: dt.date | None, contract_date: dt.date | None,
-                   letter_day: dt.date) -> Iterator[tuple[str, str]]:
+                   letter_day: dt.date, kind: Kind | None = None,
+                   acceleration_date: dt.date | None = None) -> Iterator[tuple[str, str]]:
     """Every legal rule the claim breaks, as (case-file field, reason), in field order.
 
     >>> list(claim_problems(locale=Locale.RO_RO, product=None, principal=None,
@@ -156,7 +159,54 @@ def claim_problems(*, locale: Locale | None, product: Product | None,
         yield "due_date", reason
     cap = None if principal is None else indemnity_cap(locale, product, principal)
     if cap is not None and principal is not None and penalties > principal * FR_INDEMNITY_CAP:
-        yield "penalties", (f"the late-payment indemnity may not exceed 8 % of the outstanding "
-                            f"capital (art. D312-16 C. conso): at most {cap} here")
+        yield "penalties", _indemnity_reason(cap, accelerated=acceleration_date is not None)
     if contract_date is not None and contract_date > letter_day:
         yield "contract_date", "the contract date is after the letter date"
+    yield from acceleration_problems(
+        locale=locale, kind=kind, product=product, penalties=penalties,
+        acceleration_date=acceleration_date, due_date=due_date, letter_day=letter_day)
+
+
+def _indemnity_reason(cap: Decimal, *, accelerated: bool) -> str:
+    if accelerated:
+        return ("after the déchéance du terme the late-payment indemnity may not exceed 8 % of "
+                f"the capital remaining due (art. D312-16 C. conso): at most {cap} here")
+    return ("before the déchéance du terme the late-payment indemnity may not exceed 8 % of the "
+            f"unpaid instalments (art. D312-17 C. conso): at most {cap} here; if the whole loan "
+            "was declared due, give that day in acceleration_date and the capital remaining due "
+            "in principal")
+
+
+def acceleration_problems(*, locale: Locale | None, kind: Kind | None, product: Product | None,
+                          penalties: Decimal, acceleration_date: dt.date | None,
+                          due_date: dt.date | None,
+                          letter_day: dt.date) -> Iterator[tuple[str, str]]:
+    """What is wrong with the case's stage of the debt (déchéance du terme / acceleration).
+
+    A French consumer-credit lawyer letter claiming an indemnity speaks for a creditor who has
+    already declared the whole loan due: before that, only the formal notice may announce it.
+
+    >>> next(acceleration_problems(locale=Locale.FR_FR, kind=Kind.LAWYER_LETTER,
+    ...      product=Product.CONSUMER_CREDIT, penalties=Decimal("1"), acceleration_date=None,
+    ...      due_date=None, letter_day=dt.date(2026, 11, 23)))[0]
+    'acceleration_date'
+    """
+    if acceleration_date is None:
+        if (kind is Kind.LAWYER_LETTER and penalties > 0
+                and _french_consumer_credit(locale, product)):
+            yield "acceleration_date", (
+                "a French consumer-credit lawyer letter that claims an indemnity (penalties) "
+                "needs the day the creditor declared the whole loan due (déchéance du terme); "
+                "give it in acceleration_date, or set penalties to 0 and send a formal notice "
+                "first")
+        return
+    if product is Product.INVOICE:
+        yield "acceleration_date", ("an invoice has no instalments to accelerate; leave "
+                                    "acceleration_date empty")
+    elif acceleration_date > letter_day:
+        yield "acceleration_date", (f"the déchéance du terme ({acceleration_date.isoformat()}) "
+                                    f"is after the letter date ({letter_day.isoformat()})")
+    elif due_date is not None and acceleration_date < due_date:
+        yield "acceleration_date", (f"the déchéance du terme ({acceleration_date.isoformat()}) "
+                                    "is before the first unpaid instalment "
+                                    f"({due_date.isoformat()}): nothing was unpaid yet")
