@@ -16,11 +16,13 @@ from conftest import (
     FIXTURES,
     RenderedSet,
     demo_case_params,
+    pdf_text,
     pdftotext,
 )
 
 from notice_factory.cases import parse_rows
 from notice_factory.context import debtor_form
+from notice_factory.formatting import format_date
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.render import LetterRenderer
 from notice_factory.settings import SenderProfile
@@ -174,3 +176,15 @@ def test_the_chinese_loan_lawyer_letter_claims_the_accelerated_principal(
     assert "剩余本金（已于2026年8月18日宣布提前到期）" in text
     before = flat(rendered[demo(Locale.ZH_CN, Kind.FORMAL_NOTICE)].pdf)
     assert "提前到期" not in before
+
+
+SPACED_DATE = re.compile(r"\d[ \u00a0\u3000]+[年月日]|[年月][ \u00a0\u3000]+\d")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.values[0].locale is Locale.ZH_CN])
+def test_chinese_dates_extract_without_spaces(rendered: RenderedSet, case: Case) -> None:
+    """Word letters included: LibreOffice's Asian/Latin spacing must not reach the text layer."""
+    pdf = rendered[case].pdf
+    for text in (pdftotext(pdf), pdf_text(pdf)):
+        assert not SPACED_DATE.findall(text), (case.letter_key, SPACED_DATE.findall(text))
+        assert format_date(case.letter_date or BATCH_DATE, Locale.ZH_CN, style="long") in text

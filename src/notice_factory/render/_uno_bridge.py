@@ -99,12 +99,27 @@ def _convert(desktop: Any, src: str, dst: str) -> None:
     if doc is None:
         raise RuntimeError("LibreOffice could not open the document")
     try:
+        _no_asian_latin_autospace(doc)
         doc.storeToURL(uno.systemPathToFileUrl(dst), _props(FilterName="writer_pdf_Export"))
     finally:
         try:
             doc.close(True)
         except Exception:  # a close veto must not hide the conversion's own result
             doc.dispose()
+
+
+def _no_asian_latin_autospace(doc: Any) -> None:
+    """Turn off the extra space LibreOffice draws between Chinese and Latin characters.
+
+    It is layout, not text, but a PDF reader extracts the gap as a space ("2026 年 11 月"),
+    and LibreOffice ignores Word's own switch for it (w:autoSpaceDE/DN) when it opens a .docx.
+    Set on every paragraph style of the converted copy; the template itself is not touched.
+    """
+    styles = doc.getStyleFamilies().getByName("ParagraphStyles")
+    for name in styles.getElementNames():
+        style = styles.getByName(name)
+        if style.getPropertySetInfo().hasPropertyByName("ParaIsCharacterDistance"):
+            style.setPropertyValue("ParaIsCharacterDistance", False)
 
 
 def _describe(exc: BaseException) -> str:
