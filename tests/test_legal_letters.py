@@ -188,3 +188,22 @@ def test_chinese_dates_extract_without_spaces(rendered: RenderedSet, case: Case)
     for text in (pdftotext(pdf), pdf_text(pdf)):
         assert not SPACED_DATE.findall(text), (case.letter_key, SPACED_DATE.findall(text))
         assert format_date(case.letter_date or BATCH_DATE, Locale.ZH_CN, style="long") in text
+
+
+# ---------------------------------------------------------------- name lines that fit
+
+COMPANY_45 = "Transports Frigorifiques du Rhône et Fils SAS"
+
+
+def test_a_45_character_company_name_renders_on_two_address_lines(
+        renderer: LetterRenderer, sender: SenderProfile) -> None:
+    assert len(COMPANY_45) == 45
+    case = dataclasses.replace(demo(Locale.FR_FR, Kind.REMINDER), debtor_title=None,
+                               debtor_name=COMPANY_45)
+    pdf = renderer.render(case, sender.entity(Locale.FR_FR), batch_date=BATCH_DATE).pdf
+    lines = [" ".join(line.split()) for line in pdftotext(pdf, "-layout", "-f", "1", "-l", "1")
+             .splitlines()]
+    first = next(i for i, line in enumerate(lines)
+                 if line.endswith("Transports Frigorifiques du Rhône et"))
+    assert lines[first + 1].endswith("Fils SAS"), lines[first:first + 3]
+    assert lines[first + 2].endswith("12 rue des Lilas") or "Bâtiment B" in lines[first + 2]

@@ -184,13 +184,16 @@ def _fit_name(name: str, title: str, chinese_order: bool) -> str:
     return name  # too long even alone: reported by the width check
 
 
-def _wrap(text: str) -> list[str] | None:
+def _wrap(text: str, words: bool = False) -> list[str] | None:
     """Split a too-long line into window-wide lines, or None when it cannot be split.
 
-    Latin text breaks after a comma ("Str. X nr. 5, bl. A, sc. 2"); Chinese text may
-    break between any two characters but not inside a run of Latin letters or digits.
+    Latin text breaks after a comma ("Str. X nr. 5, bl. A, sc. 2"), a name (``words``)
+    between words; Chinese text may break between any two characters but not inside a run
+    of Latin letters or digits.
     """
-    if _has_cjk(text):
+    if words and not _has_cjk(text):
+        tokens, sep = text.split(), " "
+    elif _has_cjk(text):
         tokens = re.findall(r"[A-Za-z0-9\-./#]+|\s+|.", text)
         sep = ""
     else:
@@ -275,7 +278,7 @@ def layout_address(
         raise CaseError(problem, field="postal_code")
 
     chinese_order = dest == "CN" and _has_cjk(name_, l1, l2, town, region_)
-    name_line = _Line(_fit_name(name_, title_, chinese_order), "debtor_name")
+    name_line = _Line(_fit_name(name_, title_, chinese_order), "debtor_name", wrappable=True)
     street = _Line(l1, "address_line1", wrappable=dest != "FR")  # FR: street is one line
     extra = _Line(l2, "address_line2", wrappable=True)
     lines: list[_Line]
@@ -323,7 +326,7 @@ def _fit(lines: list[_Line]) -> list[_Line]:
         if _width(line.text) <= MAX_WIDTH:
             out.append(line)
             continue
-        pieces = _wrap(line.text) if line.wrappable else None
+        pieces = _wrap(line.text, words=line.field == "debtor_name") if line.wrappable else None
         if pieces is None:
             raise _too_long(line)
         wrapped_fields.append(line.field)
