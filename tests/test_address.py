@@ -157,13 +157,30 @@ def test_china_long_street_wraps_between_characters_not_inside_numbers() -> None
 
 
 def test_chinese_characters_count_double() -> None:
-    too_wide = "北" * 20  # 40 columns
-    with pytest.raises(CaseError) as err:
-        layout(name=too_wide, title=None, line1="人民路1号", postal_code="100022",
-               city="北京市", region=None, country="CN", sender_country="CN",
-               locale=Locale.ZH_CN)
-    assert err.value.field == "debtor_name"
+    too_wide = "北" * 20  # 40 columns: the name continues on the next line after 19 characters
+    lines = layout(name=too_wide, title=None, line1="人民路1号", postal_code="100022",
+                   city="北京市", region=None, country="CN", sender_country="CN",
+                   locale=Locale.ZH_CN)
+    assert lines[-2:] == ["北" * 19, "北"]
+    with pytest.raises(CaseError) as err:  # a street in France is never split: refused
+        layout(name="Li Wei", title=None, line1="北" * 20, postal_code="75001", city="Paris",
+               region=None, country="FR", sender_country="FR", locale=Locale.FR_FR)
+    assert err.value.field == "address_line1"
     assert "40 columns" in err.value.message
+
+
+def test_a_long_name_continues_on_the_next_line_only_when_the_block_fits() -> None:
+    name = "Transports Frigorifiques du Rhône et Fils SAS"
+    lines = layout(name=name, title=None, line1="12 rue de la Gare", postal_code="69007",
+                   city="Lyon", region=None, country="FR", sender_country="FR",
+                   locale=Locale.FR_FR)
+    assert lines[:2] == ["Transports Frigorifiques du Rhône et", "Fils SAS"]
+    with pytest.raises(CaseError) as err:  # 7 lines to Romania: the name is what to shorten
+        layout(name=name, title=None, line1="Str. Lungă nr. 5", line2="bl. A2 ap. 12",
+               postal_code="400001", city="Cluj-Napoca", region="Cluj", country="RO",
+               sender_country="FR", locale=Locale.FR_FR)
+    assert err.value.field == "debtor_name"
+    assert "7 lines" in err.value.message
 
 
 def test_cross_border_adds_country_in_sender_language() -> None:
@@ -213,7 +230,7 @@ def test_long_title_is_shortened_then_dropped() -> None:
 @pytest.mark.parametrize(
     ("changes", "field", "text"),
     [
-        ({"name": "Marie-Christine de La Rochefoucauld-Liancourt"}, "debtor_name",
+        ({"name": "Marie-Christine-de-La-Rochefoucauld-Liancourt"}, "debtor_name",  # one word
          "has 45 characters; the window allows 38 (7 too many)"),
         ({"line1": "12 boulevard du Maréchal de Lattre de Tassigny prolongé"}, "address_line1",
          "address line '12 boulevard du Maréchal de Lattre de Tassigny prolongé' has 55"),
