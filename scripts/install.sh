@@ -3,7 +3,8 @@
 #   system: fonts (Liberation for fr/ro, Noto CJK for zh), HarfBuzz subsetting for WeasyPrint,
 #           Pango, poppler-utils (pdftotext/pdftoppm), LibreOffice Writer + python3-uno (DOCX),
 #           zbar-tools (zbarimg: the tests decode barcodes and QR codes as a scanner would)
-#   python: the package itself with its test extras, editable
+#   python: the package itself with its test extras (which include the cluster extra:
+#           Dask distributed), editable
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +35,7 @@ PY="${PYTHON:-python3}"
 # (editable) from another clone would make pytest collect this tree against the other's modules.
 if ! "$PY" - "$PWD" 2>/dev/null <<'PYCHECK'
 import pathlib, sys
-import docxtpl, hypothesis, mypy, ruff, segno, weasyprint  # noqa: F401
+import distributed, docxtpl, hypothesis, mypy, ruff, segno, weasyprint  # noqa: F401
 import notice_factory
 here = pathlib.Path(sys.argv[1]).resolve()
 sys.exit(0 if pathlib.Path(notice_factory.__file__).resolve().is_relative_to(here) else 1)

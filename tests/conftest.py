@@ -8,11 +8,16 @@ each page (pypdf and poppler's pdftotext), word positions in millimetres
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
@@ -259,3 +264,83 @@ def embedded_fonts(pdf: bytes) -> dict[str, EmbeddedFont]:
             out[str(font["/BaseFont"]).split("+", 1)[-1]] = EmbeddedFont(
                 key, len(descriptor[key].get_object().get_data()))
     return out
+
+
+# ---------------------------------------------------------------- a real Dask cluster
+
+
+@dataclass
+class DaskCluster:
+    """A `dask scheduler` and two `notice-factory worker` processes on 127.0.0.1."""
+
+    address: str
+    die_dir: Path  # a file named after a case here kills the first worker rendering it
+    logs: Path
+
+    def worker_pids(self) -> dict[str, int]:
+        """Worker address -> pid of the process that renders (not its nanny)."""
+        from distributed import Client
+
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            pids: dict[str, int] = client.run(os.getpid)
+            return pids
+
+    def wait_for_workers(self, n: int = 2) -> None:
+        from distributed import Client
+
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(n, timeout=180)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process (a worker closes its renderer and LibreOffice), then SIGKILL
+    whatever is left in its process group."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=60)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskCluster]:
+    """A real Dask scheduler and two worker processes (each a `notice-factory worker`, with
+    its nanny), started for the session on 127.0.0.1 and stopped at its end: nothing stays
+    running. The workers run this checkout's code."""
+    base = tmp_path_factory.mktemp("dask")
+    die_dir, logs = base / "die", base / "logs"
+    die_dir.mkdir()
+    logs.mkdir()
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "TMPDIR": str(base),
+           "NOTICE_FACTORY_TEST_CLUSTER_DIE": str(die_dir)}
+    env.pop("NOTICE_FACTORY_TEMPLATES", None)
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, *cmd: str) -> None:
+        with (logs / f"{name}.log").open("wb") as log:
+            procs.append(subprocess.Popen([sys.executable, "-m", *cmd], env=env, cwd=base,
+                                          stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True))
+
+    try:
+        start("scheduler", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
+              address.rsplit(":", 1)[1], "--no-dashboard")
+        for i in (1, 2):
+            start(f"worker-{i}", "notice_factory", "worker", "--scheduler", address,
+                  "--name", f"test-worker-{i}")
+        cluster = DaskCluster(address, die_dir, logs)
+        cluster.wait_for_workers(2)
+        yield cluster
+    finally:
+        for proc in reversed(procs):  # workers first, then the scheduler
+            _stop(proc)

@@ -154,5 +154,9 @@ class RangeExhaustedError(LedgerError):
         self.missing = missing
 
 
+class ClusterError(NoticeFactoryError):
+    """The Dask cluster cannot render this batch (unreachable, no worker, other templates)."""
+
+
 class PlanError(UsageError):
     """A repayment plan cannot be built with the values given."""

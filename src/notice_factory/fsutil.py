@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -83,3 +84,37 @@ def remove_stale_parts(folder: Path) -> int:
                 p.unlink()
                 count += 1
     return count
+
+
+def tree_sha256(root: Path, *, suffixes: tuple[str, ...] = ()) -> str:
+    """One SHA-256 over a folder's files: their paths (relative, '/'-separated) and bytes.
+
+    Hidden files and folders, ``__pycache__`` and temporary ``.part`` files are left out;
+    with ``suffixes``, only files ending so are counted. Two machines holding the same
+    tree get the same digest, whatever the folder is called or when it was copied.
+
+    >>> import tempfile, pathlib
+    >>> a, b = (pathlib.Path(tempfile.mkdtemp()) for _ in range(2))
+    >>> for d in (a, b):
+    ...     (d / "fr").mkdir(); _ = (d / "fr" / "letter.html").write_text("Madame,")
+    >>> tree_sha256(a) == tree_sha256(b)
+    True
+    >>> _ = (b / "fr" / "letter.html").write_text("Monsieur,")
+    >>> tree_sha256(a) == tree_sha256(b)
+    False
+    """
+    digest = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*") if p.is_file() and _counted(p.relative_to(root),
+                                                                             suffixes))
+    for path in files:
+        rel = path.relative_to(root).as_posix().encode("utf-8")
+        data = path.read_bytes()
+        digest.update(b"%d:%s%d:" % (len(rel), rel, len(data)))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _counted(rel: Path, suffixes: tuple[str, ...]) -> bool:
+    if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+        return False
+    return not suffixes or rel.name.endswith(suffixes)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib.metadata import version as _dist_version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from notice_factory.assembly import LetterPdf, build_print_file, plan_placements
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
@@ -65,6 +65,9 @@ from notice_factory.workers import (
     run_jobs,
     start_pool,
 )
+
+if TYPE_CHECKING:  # distributed is imported only by a batch that uses a cluster
+    from notice_factory.cluster import Cluster
 
 #: CPU cost of a deposit-slip line relative to merging one letter into its print file
 #: (measured: ~1 ms per letter merged, ~2.5 ms per slip line), to schedule the longest first.
@@ -217,6 +220,7 @@ class BatchSummary:
     sheets: int = 0
     cases: int = 0
     templates: dict[str, str] = field(default_factory=dict)
+    cluster: dict[str, Any] = field(default_factory=dict)  # where the letters were rendered
 
     @property
     def exit_code(self) -> int:
@@ -233,7 +237,7 @@ class BatchSummary:
             "timings_s": {k: _seconds(v) for k, v in self.timings.items()},
             "engines": {k: {**v, "render_s": _seconds(v["render_s"])}
                         for k, v in self.engines.items()},
-        }
+        } | ({"cluster": self.cluster} if self.cluster else {})
 
 
 def _seconds(value: float) -> Decimal:
@@ -263,12 +267,16 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
               clock: Clock = system_clock, batch_date: dt.date | None = None,
               jobs: int | None = None, resend: bool = False, allow_unknown: bool = False,
               letters_per_file: int | None = None, duplex: bool | None = None,
-              progress: Progress | None = None) -> BatchSummary:
+              progress: Progress | None = None, cluster: str | None = None) -> BatchSummary:
     """`notice-factory batch`: validate, number, render, merge, and write the records.
 
     Numbers are allocated before anything is written (a batch that would run a range dry
     fails first); a letter that cannot be produced gets its number voided, never reused.
     Re-running the same command gives the same numbers and the same files.
+
+    ``cluster``: a Dask scheduler's address (``tcp://host:8786``); the letters are then
+    rendered by its workers (see cluster.py), everything else stays here, and the local
+    worker processes only merge the print files and write the deposit slips.
     """
     profile = sender or load_sender_profile()
     opts = BatchOptions(
@@ -284,28 +292,40 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
                            case_file_sha256=digest, batch_date=opts.day,
                            cases=len(read.cases) + len(read.rejects))
     catalog = load_catalog(templates)
-    pool = start_pool(opts.workers, templates)
+    # The cluster is reached and its workers checked before the ledger is opened: an
+    # unreachable scheduler or a worker with other templates costs no number.
+    remote = _connect(cluster, catalog) if cluster else None
+    # With a cluster, the local processes start on their first task (a merge or a slip).
+    pool = start_pool(opts.workers, templates, warm=remote is None)
     try:
         with Ledger(ledger_path, clock=lambda: _now(clock)) as ledger:
-            _run_stages(read, catalog, ledger, pool, opts, summary, t0, progress)
+            _run_stages(read, catalog, ledger, pool, opts, summary, t0, progress, remote)
         summary.timings["total"] = time.perf_counter() - t0
         _write_batch_json(summary, profile, out_dir, cases_path)
         return summary
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
+        if remote is not None:
+            remote.close()
+
+
+def _connect(address: str, catalog: Catalog) -> Cluster:
+    from notice_factory.cluster import connect  # distributed loads only for a cluster batch
+
+    return connect(address, catalog.root)
 
 
 def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools | None,
                 opts: BatchOptions, summary: BatchSummary, t0: float,
-                progress: Progress | None) -> None:
+                progress: Progress | None, remote: Cluster | None = None) -> None:
     """preflight -> number -> render -> place -> merge and slips -> records, filling
     ``summary`` from each stage's result."""
     out_dir, clock = summary.out_dir, time.perf_counter
     checked = preflight_stage(read.cases, catalog, opts.profile, opts.day)
     summary.rejects = read.rejects + checked.rejects
     summary.timings["validate"] = clock() - t0
-    if pool is not None:
+    if pool is not None and remote is None:
         pool.set_offices(_offices_for(catalog, checked.cases, opts.workers))
 
     t1 = clock()
@@ -320,7 +340,9 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     jobs = [Job(c, opts.profile.entity(c.locale), opts.day,
                 numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf")
             for c in checked.cases]
-    rendered = render_stage(jobs, opts.workers, opts.templates, pool, progress)
+    rendered = render_stage(jobs, opts.workers, opts.templates, pool, progress, remote)
+    if remote is not None:
+        summary.cluster = remote.describe()
     by_key = {c.letter_key: c for c in checked.cases}
     numbers = _void_failed(ledger, rendered.failed, numbering.numbers)
     summary.rejects += [_failed_reject(f, by_key[f.key]) for f in rendered.failed]
@@ -437,11 +459,13 @@ class Rendered:
 
 
 def render_stage(jobs: list[Job], workers: int, templates: Path | None, pool: Pools | None,
-                 progress: Progress | None) -> Rendered:
-    """Stage 4: every letter written to its target as it finishes (see workers.py)."""
+                 progress: Progress | None, remote: Cluster | None = None) -> Rendered:
+    """Stage 4: every letter written to its target as it finishes (see workers.py), by
+    the local workers or, with ``remote``, by the cluster's (see cluster.py)."""
     result = Rendered()
-    for n, outcome in enumerate(run_jobs(jobs, workers=workers, templates=templates,
-                                         pool=pool), 1):
+    outcomes = (remote.run_jobs(jobs) if remote is not None
+                else run_jobs(jobs, workers=workers, templates=templates, pool=pool))
+    for n, outcome in enumerate(outcomes, 1):
         if isinstance(outcome, Done):
             result.done[outcome.key] = outcome
             if result.first_letter is None:

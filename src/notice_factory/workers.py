@@ -151,10 +151,31 @@ def render_job(job: Job, renderer: LetterRenderer | None = None, *,
     With ``draft_word``, a Word letter is only filled: the answer is a :class:`Drafted`
     for :func:`finish_job` in an office worker.
     """
+    _crash_hook("NOTICE_FACTORY_TEST_CRASH_ON", job, 70)  # a worker killed mid-letter
+    made = make_letter(job, renderer, draft_word=draft_word)
+    return write_letter(job, made) if isinstance(made, Made) else made
+
+
+@dataclass(frozen=True)
+class Made:
+    """A finished letter's PDF and what the records need of it, not yet written: what a
+    cluster worker sends back to the batch (see cluster.py)."""
+
+    key: str
+    pdf: bytes
+    pages: int
+    template_id: str
+    template_version: str
+    engine: str
+    seconds: float
+
+
+def make_letter(job: Job, renderer: LetterRenderer | None = None, *,
+                draft_word: bool = False) -> Made | Drafted | Failed:
+    """Render one letter to bytes; never raises for a product error."""
     r = renderer or _renderer
     assert r is not None, "worker not initialised"
     t0 = time.perf_counter()
-    _crash_hook("NOTICE_FACTORY_TEST_CRASH_ON", job, 70)  # a worker killed mid-letter
     try:
         letter: RenderedLetter | WordDraft
         if draft_word:
@@ -169,8 +190,9 @@ def render_job(job: Job, renderer: LetterRenderer | None = None, *,
         return Failed(job.case.letter_key, err.format_message())
     if isinstance(letter, WordDraft):
         return Drafted(letter, time.perf_counter() - t0)
-    return _write(job, letter.pdf, letter.pages, letter.template.id, letter.template.version,
-                  letter.template.engine, time.perf_counter() - t0)
+    spec = letter.template
+    return Made(job.case.letter_key, letter.pdf, letter.pages, spec.id, spec.version,
+                spec.engine, time.perf_counter() - t0)
 
 
 def finish_job(job: Job, drafted: Drafted, office: OfficeSide | None = None) -> Outcome:
@@ -185,8 +207,8 @@ def finish_job(job: Job, drafted: Drafted, office: OfficeSide | None = None) -> 
     except NoticeFactoryError as err:
         return Failed(job.case.letter_key, err.format_message())
     spec = drafted.draft.template
-    return _write(job, pdf, pages, spec.id, spec.version, spec.engine,
-                  drafted.seconds + time.perf_counter() - t0)
+    return write_letter(job, Made(job.case.letter_key, pdf, pages, spec.id, spec.version,
+                                  spec.engine, drafted.seconds + time.perf_counter() - t0))
 
 
 def _crash_hook(variable: str, job: Job, status: int) -> None:
@@ -195,11 +217,11 @@ def _crash_hook(variable: str, job: Job, status: int) -> None:
         os._exit(status)
 
 
-def _write(job: Job, pdf: bytes, pages: int, template_id: str, template_version: str,
-           engine: str, seconds: float) -> Done:
-    atomic_write_bytes(job.target, pdf)
-    return Done(job.case.letter_key, job.target, pages, hashlib.sha256(pdf).hexdigest(),
-                template_id, template_version, seconds, engine)
+def write_letter(job: Job, made: Made) -> Done:
+    """Write a made letter to its target (atomically): the small record that stays."""
+    atomic_write_bytes(job.target, made.pdf)
+    return Done(made.key, job.target, made.pages, hashlib.sha256(made.pdf).hexdigest(),
+                made.template_id, made.template_version, made.seconds, made.engine)
 
 
 def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:

@@ -67,8 +67,9 @@ def _register() -> None:
     from notice_factory.cli.letters import batch, render
     from notice_factory.cli.plan import plan
     from notice_factory.cli.templates import templates
+    from notice_factory.cli.worker import worker
 
-    for command in (render, batch, plan, templates, ledger):
+    for command in (render, batch, plan, templates, ledger, worker):
         main.add_command(command)
 
 

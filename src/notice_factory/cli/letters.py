@@ -73,7 +73,8 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
 @click.command(epilog="""\b
 Examples:
   notice-factory batch fixtures/cases.csv --out out/batch --date 2026-11-23
-  notice-factory batch cases.csv --out out/b --ledger /srv/nf/ledger.sqlite --jobs 2 --json""")
+  notice-factory batch cases.csv --out out/b --ledger /srv/nf/ledger.sqlite --jobs 2 --json
+  notice-factory batch cases.csv --out out/b --cluster tcp://render01:8786""")
 @CASES
 @OUT
 @sender_option
@@ -90,11 +91,15 @@ Examples:
 @click.option("--resend", is_flag=True,
               help="Send these letters again under NEW registered numbers (the old ones are "
                    "voided). Without it, a re-run reuses each letter's number.")
+@click.option("--cluster", metavar="tcp://HOST:8786", default=None,
+              help="Render the letters on this Dask scheduler's workers (started with "
+                   "`notice-factory worker`); numbering, print files and records stay on this "
+                   "machine, and --jobs then only sets the processes merging print files.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | None,
           day: dt.date | None, templates: Path | None, ignore_unknown_columns: bool,
           jobs: int | None, letters_per_file: int | None, simplex: bool, resend: bool,
-          as_json: bool) -> None:
+          cluster: str | None, as_json: bool) -> None:
     """Render, number and assemble a registered-mail batch of CASES into --out.
 
     Writes letters/, print/ (merged print files, each letter starting on a recto),
@@ -111,7 +116,7 @@ def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | None,
             cases, out_dir, sender=load_sender_profile(sender), ledger_path=ledger,
             templates=templates, clock=clock_for(day), jobs=jobs, resend=resend,
             allow_unknown=ignore_unknown_columns, letters_per_file=letters_per_file,
-            duplex=False if simplex else None, progress=tracker)
+            duplex=False if simplex else None, cluster=cluster, progress=tracker)
     if as_json:
         click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2, default=str))
     else:
