@@ -45,6 +45,11 @@ REQUIRED: tuple[str, ...] = (
     "country", "contract_ref", "product", "currency", "principal", "due_date",
 )
 
+# Optional columns of the case file `escalate` reads (issue 14): what the back office knows of
+# the case besides the letters. `batch` accepts them too and does not use them.
+STATUS_FIELDS: tuple[str, ...] = ("paid_amount", "plan_signed", "disputed", "insolvency",
+                                  "deceased")
+
 _CASE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _AMOUNT = re.compile(r"\d+(\.\d{1,2})?")
 _RATE = re.compile(r"\d+(\.\d{1,4})?")
@@ -235,6 +240,8 @@ def _extra_columns(r: _Row, allow_unknown: bool) -> dict[str, str]:
     """Columns the format does not know: kept aside if allowed, else each one a problem."""
     extra: dict[str, str] = {}
     for key in r.raw:
+        if key in STATUS_FIELDS:
+            continue  # escalate's columns: known, and of no use to a letter
         if key not in FIELDS:
             if allow_unknown:
                 extra[key] = str(r.raw[key])
@@ -364,6 +371,14 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]] | Iterable[Mapping[
 def read_case_file(path: Path | str, *, batch_date: dt.date,
                    allow_unknown: bool = False) -> ReadResult:
     """Read and validate a .csv, .jsonl or .json case file."""
+    rows = read_rows(path, allow_unknown=allow_unknown)
+    return parse_rows(rows, batch_date=batch_date, allow_unknown=allow_unknown, source=str(path))
+
+
+def read_rows(path: Path | str, *, allow_unknown: bool = False,
+              optional: tuple[str, ...] = ()) -> list[tuple[int, Mapping[str, Any]]]:
+    """The raw rows of a case file, numbered; ``optional``: required columns that may be absent
+    (``escalate`` reads files whose ``kind`` is empty or missing)."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -376,24 +391,22 @@ def read_case_file(path: Path | str, *, batch_date: dt.date,
                             "UTF-8 CSV", file=str(p)) from None
     suffix = p.suffix.lower()
     if suffix == ".csv":
-        rows: list[tuple[int, Mapping[str, Any]]] = list(_csv_rows(text, str(p), allow_unknown))
-    elif suffix in (".jsonl", ".ndjson"):
-        rows = list(_jsonl_rows(text, str(p)))
-    elif suffix == ".json":
-        rows = list(_json_rows(text, str(p)))
-    else:
-        raise CaseFileError("unknown case-file type: use .csv, .jsonl or .json", file=str(p))
-    return parse_rows(rows, batch_date=batch_date, allow_unknown=allow_unknown, source=str(p))
+        return list(_csv_rows(text, str(p), allow_unknown, optional))
+    if suffix in (".jsonl", ".ndjson"):
+        return list(_jsonl_rows(text, str(p)))
+    if suffix == ".json":
+        return list(_json_rows(text, str(p)))
+    raise CaseFileError("unknown case-file type: use .csv, .jsonl or .json", file=str(p))
 
 
-def _csv_rows(text: str, source: str,
-              allow_unknown: bool) -> Iterator[tuple[int, Mapping[str, Any]]]:
+def _csv_rows(text: str, source: str, allow_unknown: bool,
+              optional: tuple[str, ...] = ()) -> Iterator[tuple[int, Mapping[str, Any]]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise CaseFileError("the file is empty (no header row)", file=source) from None
-    _check_header(header, source, allow_unknown)
+    _check_header(header, source, allow_unknown, optional)
     start = reader.line_num + 1
     for record in reader:
         row, start = start, reader.line_num + 1
@@ -407,13 +420,14 @@ def _csv_rows(text: str, source: str,
         yield row, dict(zip(header, record, strict=True))
 
 
-def _check_header(header: list[str], source: str, allow_unknown: bool) -> None:
+def _check_header(header: list[str], source: str, allow_unknown: bool,
+                  optional: tuple[str, ...] = ()) -> None:
     """Refuse a CSV header with a required column missing, an unknown or a repeated one."""
-    missing = [f for f in REQUIRED if f not in header]
+    missing = [f for f in REQUIRED if f not in header and f not in optional]
     if missing:
         raise CaseFileError(f"the header row lacks the required column(s): {', '.join(missing)}",
                             file=source, line=1)
-    unknown = [h for h in header if h not in FIELDS]
+    unknown = [h for h in header if h not in FIELDS and h not in STATUS_FIELDS]
     if unknown and not allow_unknown:
         raise CaseFileError("; ".join(_unknown_field_reason(h) for h in unknown),
                             file=source, line=1)

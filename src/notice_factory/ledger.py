@@ -144,7 +144,7 @@ class TrackingEvent:
 
 # --------------------------------------------------------------------------- schema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # One list of statements per version step; a file at version N gets steps N+1.. applied in order.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -202,6 +202,26 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             added_at TEXT NOT NULL,
             PRIMARY KEY (operator, country, service, first, last)
         )""",
+    ),
+    # Carrier events as the carrier sent them (code, label, time) beside the logistics status
+    # and legal outcome they were read as (tracking import, issue 14). One event is stored once:
+    # (number, code, event_at) is what makes it the same event, so re-imports add nothing.
+    3: (
+        """CREATE TABLE carrier_events (
+            id INTEGER PRIMARY KEY,
+            number TEXT NOT NULL REFERENCES numbers(number),
+            operator TEXT NOT NULL,
+            code TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            event_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('deposited', 'in_transit', 'notice_left',
+                'available_for_pickup', 'delivered', 'returned', 'exception', 'lost')),
+            outcome TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL DEFAULT '',
+            imported_at TEXT NOT NULL,
+            UNIQUE (number, code, event_at)
+        )""",
+        "CREATE INDEX carrier_events_by_number ON carrier_events (number, event_at)",
     ),
 }
 
@@ -762,6 +782,64 @@ class Ledger:
                 f"registered number {number} is not in the ledger", file=str(self.path)
             )
         return str(row[0])
+
+
+    # -- carrier events (tracking, issue 14)
+
+    @_guarded
+    def add_carrier_events(self, events: Sequence[CarrierEvent]) -> int:
+        """Store carrier events in one transaction; returns how many were new (a re-import of
+        the same events adds nothing). Every number must be in the ledger."""
+        now = self._now()
+        added = 0
+        with self._write():
+            for e in events:
+                self._state(e.number)
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO carrier_events (number, operator, code, label, event_at,"
+                    " status, outcome, source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (e.number, e.operator, e.code, e.label, e.event_at, e.status, e.outcome,
+                     e.source, now),
+                )
+                added += cursor.rowcount
+        return added
+
+    @_guarded
+    def carrier_events(self, number: str) -> list[CarrierEvent]:
+        """The letter's carrier events in import order (the caller orders them by time)."""
+        rows = self._db.execute(
+            "SELECT number, operator, code, label, event_at, status, outcome, source"
+            " FROM carrier_events WHERE number = ? ORDER BY id",
+            (number,),
+        ).fetchall()
+        return [CarrierEvent(*r) for r in rows]
+
+    @_guarded
+    def sent_letters(self, *, batch_id: str | None = None,
+                     case_id: str | None = None) -> list[NumberRecord]:
+        """Letters that went out (numbers in state used), oldest first."""
+        sql = f"SELECT {_RECORD_COLUMNS} FROM numbers WHERE state = 'used'"
+        params: list[str] = []
+        for column, value in (("batch_id", batch_id), ("case_id", case_id)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
+        rows = self._db.execute(sql + " ORDER BY letter_date, rowid", params).fetchall()
+        return [_to_record(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class CarrierEvent:
+    """One carrier event as stored: the carrier's code and label, and how they were read."""
+
+    number: str
+    operator: str  # the key of the code table that read it (la-poste, maileva, ...)
+    code: str
+    label: str
+    event_at: str  # ISO date or date-time, as the carrier gave it
+    status: str  # a logistics status (outcomes.Status)
+    outcome: str  # the legal outcome the code or label states (outcomes.Outcome), or ""
+    source: str  # the file (and format) it came from
 
 
 _RECORD_COLUMNS = (

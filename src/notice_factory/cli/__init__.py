@@ -21,6 +21,8 @@ Examples:
   notice-factory batch fixtures/cases.csv --out out/batch --date 2026-11-23
   notice-factory plan --amount 1234.56 --installments 6 --first-due 2026-12-31
   notice-factory templates check
+  notice-factory tracking import events.csv --ledger ledger.sqlite
+  notice-factory escalate cases.csv --ledger ledger.sqlite --date 2026-12-01 --out today.csv
 """
 
 
@@ -67,10 +69,13 @@ def _register() -> None:
     from notice_factory.cli.letters import batch, render
     from notice_factory.cli.plan import plan
     from notice_factory.cli.templates import templates
+    from notice_factory.cli.tracking import escalate_cmd, tracking
     from notice_factory.cli.worker import worker
 
     for command in (render, batch, plan, templates, ledger, worker):
         main.add_command(command)
+    main.add_command(tracking)
+    main.add_command(escalate_cmd, name="escalate")
 
 
 _register()
