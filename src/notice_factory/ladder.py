@@ -98,12 +98,11 @@ class Ladder:
         return next((i for i, s in enumerate(self.steps) if s.kind == kind), None)
 
     def stop_text(self, condition: str, default: str) -> str:
-        """A stop's reason followed by its source, as escalation.csv prints it."""
+        """``condition: reason [source]``, as escalation.csv prints a stop."""
         stop = self.stops.get(condition)
-        if stop is None:
-            return default
-        reason = stop.reason or default
-        return f"{reason} [{stop.source}]" if stop.source else reason
+        reason = (stop.reason if stop else "") or default
+        source = f" [{stop.source}]" if stop and stop.source else ""
+        return f"{condition}: {reason}{source}"
 
 
 def _lines(path: Path, header: str) -> list[int]:

@@ -34,6 +34,7 @@ from notice_factory.catalog import (
 )
 from notice_factory.context import VARIABLE_NAMES, TemplateContext, describe_variables
 from notice_factory.errors import CaseError, NoticeFactoryError, TemplateError
+from notice_factory.ladder import check_ladders
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.render import LetterRenderer
 from notice_factory.render.html import local_names
@@ -239,6 +240,7 @@ def check_templates(root: Path | None = None, only: str | None = None,
                                if p.file and str(specs[0].folder) in p.file)
     else:
         report.problems.extend(catalog.problems)
+        report.problems.extend(check_ladders(catalog.root))
     profile = sender or load_sender_profile()
     with LetterRenderer(catalog) as renderer:
         for spec in specs:

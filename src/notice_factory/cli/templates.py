@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from notice_factory.cli.common import sender_option
-from notice_factory.errors import EXIT_FAILURE
+from notice_factory.errors import EXIT_FAILURE, TemplateError
 from notice_factory.settings import load_sender_profile
 
 # The template engines load when a subcommand runs (each imports what it needs), so that
@@ -27,6 +27,7 @@ def templates() -> None:
 Examples:
   notice-factory templates check
   notice-factory templates check templates/fr/formal_notice
+  notice-factory templates check templates/fr/ladder.toml
   notice-factory templates check /path/to/my/templates""")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @sender_option
@@ -35,11 +36,16 @@ def check(path: Path | None, sender: Path | None) -> None:
 
     Reports syntax errors, unknown or unused variables, kinds missing in a language,
     missing mandatory mentions, forbidden wording, Word tags split across runs and
-    missing fonts, each with its file and line. Exit 0 only when all is clean.
+    missing fonts, each with its file and line; and each language's escalation ladder
+    (ladder.toml: unknown kinds, unreachable steps, steps or stops without a legal
+    source). Exit 0 only when all is clean.
     """
     from notice_factory.templatecheck import check_templates, tree_of
 
     root, only = None, None
+    if path is not None and path.name == "ladder.toml" and path.is_file():
+        _report_ladder(path)
+        return
     if path is not None:
         tree = tree_of(str(path))
         if tree is not None:
@@ -52,6 +58,22 @@ def check(path: Path | None, sender: Path | None) -> None:
     status = "clean" if report.ok else f"{len(report.problems)} problem(s)"
     click.echo(f"checked {len(report.checked)} template(s): {status}", err=True)
     if not report.ok:
+        raise SystemExit(EXIT_FAILURE)
+
+
+def _report_ladder(path: Path) -> None:
+    """`templates check templates/fr/ladder.toml`: that ladder alone."""
+    from notice_factory.ladder import ladder_problems, load_ladder
+
+    try:
+        problems = ladder_problems(load_ladder(path))
+    except TemplateError as err:
+        problems = [err]
+    for problem in problems:
+        click.echo(problem.format_message())
+    click.echo(f"checked {path}: " + (f"{len(problems)} problem(s)" if problems else "clean"),
+               err=True)
+    if problems:
         raise SystemExit(EXIT_FAILURE)
 
 
