@@ -279,3 +279,20 @@ def test_ladder_problems_name_file_and_line(tmp_path: Path) -> None:
     assert any("language ro has no escalation ladder" in p for p in problems)
     run = CliRunner().invoke(main, ["templates", "check", str(tree / "fr" / "ladder.toml")])
     assert run.exit_code == 1 and "unreachable" in run.output
+
+
+def test_json_lines_case_file_in_and_out(ledger: Ledger, tmp_path: Path) -> None:
+    import json
+
+    row: dict[str, Any] = {k: v for k, v in case(FR, "J1").items() if v != ""}
+    row.update(registered=True, principal=1234.56, disputed=False, insolvency="2027-02-01")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    rows = read_rows(cases, optional=("kind",))
+    result = escalate(rows, ledger, LADDERS, D("2026-12-01"))
+    assert [d.decision for d in result.decisions] == ["send"]
+    out, _ = write_escalation(result, tmp_path / "today.jsonl")
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["registered"] == "true" and written["principal"] == "1234.56"
+    assert "disputed" not in written and written["kind"] == "reminder"
+    assert read_case_file(out, batch_date=D("2026-12-01")).rejects == []

@@ -308,6 +308,13 @@ def escalate(rows: Sequence[tuple[int, Mapping[str, Any]]], ledger: Ledger,
 
 
 def _plain(value: Any) -> str:
+    """A case-file value as text (JSON numbers and booleans as a CSV would spell them).
+
+    >>> [_plain(v) for v in (None, True, Decimal("12.50"), 3, "x")]
+    ['', 'true', '12.50', '3', 'x']
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return "" if value is None else str(value)
 
 
@@ -316,12 +323,18 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def letters_text(letters: Sequence[Mapping[str, Any]], suffix: str) -> str:
-    """FILE's content, in the case-file format its suffix names (.csv, .jsonl, .json)."""
-    columns = [f for f in FIELDS if f in ("kind", "letter_date") or any(f in r for r in letters)]
+def _columns(letters: Sequence[Mapping[str, Any]]) -> list[str]:
     extra = sorted({k for r in letters for k in r} - set(FIELDS))
     if extra:
         raise UsageError("the case file has columns batch does not know: " + ", ".join(extra))
+    return [f for f in FIELDS if f in ("kind", "letter_date") or any(f in r for r in letters)]
+
+
+def letters_text(letters: Sequence[Mapping[str, Any]], suffix: str) -> str:
+    """FILE's content, in the case-file format its suffix names (.csv, .jsonl, .json)."""
+    if suffix not in (".csv", ".jsonl", ".ndjson", ".json"):
+        raise UsageError(f"--out must end in .csv, .jsonl or .json, not '{suffix}'")
+    columns = _columns(letters)
     if suffix == ".csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -329,11 +342,9 @@ def letters_text(letters: Sequence[Mapping[str, Any]], suffix: str) -> str:
         writer.writerows([[_plain(r.get(c)) for c in columns] for r in letters])
         return buf.getvalue()
     objects = [{c: _plain(r[c]) for c in columns if r.get(c) not in (None, "")} for r in letters]
-    if suffix in (".jsonl", ".ndjson"):
-        return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
     if suffix == ".json":
         return json.dumps(objects, ensure_ascii=False, indent=1) + "\n"
-    raise UsageError(f"--out must end in .csv, .jsonl or .json, not '{suffix}'")
+    return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
 
 
 def escalation_text(decisions: Sequence[Decision]) -> str:
