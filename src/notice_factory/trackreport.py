@@ -125,12 +125,23 @@ def report_text(report: TrackingReport) -> str:
 # --------------------------------------------------------------------------- HTML
 
 
+def _legend(y: int) -> tuple[str, float]:
+    parts, x = [], 0.0
+    for outcome in Outcome:
+        parts.append(f'<rect x="{x:.0f}" y="{y - 10}" width="10" height="10" '
+                     f'fill="{COLOURS[outcome]}"/><text x="{x + 14:.0f}" y="{y}" '
+                     f'font-size="10">{outcome.value}</text>')
+        x += 14 + 6 * len(outcome.value) + 12
+    return "".join(parts), x
+
+
 def _chart(batches: list[BatchLine]) -> str:
     """One horizontal stacked bar per batch, one colour per outcome, as inline SVG."""
     bar_w, row_h, label_w = 480, 28, 220
-    height = row_h * len(batches) + 40
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 20}" '
-             f'height="{height}" role="img" aria-label="outcomes per batch">']
+    legend, legend_w = _legend(10 + len(batches) * row_h + 14)
+    width = max(label_w + bar_w + 20, legend_w)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
+             f'height="{row_h * len(batches) + 40}" role="img" aria-label="outcomes per batch">']
     for i, b in enumerate(batches):
         y = 10 + i * row_h
         parts.append(f'<text x="0" y="{y + 16}" font-size="12">{html.escape(b.batch_id[:32])}'
@@ -143,15 +154,11 @@ def _chart(batches: list[BatchLine]) -> str:
             w = bar_w * n / max(b.letters, 1)
             parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="20" '
                          f'fill="{COLOURS[outcome]}"><title>{outcome.value}: {n}</title></rect>')
+            if w >= 16:
+                parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 14}" font-size="11" '
+                             f'text-anchor="middle" fill="#fff">{n}</text>')
             x += w
-    legend_y = 10 + len(batches) * row_h + 14
-    x = 0.0
-    for outcome in Outcome:
-        parts.append(f'<rect x="{x:.0f}" y="{legend_y - 10}" width="10" height="10" '
-                     f'fill="{COLOURS[outcome]}"/><text x="{x + 14:.0f}" y="{legend_y}" '
-                     f'font-size="10">{outcome.value}</text>')
-        x += 14 + 7 * len(outcome.value) + 12
-    parts.append("</svg>")
+    parts.append(legend + "</svg>")
     return "".join(parts)
 
 
