@@ -296,3 +296,8 @@ def test_json_lines_case_file_in_and_out(ledger: Ledger, tmp_path: Path) -> None
     assert written["registered"] == "true" and written["principal"] == "1234.56"
     assert "disputed" not in written and written["kind"] == "reminder"
     assert read_case_file(out, batch_date=D("2026-12-01")).rejects == []
+
+
+def test_an_unregistered_letter_is_sent_with_a_warning(ledger: Ledger) -> None:
+    got = decision(ledger, case(FR, "U1", registered="false"), "2026-12-01")
+    assert got.decision == "send" and "registered is false" in got.reason

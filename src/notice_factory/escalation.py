@@ -289,6 +289,9 @@ def decide(raw: Mapping[str, Any], row: int, ledger: Ledger, ladders: Mapping[st
         why = "; ".join(e.format_message() for e in all_errors(err))
         return Decision(row, case_id, "stop", kind, f"the {kind} cannot be sent: {why}", None,
                         True), None
+    if _text(letter, "registered").lower() in ("false", "no", "0"):
+        reason += ("; registered is false: the letter gets no number, so its outcome never "
+                   "reaches the ledger and the ladder cannot follow it")
     return Decision(row, case_id, "send", kind, reason), letter
 
 
