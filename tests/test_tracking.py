@@ -14,7 +14,7 @@ from dispatch_helpers import open_ledger, send
 
 from notice_factory.carriers import load_codebook
 from notice_factory.cli import main
-from notice_factory.errors import ConfigError, UsageError
+from notice_factory.errors import ConfigError, EventsFileError
 from notice_factory.followup import letter_state
 from notice_factory.ledger import Ledger
 from notice_factory.model import Locale
@@ -94,9 +94,14 @@ def test_csv_date_only_and_default_operator(ledger: Ledger, tmp_path: Path) -> N
 def test_csv_header_problems_stop_the_file_with_a_clear_message(ledger: Ledger,
                                                                  tmp_path: Path) -> None:
     events = _write(tmp_path / "bad.csv", "number,when,code\nX,2026-01-01,DI1\n")
-    with pytest.raises(UsageError) as err:
+    with pytest.raises(EventsFileError) as err:
         import_events(events, ledger, load_codebook())
-    assert "tracking_number" in str(err.value) and "bad.csv" in str(err.value)
+    assert "tracking_number" in str(err.value) and str(events) + ":1: " in str(err.value)
+    assert err.value.exit_code == 1
+    garbled = _write(tmp_path / "x.json", "{not json")
+    with pytest.raises(EventsFileError) as err:
+        import_events(garbled, ledger, load_codebook(), "maileva")
+    assert "is --format right?" in str(err.value)
 
 
 def test_laposte_json(ledger: Ledger, tmp_path: Path) -> None:

@@ -146,6 +146,10 @@ class LedgerProfileError(LedgerError):
     new range not yet recorded), or a range overlaps another operator's."""
 
 
+class EventsFileError(NoticeFactoryError):
+    """A carrier events file cannot be read as a whole (one bad row is reported, not raised)."""
+
+
 class RangeExhaustedError(LedgerError):
     """A batch needs more registered numbers than the sender's ranges have left."""
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from notice_factory.carriers import CodeBook
-from notice_factory.errors import UsageError
+from notice_factory.errors import EventsFileError, UsageError
 from notice_factory.ledger import CarrierEvent, Ledger
 
 FORMATS = ("csv", "laposte-json", "maileva")
@@ -104,7 +104,7 @@ def _number(text: object) -> str:
 # --------------------------------------------------------------------------- readers
 
 
-def _csv_events(text: str, problems: list[Problem]) -> Iterator[RawEvent]:
+def _csv_events(text: str, source: str, problems: list[Problem]) -> Iterator[RawEvent]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader, [])]
     missing = [c for c in _CSV_REQUIRED if c not in header]
@@ -115,8 +115,8 @@ def _csv_events(text: str, problems: list[Problem]) -> Iterator[RawEvent]:
             why.append("the header lacks " + ", ".join(missing))
         if unknown:
             why.append("unknown column(s) " + ", ".join(unknown))
-        raise UsageError("; ".join(why) + "; the columns are " + ", ".join(CSV_COLUMNS)
-                         + " (label and operator optional)", file="row 1")
+        raise EventsFileError("; ".join(why) + "; the columns are " + ", ".join(CSV_COLUMNS)
+                              + " (label and operator optional)", file=source, line=1)
     start = reader.line_num + 1
     for record in reader:
         row, start = start, reader.line_num + 1
@@ -196,27 +196,25 @@ def _maileva_events(data: Any, problems: list[Problem]) -> Iterator[RawEvent]:
 
 
 def read_events(path: Path, fmt: str, problems: list[Problem]) -> list[RawEvent]:
-    """Every event of the file; unusable parts become problems. Raises UsageError when the
+    """Every event of the file; unusable parts become problems. Raises EventsFileError when the
     file as a whole cannot be read (not UTF-8, not JSON, a CSV without its columns)."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown events format '{fmt}'; use one of {', '.join(FORMATS)}")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise UsageError(f"cannot read the events file: {exc.strerror}", file=str(path)) from None
+        raise EventsFileError(f"cannot read the events file: {exc.strerror}",
+                              file=str(path)) from None
     except UnicodeDecodeError as exc:
-        raise UsageError(f"the events file is not UTF-8 text (byte {exc.start})",
-                         file=str(path)) from None
+        raise EventsFileError(f"the events file is not UTF-8 text (byte {exc.start}); save it "
+                              "as UTF-8", file=str(path)) from None
     if fmt == "csv":
-        try:
-            return list(_csv_events(text, problems))
-        except UsageError as err:
-            raise UsageError(err.message, file=f"{path}:{err.file}") from None
+        return list(_csv_events(text, str(path), problems))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise UsageError(f"not valid JSON ({exc.msg}); is --format right?", file=str(path),
-                         line=exc.lineno) from None
+        raise EventsFileError(f"not valid JSON ({exc.msg}); is --format right?",
+                              file=str(path), line=exc.lineno) from None
     reader = _laposte_events if fmt == "laposte-json" else _maileva_events
     return list(reader(data, problems))
 
