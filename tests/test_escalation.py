@@ -301,3 +301,20 @@ def test_json_lines_case_file_in_and_out(ledger: Ledger, tmp_path: Path) -> None
 def test_an_unregistered_letter_is_sent_with_a_warning(ledger: Ledger) -> None:
     got = decision(ledger, case(FR, "U1", registered="false"), "2026-12-01")
     assert got.decision == "send" and "registered is false" in got.reason
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_batch_accepts_the_status_columns(tmp_path: Path, suffix: str) -> None:
+    import json
+
+    row = {**case(FR, "S1", kind="reminder"), "paid_amount": "0", "disputed": "false"}
+    path = tmp_path / f"cases{suffix}"
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(row))
+            writer.writeheader()
+            writer.writerow(row)
+    else:
+        path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    read = read_case_file(path, batch_date=D("2026-12-01"))
+    assert read.rejects == [] and read.cases[0].extra == {}

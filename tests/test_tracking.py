@@ -233,3 +233,10 @@ def test_cli_import_exit_status_and_json(ledger: Ledger, tmp_path: Path) -> None
     missing = CliRunner().invoke(main, ["tracking", "import", str(good), "--ledger",
                                         str(tmp_path / "nope.sqlite")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_the_cli_offers_the_formats_the_importer_reads() -> None:
+    from notice_factory.cli import tracking as cli_tracking
+    from notice_factory.tracking import FORMATS
+
+    assert cli_tracking.FORMATS == FORMATS

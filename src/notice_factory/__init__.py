@@ -19,6 +19,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
+    from notice_factory.carriers import load_codebook as load_codebook
     from notice_factory.cases import ReadResult as ReadResult
     from notice_factory.cases import parse_case as parse_case
     from notice_factory.cases import read_case_file as read_case_file
@@ -36,6 +37,9 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.errors import RenderError as RenderError
     from notice_factory.errors import TemplateError as TemplateError
     from notice_factory.errors import UsageError as UsageError
+    from notice_factory.escalation import escalate as escalate
+    from notice_factory.escalation import write_escalation as write_escalation
+    from notice_factory.ladder import load_ladders as load_ladders
     from notice_factory.ledger import Ledger as Ledger
     from notice_factory.ledger import LetterKey as LetterKey
     from notice_factory.model import Amounts as Amounts
@@ -45,6 +49,9 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.model import Locale as Locale
     from notice_factory.model import PlanTerms as PlanTerms
     from notice_factory.model import Product as Product
+    from notice_factory.outcomes import Outcome as Outcome
+    from notice_factory.outcomes import Status as Status
+    from notice_factory.outcomes import letter_outcome as letter_outcome
     from notice_factory.pipeline import RenderSummary as RenderSummary
     from notice_factory.pipeline import render_case as render_case
     from notice_factory.pipeline import render_letters as render_letters
@@ -55,6 +62,8 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.schedule import build_schedule as build_schedule
     from notice_factory.settings import SenderProfile as SenderProfile
     from notice_factory.settings import load_sender_profile as load_sender_profile
+    from notice_factory.tracking import import_events as import_events
+    from notice_factory.trackreport import build_report as build_report
 
 __version__ = "0.1.0"
 
@@ -74,6 +83,9 @@ _EXPORTS: dict[str, str] = {
     "is_valid_s10": "s10", "make_s10": "s10",
     "Schedule": "schedule", "build_schedule": "schedule",
     "SenderProfile": "settings", "load_sender_profile": "settings",
+    "load_codebook": "carriers", "escalate": "escalation", "write_escalation": "escalation",
+    "load_ladders": "ladder", "Outcome": "outcomes", "Status": "outcomes",
+    "letter_outcome": "outcomes", "import_events": "tracking", "build_report": "trackreport",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

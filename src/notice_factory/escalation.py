@@ -34,7 +34,7 @@ from typing import Any
 
 from notice_factory.cases import FIELDS, STATUS_FIELDS, all_errors, parse_case
 from notice_factory.errors import CaseError, UsageError
-from notice_factory.followup import LetterState, letter_state
+from notice_factory.followup import STALE_DAYS, LetterState, letter_state
 from notice_factory.fsutil import atomic_write_text
 from notice_factory.ladder import After, Ladder
 from notice_factory.ledger import Ledger
@@ -43,7 +43,6 @@ from notice_factory.outcomes import Outcome, rule_for
 
 DECISIONS = ("send", "wait", "stop", "address_search")
 ESCALATION_COLUMNS = ("case_id", "decision", "kind", "reason", "next_date")
-STALE_DAYS = 30  # no final word from the carrier this long after posting: ask the carrier
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n", ""}
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from notice_factory.context import DEFAULT_DEADLINE_DAYS
 from notice_factory.ledger import Ledger, NumberRecord
 from notice_factory.model import Kind, Locale
 from notice_factory.outcomes import (
@@ -26,8 +25,13 @@ from notice_factory.outcomes import (
     chronological,
     letter_outcome,
 )
+from notice_factory.rules import DEFAULT_DEADLINE_DAYS
 
 _BY_COUNTRY = {loc.country: loc for loc in Locale}
+
+STALE_DAYS = 30
+"""Days after the letter date without a final outcome before a letter is flagged (ask the
+carrier); AfterShip calls a tracking "Expired" after 30 days without news."""
 
 
 def locale_of(record: NumberRecord) -> Locale | None:

@@ -14,11 +14,10 @@ import html
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from notice_factory.followup import letter_state
+from notice_factory.followup import STALE_DAYS, letter_state
 from notice_factory.ledger import Ledger
 from notice_factory.outcomes import Outcome
 
-STALE_DAYS = 30
 COLOURS = {
     Outcome.DELIVERED: "#2e7d32", Outcome.PRESENTED_REFUSED: "#ef6c00",
     Outcome.PRESENTED_UNCLAIMED: "#f9a825", Outcome.NOT_PRESENTED_ADDRESS: "#c62828",

@@ -8,17 +8,15 @@ from pathlib import Path
 
 import click
 
-from notice_factory.carriers import load_codebook
-from notice_factory.cases import read_rows
 from notice_factory.cli.common import parse_day
 from notice_factory.errors import EXIT_PARTIAL, UsageError
-from notice_factory.escalation import STALE_DAYS, escalate, write_escalation
-from notice_factory.fsutil import atomic_write_text
-from notice_factory.ladder import load_ladders
+from notice_factory.followup import STALE_DAYS
 from notice_factory.ledger import Ledger
 from notice_factory.model import system_clock
-from notice_factory.tracking import FORMATS, import_events
-from notice_factory.trackreport import build_report, report_html, report_text
+
+# The modules doing the work load when a command runs (cases.py loads Babel), so that
+# `notice-factory --help` stays fast.
+FORMATS = ("csv", "laposte-json", "maileva")  # tracking.FORMATS, checked there too
 
 LEDGER = click.option("--ledger", required=True,
                       type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -64,6 +62,9 @@ def import_cmd(events: Path, ledger: Path, fmt: str | None, codes: tuple[Path, .
     reported with its row and reason; the others are imported. Exit status 0: all
     imported; 3: some rows were not.
     """
+    from notice_factory.carriers import load_codebook
+    from notice_factory.tracking import import_events
+
     book = load_codebook(codes)
     with Ledger(ledger) as led:
         report = import_events(events, led, book, fmt)
@@ -93,6 +94,9 @@ Examples:
 def report_cmd(ledger: Path, batch_id: str | None, as_json: bool, html_file: Path | None,
                day: dt.date | None, stale_days: int) -> None:
     """Where every letter stands: last event, legal outcome, effective date, deadline."""
+    from notice_factory.fsutil import atomic_write_text
+    from notice_factory.trackreport import build_report, report_html, report_text
+
     with Ledger(ledger) as led:
         report = build_report(led, as_of=day or system_clock(), batch_id=batch_id,
                               stale_days=stale_days)
@@ -128,6 +132,10 @@ def escalate_cmd(cases: Path, ledger: Path, day: dt.date, out: Path, stale_days:
     address_search, one row per case in escalation.csv. Exit status 0; 3 when some rows
     are invalid (listed as stop with their reason).
     """
+    from notice_factory.cases import read_rows
+    from notice_factory.escalation import escalate, write_escalation
+    from notice_factory.ladder import load_ladders
+
     rows = read_rows(cases, optional=("kind",))
     with Ledger(ledger) as led:
         result = escalate(rows, led, load_ladders(), day, stale_days)
