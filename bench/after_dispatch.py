@@ -24,7 +24,7 @@ from notice_factory.carriers import load_codebook
 from notice_factory.cases import read_rows
 from notice_factory.escalation import escalate, write_escalation
 from notice_factory.ladder import load_ladders
-from notice_factory.ledger import Ledger, LetterKey
+from notice_factory.ledger import Ledger, LetterKey, init_ledger
 from notice_factory.model import Locale
 from notice_factory.settings import load_sender_profile
 from notice_factory.tracking import import_events
@@ -45,6 +45,7 @@ STORIES = [
 
 
 def _open(path: Path) -> Ledger:
+    init_ledger(path, [e.postal for e in load_sender_profile().entities.values()])
     return Ledger(path, clock=lambda: dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from notice_factory.ledger import Ledger, LetterKey
+from notice_factory.ledger import Ledger, LetterKey, init_ledger
 from notice_factory.model import Locale
 from notice_factory.settings import load_sender_profile
 
@@ -22,5 +22,8 @@ def send(ledger: Ledger, locale: Locale, case_id: str, kind: str, day: dt.date,
 
 
 def open_ledger(folder: Path) -> Ledger:
+    """A new ledger serving the demo profile's ranges, as `ledger init` makes it."""
     clock = lambda: dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # noqa: E731
-    return Ledger(folder / "ledger.sqlite", clock=clock)
+    path = folder / "ledger.sqlite"
+    init_ledger(path, [e.postal for e in load_sender_profile().entities.values()], clock=clock)
+    return Ledger(path, clock=clock)

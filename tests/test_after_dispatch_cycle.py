@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 
 from notice_factory.cli import main
-from notice_factory.ledger import Ledger
 
 REPO = Path(__file__).resolve().parent.parent
 STATUS = ["paid_amount", "plan_signed", "disputed", "insolvency", "deceased"]
@@ -85,7 +84,10 @@ def picked(table: dict[str, dict[str, str]], decision: str) -> dict[str, str]:
 def test_full_cycle(tmp_path: Path) -> None:
     cases, ledger = tmp_path / "cases.csv", tmp_path / "ledger.sqlite"
     write_cases(cases)
-    Ledger(ledger).close()  # a new, empty ledger: escalate refuses a ledger that is not there
+    missing = cli("escalate", cases, "--ledger", ledger, "--date", "2026-11-23", "--out",
+                  tmp_path / "x.csv")
+    assert missing.returncode == 1 and "ledger init" in missing.stderr  # never made here
+    assert cli("ledger", "init", ledger).returncode == 0
     first = escalate(tmp_path, cases, ledger, "2026-11-23")
     senders = ["FR-delivered", "FR-refused", "FR-unclaimed", "FR-address", "FR-none",
                "CN-refused", "RO-delivered", "RO-unclaimed"]

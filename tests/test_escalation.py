@@ -318,3 +318,10 @@ def test_batch_accepts_the_status_columns(tmp_path: Path, suffix: str) -> None:
         path.write_text(json.dumps(row) + "\n", encoding="utf-8")
     read = read_case_file(path, batch_date=D("2026-12-01"))
     assert read.rejects == [] and read.cases[0].extra == {}
+
+
+def test_escalation_csv_cells_never_run_as_formulas(ledger: Ledger, tmp_path: Path) -> None:
+    result = escalate([(2, case(FR, "-1", locale="=cmd"))], ledger, LADDERS, D("2026-12-01"))
+    _, report = write_escalation(result, tmp_path / "f.csv")
+    table = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8"))))
+    assert table[0]["case_id"] == "'-1" and table[0]["reason"].startswith("invalid row")

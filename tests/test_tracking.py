@@ -232,7 +232,7 @@ def test_cli_import_exit_status_and_json(ledger: Ledger, tmp_path: Path) -> None
     assert data["problems"][0]["where"] == "row 2"
     missing = CliRunner().invoke(main, ["tracking", "import", str(good), "--ledger",
                                         str(tmp_path / "nope.sqlite")])
-    assert missing.exit_code == 2 and "does not exist" in missing.output
+    assert missing.exit_code == 1 and "ledger init" in missing.output
 
 
 def test_the_cli_offers_the_formats_the_importer_reads() -> None:

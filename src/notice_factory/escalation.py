@@ -40,6 +40,7 @@ from notice_factory.ladder import After, Ladder
 from notice_factory.ledger import Ledger
 from notice_factory.model import Locale
 from notice_factory.outcomes import Outcome, rule_for
+from notice_factory.records import spreadsheet_safe
 
 DECISIONS = ("send", "wait", "stop", "address_search")
 ESCALATION_COLUMNS = ("case_id", "decision", "kind", "reason", "next_date")
@@ -320,11 +321,6 @@ def _plain(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _safe(text: str) -> str:
-    """A report cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _columns(letters: Sequence[Mapping[str, Any]]) -> list[str]:
     extra = sorted({k for r in letters for k in r} - set(FIELDS))
     if extra:
@@ -354,8 +350,9 @@ def escalation_text(decisions: Sequence[Decision]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(ESCALATION_COLUMNS)
     for d in decisions:
-        writer.writerow([_safe(d.case_id), d.decision, d.kind, _safe(d.reason),
-                         d.next_date.isoformat() if d.next_date else ""])
+        when = d.next_date.isoformat() if d.next_date else ""
+        writer.writerow([spreadsheet_safe(d.case_id), d.decision, d.kind,
+                         spreadsheet_safe(d.reason), when])
     return buf.getvalue()
 
 

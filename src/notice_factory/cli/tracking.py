@@ -18,8 +18,9 @@ from notice_factory.model import system_clock
 # `notice-factory --help` stays fast.
 FORMATS = ("csv", "laposte-json", "maileva")  # tracking.FORMATS, checked there too
 
-LEDGER = click.option("--ledger", required=True,
-                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
+# Not exists=True: the ledger itself says what a missing, emptied or damaged ledger means and
+# what to do (a missing one is never created here: it would read as "no letter ever sent").
+LEDGER = click.option("--ledger", required=True, type=click.Path(dir_okay=False, path_type=Path),
                       help="The registered-number ledger the letters were numbered in.")
 AS_OF = click.option("--date", "day", callback=parse_day, metavar="YYYY-MM-DD",
                      help="The day the report or decision is made for. Default: today.")
