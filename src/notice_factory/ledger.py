@@ -79,7 +79,10 @@ class LetterKey(NamedTuple):
     letter_date: dt.date
 
 
-# The normalised carrier statuses of registered-post.md section 6.
+# The normalised carrier statuses of registered-post.md section 6, of the first `events` table.
+# No command writes or reads that table: `tracking import` stores carrier events in
+# `carrier_events` (schema step 3) with the statuses of outcomes.Status; the two are kept apart
+# so ledgers written before keep their rows.
 TRACKING_STATUSES: frozenset[str] = frozenset(
     {
         "deposited",
@@ -760,7 +763,8 @@ class Ledger:
     def record_event(
         self, number: str, status: str, when: dt.datetime, location: str = "", source: str = ""
     ) -> bool:
-        """Store one carrier event; False when the same event was already imported."""
+        """Store one event in the first ``events`` table; False when already there. Tracking
+        uses :meth:`add_carrier_events` (see TRACKING_STATUSES)."""
         if status not in TRACKING_STATUSES:
             raise UsageError(
                 f"'{status}' is not a tracking status; expected one of "
