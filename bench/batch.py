@@ -33,12 +33,14 @@ True
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -653,12 +655,50 @@ def baseline_worker(cases_path: Path, result_path: Path, docx_dir: Path | None,
     result_path.write_text(json.dumps(result, indent=2), encoding="utf-8")
 
 
+def cold_convert(docx_path: Path, out_dir: Path, *, timeout: float = 180.0,
+                 soffice: str | None = None) -> Path:
+    """One plain ``soffice --headless --convert-to pdf`` run: the slow way, only to compare the
+    warm converter with (the product converts Word letters through ``office.OfficeSide``).
+
+    Uses a throw-away profile so it never attaches to an office the user has open.
+    Returns the path of the PDF written in ``out_dir``.
+    """
+    from notice_factory.errors import RenderError
+    from notice_factory.office.install import child_env, find_office
+    from notice_factory.office.reaper import kill_group
+
+    install = find_office(soffice, need_uno=False)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="notice_factory_cold_") as profile:
+        proc = subprocess.Popen(
+            [install.soffice, "--headless", "--norestore", "--nolockcheck",
+             f"-env:UserInstallation={Path(profile).as_uri()}",
+             "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, env=child_env())
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            raise RenderError(f"{docx_path}: soffice --convert-to did not finish within "
+                              f"{timeout:g} s") from None
+        finally:
+            # soffice.bin may outlive oosplash; never leave it behind.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    pdf = out_dir / (docx_path.stem + ".pdf")
+    if proc.returncode != 0 or not pdf.is_file():
+        raise RenderError(f"{docx_path}: soffice --convert-to failed: "
+                          f"{output.decode(errors='replace').strip()[-300:]}")
+    return pdf
+
+
 def _docx_cold_vs_warm(renderer: Any, cases: list[Any], profile: Any, docx_dir: Path,
                        count: int, warm_stats: dict[str, float] | None) -> dict[str, Any]:
     """Cold ``soffice --convert-to pdf`` per letter against the warm converter."""
     from notice_factory.errors import NoticeFactoryError
+    from notice_factory.office import OfficeConverter
     from notice_factory.render.docx import DocxEngine
-    from notice_factory.render.office import OfficeConverter, cold_convert
 
     root = renderer.catalog.root
     engine = DocxEngine(root)

@@ -46,4 +46,4 @@ fi
 
 # Chinese letters embed fonts cut from Noto CJK (GB2312 + every template character, small glyph
 # ids): built once into the cache here rather than on the first Chinese letter of a batch.
-"$PY" -c "from notice_factory.render.fonts import main; main()" >/dev/null
+"$PY" -c "from notice_factory.fonts import main; main()" >/dev/null

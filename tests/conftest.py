@@ -32,8 +32,8 @@ from notice_factory.catalog import Catalog, load_catalog
 from notice_factory.errors import OfficeUnavailableError
 from notice_factory.ledger import init_ledger
 from notice_factory.model import Case, Locale
+from notice_factory.office import find_office
 from notice_factory.render import LetterRenderer, RenderedLetter
-from notice_factory.render.office import find_office
 from notice_factory.s10 import make_s10
 from notice_factory.settings import SenderProfile, load_sender_profile
 

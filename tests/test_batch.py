@@ -56,7 +56,6 @@ CONTRACT_COLUMNS = (
     "sheets", "weight_g", "acknowledgement", "letter_file", "sha256", "template_id",
     "template_version",
 )
-CRASH_ENV = "NOTICE_FACTORY_TEST_CRASH_ON"
 A4_MM = (210.0, 297.0)
 
 # Deposit-slip total lines, per sender locale: (registered items, of which with receipt).
@@ -72,18 +71,20 @@ SLIP_TOTALS = {
 # ---------------------------------------------------------------- running batches
 
 
-def batch_command(cases: Path, out: Path, ledger: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "notice_factory", "batch", str(cases), "--out", str(out),
+def batch_command(cases: Path, out: Path, ledger: Path, *extra: str,
+                  hooks: dict[str, str] | None = None) -> list[str]:
+    # With test hooks (a letter that kills its worker...), through the tests' driver.
+    start = ([sys.executable, str(REPO / "tests" / "hooked_cli.py"), json.dumps(hooks)]
+             if hooks else [sys.executable, "-m", "notice_factory"])
+    return [*start, "batch", str(cases), "--out", str(out),
             "--ledger", str(demo_ledger(ledger)), "--date", BATCH_DATE.isoformat(), *extra]
 
 
 MARKER_ENV = "NOTICE_FACTORY_TEST_RUN"
 
 
-def child_env(crash_on: str | None = None, tmpdir: Path | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
-    if crash_on is not None:
-        env[CRASH_ENV] = crash_on
+def child_env(tmpdir: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
     if tmpdir is not None:  # LibreOffice profiles go here
         tmpdir.mkdir(parents=True, exist_ok=True)
         env["TMPDIR"] = str(tmpdir)
@@ -142,8 +143,9 @@ class BatchRun:
 
 
 def run_batch(cases: Path, out: Path, ledger: Path, *extra: str,
-              env: dict[str, str] | None = None) -> BatchRun:
-    proc = subprocess.run(batch_command(cases, out, ledger, *extra), cwd=REPO,
+              env: dict[str, str] | None = None, hooks: dict[str, str] | None = None,
+              ) -> BatchRun:
+    proc = subprocess.run(batch_command(cases, out, ledger, *extra, hooks=hooks), cwd=REPO,
                           env=env or child_env(), capture_output=True, text=True, timeout=1800)
     return BatchRun(out, ledger, proc.returncode, proc.stdout, proc.stderr)
 
@@ -455,7 +457,7 @@ def crash_batches(main_batch: BatchRun, tmp_path_factory: pytest.TempPathFactory
     first = run_batch(base / "crash.csv", base / "crash-out", main_batch.ledger, "--jobs", "2")
     assert first.returncode == 0, explain(first)
     crashed = run_batch(base / "crash.csv", base / "crash-out", main_batch.ledger, "--jobs",
-                        "2", env=child_env(crash_on=victim))
+                        "2", hooks={"crash_on": victim})
     derived_cases(base / "after.csv", "AF", picks=["FR-2026-0001", "FR-2026-0006"])
     after = run_batch(base / "after.csv", base / "after-out", main_batch.ledger, "--jobs", "1")
     return crashed, after, victim

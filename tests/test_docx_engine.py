@@ -19,8 +19,11 @@ from docx.shared import Pt
 from markupsafe import Markup
 
 from notice_factory.cases import parse_case
+from notice_factory.catalog import TemplateSpec
 from notice_factory.context import build_context
 from notice_factory.errors import TemplateError
+from notice_factory.model import Kind
+from notice_factory.office import OfficeSide, WordDraft
 from notice_factory.render.docx import DocxEngine, DocxTemplateError, SplitTag, find_split_tags
 from notice_factory.settings import load_sender_profile
 
@@ -214,6 +217,13 @@ def test_proofing_only_differences_are_not_reported(tree: Path) -> None:
 
 
 
+def spec_of(path: Path) -> TemplateSpec:
+    """The metadata of a Word template written by a test (what the office half reads)."""
+    return TemplateSpec(id="fr.lawyer_letter", kind=Kind.LAWYER_LETTER, language="fr",
+                        version="1.0.0", engine="docx", file=path.name, folder=path.parent,
+                        approved_by="test", approved_on=dt.date(2026, 11, 20))
+
+
 @pytest.mark.office
 @pytest.mark.skipif(not office_available(), reason="LibreOffice is not installed")
 def test_render_pdf_through_libreoffice(tree: Path) -> None:
@@ -223,8 +233,10 @@ def test_render_pdf_through_libreoffice(tree: Path) -> None:
     save(d, tree / "letter.docx")
     variables = real_variables()
     variables["debtor"] = dataclasses.replace(variables["debtor"], name="Ștefan Țăranu & <Cie>")
-    with DocxEngine(tree) as engine:
-        pdf = engine.render_pdf("letter.docx", variables, identifier="FR-2026-0005")
+    filled = DocxEngine(tree).render_docx("letter.docx", variables)
+    with OfficeSide() as office:  # the one conversion path of a Word letter
+        pdf = office.finish(WordDraft(spec_of(tree / "letter.docx"), filled, "FR-2026-0005",
+                                      "2026-11-23"))
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,
                           capture_output=True, check=True).stdout.decode()
     assert "Paris, le 23 novembre 2026" in text

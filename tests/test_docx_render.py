@@ -20,10 +20,10 @@ from conftest import embedded_fonts
 
 from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
 from notice_factory.context import TemplateContext
+from notice_factory.fonts import office_font_names
 from notice_factory.model import Kind
+from notice_factory.office import substitute_fonts
 from notice_factory.render import LetterRenderer
-from notice_factory.render.docx import substitute_fonts
-from notice_factory.render.fonts import office_font_names
 from notice_factory.settings import load_sender_profile
 from notice_factory.templatecheck import preview
 

@@ -1,4 +1,4 @@
-"""Small Chinese letters: the Notice SC subsets of Noto CJK (render/fonts.py).
+"""Small Chinese letters: the Notice SC subsets of Noto CJK (fonts.py).
 
 These tests build the fonts once per machine (about a minute, into the user cache dir)
 and render real zh letters through the real engine.
@@ -19,8 +19,9 @@ from fontTools.pens.boundsPen import BoundsPen
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 
+from notice_factory import fonts
 from notice_factory import templatecheck as tc
-from notice_factory.render import LetterRenderer, fonts
+from notice_factory.render import LetterRenderer
 from notice_factory.settings import load_sender_profile, templates_root
 
 FONTS_CSS = "_common/fonts-zh.css"

@@ -20,12 +20,8 @@ from conftest import office_available
 from pypdf import PdfReader
 
 from notice_factory.errors import OfficeUnavailableError, RenderError
-from notice_factory.render.office import (
-    ENV_OFFICE_PYTHON,
-    ENV_SOFFICE,
-    OfficeConverter,
-    cold_convert,
-)
+from notice_factory.office import OfficeConverter
+from notice_factory.office.install import ENV_OFFICE_PYTHON, ENV_SOFFICE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -199,15 +195,6 @@ def test_close_stops_the_office_and_removes_the_profile() -> None:
     with pytest.raises(RenderError, match="closed"):
         conv.convert(make_docx("y"), name="y")
     conv.close()  # idempotent
-
-
-@needs_office
-def test_cold_convert(tmp_path: Path) -> None:
-    src = tmp_path / "lettre.docx"
-    src.write_bytes(make_docx(TEXT))
-    pdf = cold_convert(src, tmp_path / "out")
-    assert pdf == tmp_path / "out" / "lettre.pdf"
-    assert "律师函" in pdf_text(pdf.read_bytes())
 
 
 def test_missing_soffice_names_the_packages(monkeypatch: pytest.MonkeyPatch,

@@ -13,13 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from notice_factory.render import _uno_bridge
-from notice_factory.render.office import (
-    OWNER_FILE,
-    WORKDIR_PREFIX,
-    OfficeConverter,
-    _start_time,
-)
+from notice_factory.office import OfficeConverter, _uno_bridge
+from notice_factory.office.reaper import OWNER_FILE, WORKDIR_PREFIX, start_time
 
 pytestmark = [pytest.mark.office, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")]
@@ -53,7 +48,7 @@ def _wait_for(check: Callable[[], bool], seconds: float) -> None:
 
 CHILD = """
 import sys, time
-from notice_factory.render.office import OfficeConverter
+from notice_factory.office import OfficeConverter
 converter = OfficeConverter(hang_on="HANG")
 converter.start()
 print(converter._procs.workdir, flush=True)
@@ -120,7 +115,7 @@ def test_closed_converter_removes_its_folder_while_owner_lives(tmp_path: Path) -
 def _dead_owner() -> tuple[int, str]:
     """Pid and start time of a process that has exited."""
     child = subprocess.Popen(["sleep", "60"])
-    start = _start_time(child.pid)
+    start = start_time(child.pid)
     child.kill()
     child.wait()
     return child.pid, start
@@ -140,7 +135,7 @@ def _folder(base: Path, name: str, owner: tuple[int, str] | None, age: float) ->
 def test_new_converter_sweeps_folders_of_dead_owners(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    me = (os.getpid(), _start_time(os.getpid()))
+    me = (os.getpid(), start_time(os.getpid()))
     dead = _dead_owner()
     stale = _folder(tmp_path, WORKDIR_PREFIX + "stale", dead, OLD)
     recycled = _folder(tmp_path, WORKDIR_PREFIX + "recycled", (me[0], "1"), OLD)

@@ -8,6 +8,7 @@ processes running on the machine.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -65,6 +66,7 @@ def offices_of(marker: str) -> set[str]:
 
 
 def run(tmp_path: Path, cases: Path, *extra: str, env_extra: dict[str, str] | None = None,
+        hooks: dict[str, str] | None = None,
         ) -> tuple[subprocess.CompletedProcess[str], int, str]:
     """Run a batch; return it, the most LibreOffice processes seen at once, the marker."""
     scratch = tmp_path / "tmp"
@@ -86,9 +88,13 @@ def run(tmp_path: Path, cases: Path, *extra: str, env_extra: dict[str, str] | No
     watcher.start()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "notice_factory", "batch", str(cases), "--out",
+            # Test hooks (a hanging or crashing office...) go through the tests' driver.
+            [sys.executable, *([str(REPO / "tests" / "hooked_cli.py"), json.dumps(hooks)]
+                               if hooks else ["-m", "notice_factory"]),
+             "batch", str(cases), "--out",
              str(tmp_path / "out"), "--ledger", str(demo_ledger(tmp_path / "ledger.sqlite")),
-             "--date", BATCH_DATE.isoformat(), "--jobs", "2", *extra],
+             "--date",
+             BATCH_DATE.isoformat(), "--jobs", "2", *extra],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     finally:
         stop.set()
@@ -139,8 +145,8 @@ def test_hanging_word_letter_is_rejected_and_the_rest_lands(tmp_path: Path) -> N
     ids = write_cases(tmp_path / "cases.csv", "HG", 1)
     victim = next(i for i in ids if i.endswith("FR-2026-0003"))  # a lawyer letter (Word)
     t0 = time.monotonic()
-    proc, _, marker = run(tmp_path, tmp_path / "cases.csv", env_extra={
-        "NOTICE_FACTORY_TEST_HANG_ON": victim, "NOTICE_FACTORY_OFFICE_TIMEOUT": "6"})
+    proc, _, marker = run(tmp_path, tmp_path / "cases.csv", hooks={"hang_on": victim},
+                          env_extra={"NOTICE_FACTORY_OFFICE_TIMEOUT": "6"})
     assert proc.returncode == 3, proc.stderr[-3000:]
     out = tmp_path / "out"
     rejected = rejects(out)
@@ -155,8 +161,8 @@ def test_hanging_word_letter_is_rejected_and_the_rest_lands(tmp_path: Path) -> N
 def test_dead_office_worker_is_replaced_and_no_letter_is_lost(tmp_path: Path) -> None:
     ids = write_cases(tmp_path / "cases.csv", "DW", 1)
     victim = next(i for i in ids if i.endswith("RO-2026-0005"))  # a plan agreement (Word)
-    proc, _, marker = run(tmp_path, tmp_path / "cases.csv", env_extra={
-        "NOTICE_FACTORY_TEST_OFFICE_CRASH_ON": victim})
+    proc, _, marker = run(tmp_path, tmp_path / "cases.csv",
+                          hooks={"office_crash_on": victim})
     # The office worker died converting the victim: its letters in hand are made again
     # alone, so a passing failure of the office costs no letter.
     assert proc.returncode == 0, proc.stderr[-3000:]

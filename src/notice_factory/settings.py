@@ -28,11 +28,56 @@ _BUNDLED = PACKAGE_DIR / "_bundled"
 _REPO_ROOT = PACKAGE_DIR.parent.parent
 
 
+@dataclass(frozen=True)
+class Environment:
+    """The product's environment variables, read here and nowhere else (README, Configuration).
+
+    >>> Environment.read({"NOTICE_FACTORY_OFFICE_TIMEOUT": "6"}).office_timeout
+    6.0
+    >>> Environment.read({}).templates is None
+    True
+    """
+
+    templates: Path | None  # NOTICE_FACTORY_TEMPLATES: the templates tree
+    font_cache: Path | None  # NOTICE_FACTORY_FONT_CACHE: where the cut Chinese fonts are built
+    soffice: str | None  # NOTICE_FACTORY_SOFFICE: path of LibreOffice's soffice
+    office_python: str | None  # NOTICE_FACTORY_OFFICE_PYTHON: a Python that can import uno
+    office_timeout: float  # NOTICE_FACTORY_OFFICE_TIMEOUT: seconds per Word letter (60)
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str]) -> Environment:
+        def get(name: str) -> str | None:
+            value = environ.get(f"NOTICE_FACTORY_{name}", "").strip()
+            return value or None
+
+        templates, cache = get("TEMPLATES"), get("FONT_CACHE")
+        return cls(templates=Path(templates).resolve() if templates else None,
+                   font_cache=Path(cache) if cache else None, soffice=get("SOFFICE"),
+                   office_python=get("OFFICE_PYTHON"),
+                   office_timeout=_seconds("NOTICE_FACTORY_OFFICE_TIMEOUT",
+                                           get("OFFICE_TIMEOUT"), 60.0))
+
+
+def _seconds(name: str, raw: str | None, default: float) -> float:
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be more than 0 seconds")
+    return value
+
+
+def environment() -> Environment:
+    """This process's :class:`Environment` (the variables as they are now)."""
+    return Environment.read(os.environ)
+
+
 def templates_root() -> Path:
     """The templates tree: $NOTICE_FACTORY_TEMPLATES, the wheel's copy, or the checkout's."""
-    env = os.environ.get("NOTICE_FACTORY_TEMPLATES")
+    env = environment().templates
     if env:
-        return Path(env).resolve()
+        return env
     bundled = _BUNDLED / "templates"
     return bundled if bundled.is_dir() else _REPO_ROOT / "templates"
 

@@ -6,7 +6,7 @@ renders. A worker writes its letter's PDF straight to disk (atomically) and send
 only a small :class:`Done` record, so the parent's memory does not grow with the batch.
 
 Word letters are made in two halves. The render worker fills the template and sends
-back a :class:`~notice_factory.render.WordDraft`; an *office worker* (a light process
+back a :class:`~notice_factory.office.WordDraft`; an *office worker* (a light process
 holding one warm LibreOffice) converts it and writes the PDF. One office serves all the
 render workers: LibreOffice costs about 220 MB resident per instance, and while it converts, the
 render workers go on with the next letters instead of waiting for it (a worker that
@@ -41,8 +41,9 @@ from typing import Any, TypeVar
 from notice_factory.errors import CaseError, NoticeFactoryError
 from notice_factory.fsutil import atomic_write_bytes
 from notice_factory.model import Case
-from notice_factory.render import LetterRenderer, OfficeSide, RenderedLetter, WordDraft, count_pages
-from notice_factory.settings import Entity
+from notice_factory.office import OfficeSide, WordDraft
+from notice_factory.render import LetterRenderer, RenderedLetter, count_pages
+from notice_factory.settings import Entity, environment
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,19 @@ class Drafted:
     seconds: float
 
 
+@dataclass(frozen=True)
+class TestHooks:
+    """Failures the tests provoke on purpose; all off in production. The tests' driver
+    (``tests/hooked_cli.py``) sets :data:`TEST_HOOKS` before a batch starts, and every
+    worker gets it from the batch process: no hook is read from the environment."""
+
+    crash_on: str = ""  # a render worker ends abruptly (status 70) on this case_id
+    office_crash_on: str = ""  # an office worker ends abruptly (status 71) on this case_id
+    hang_on: str = ""  # the office's bridge hangs on a letter whose key contains this
+
+
+TEST_HOOKS = TestHooks()
+
 _renderer: LetterRenderer | None = None
 _office: OfficeSide | None = None
 
@@ -102,9 +116,10 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _init_worker(templates: Path | None, owner: int) -> None:
-    global _renderer
+def _init_worker(templates: Path | None, owner: int, hooks: TestHooks) -> None:
+    global _renderer, TEST_HOOKS
     _ignore_interrupts()
+    TEST_HOOKS = hooks
     _renderer = LetterRenderer(templates=templates)
     # Worker processes leave through os._exit, which skips atexit and weakref finalizers:
     # without this, a pool shutdown would orphan the worker's LibreOffice.
@@ -112,10 +127,11 @@ def _init_worker(templates: Path | None, owner: int) -> None:
     threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()
 
 
-def _init_office(owner: int) -> None:
-    global _office
+def _init_office(owner: int, hooks: TestHooks) -> None:
+    global _office, TEST_HOOKS
     _ignore_interrupts()
-    _office = OfficeSide()
+    TEST_HOOKS = hooks
+    _office = OfficeSide(timeout=environment().office_timeout, hang_on=hooks.hang_on)
     multiprocessing.util.Finalize(_office, _office.close, exitpriority=10)
     threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()
     # Start LibreOffice (and build its fonts) now, while the batch validates and the
@@ -151,7 +167,7 @@ def render_job(job: Job, renderer: LetterRenderer | None = None, *,
     With ``draft_word``, a Word letter is only filled: the answer is a :class:`Drafted`
     for :func:`finish_job` in an office worker.
     """
-    _crash_hook("NOTICE_FACTORY_TEST_CRASH_ON", job, 70)  # a worker killed mid-letter
+    _crash_hook(TEST_HOOKS.crash_on, job, 70)  # a worker killed mid-letter
     made = make_letter(job, renderer, draft_word=draft_word)
     return write_letter(job, made) if isinstance(made, Made) else made
 
@@ -200,7 +216,7 @@ def finish_job(job: Job, drafted: Drafted, office: OfficeSide | None = None) -> 
     side = office or _office
     assert side is not None, "office worker not initialised"
     t0 = time.perf_counter()
-    _crash_hook("NOTICE_FACTORY_TEST_OFFICE_CRASH_ON", job, 71)  # an office worker killed
+    _crash_hook(TEST_HOOKS.office_crash_on, job, 71)  # an office worker killed
     try:
         pdf = side.finish(drafted.draft)
         pages = count_pages(pdf)
@@ -211,9 +227,9 @@ def finish_job(job: Job, drafted: Drafted, office: OfficeSide | None = None) -> 
                                   spec.engine, drafted.seconds + time.perf_counter() - t0))
 
 
-def _crash_hook(variable: str, job: Job, status: int) -> None:
-    """Test hook: end this process abruptly when ``$variable`` names the job's case."""
-    if os.environ.get(variable) == job.case.case_id:
+def _crash_hook(case_id: str, job: Job, status: int) -> None:
+    """Test hook: end this process abruptly when ``case_id`` is the job's case."""
+    if case_id and case_id == job.case.case_id:
         os._exit(status)
 
 
@@ -228,12 +244,12 @@ def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
     # forkserver: workers start from a clean interpreter, not a copy of a parent that may
     # hold open ledgers or big buffers; they import the engines once each.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
-        "forkserver"), initializer=_init_worker, initargs=(templates, os.getpid()))
+        "forkserver"), initializer=_init_worker, initargs=(templates, os.getpid(), TEST_HOOKS))
 
 
 def _office_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
-        "forkserver"), initializer=_init_office, initargs=(os.getpid(),))
+        "forkserver"), initializer=_init_office, initargs=(os.getpid(), TEST_HOOKS))
 
 
 def _warm() -> None:

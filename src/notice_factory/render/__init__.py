@@ -5,16 +5,16 @@ engine (Jinja environment, FontConfiguration, parsed CSS) and, on first need, on
 DOCX engine with its long-lived LibreOffice.
 
 A Word letter is made in two halves that can run in different processes: filling the
-template (:meth:`LetterRenderer.draft`, Python) and converting it (:class:`OfficeSide`,
-LibreOffice). A batch fills in its render workers and converts in one shared office
-process, so two workers do not each keep a 250 MB LibreOffice.
+template (:meth:`LetterRenderer.draft`, Python) and converting it
+(:class:`notice_factory.office.OfficeSide`, LibreOffice). A batch fills in its render
+workers and converts in one shared office process, so two workers do not each keep a
+250 MB LibreOffice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,17 +25,9 @@ from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
 from notice_factory.context import FILTERS, TemplateContext, build_context
 from notice_factory.errors import RenderError
 from notice_factory.model import Case
+from notice_factory.office import OfficeSide, WordDraft
 from notice_factory.render.html import HtmlEngine
-from notice_factory.render.pdfpin import pin_pdf
-from notice_factory.settings import Entity
-
-OFFICE_RECYCLE = 250
-
-#: Seconds LibreOffice may spend on one Word letter before it is killed and the letter
-#: rejected (default 60); for slow machines, or for tests that exercise a hang.
-ENV_OFFICE_TIMEOUT = "NOTICE_FACTORY_OFFICE_TIMEOUT"
-#: Test hook: a Word letter whose key contains this text hangs LibreOffice's bridge.
-ENV_TEST_HANG_ON = "NOTICE_FACTORY_TEST_HANG_ON"
+from notice_factory.settings import Entity, environment
 
 
 @dataclass(frozen=True)
@@ -45,65 +37,6 @@ class RenderedLetter:
     pdf: bytes
     pages: int
     context: TemplateContext
-
-
-@dataclass(frozen=True)
-class WordDraft:
-    """A filled Word letter waiting for LibreOffice: all the office half needs (picklable)."""
-
-    template: TemplateSpec
-    docx: bytes
-    identifier: str  # the letter key: names the document in errors, seeds the PDF's id
-    date_iso: str  # the letter's date: the PDF's dates are pinned to it
-
-
-def office_timeout() -> float:
-    """Seconds allowed per Word letter: ``$NOTICE_FACTORY_OFFICE_TIMEOUT`` or 60."""
-    raw = os.environ.get(ENV_OFFICE_TIMEOUT, "").strip()
-    try:
-        value = float(raw) if raw else 60.0
-    except ValueError:
-        raise RenderError(f"{ENV_OFFICE_TIMEOUT}={raw!r} is not a number of seconds") from None
-    if value <= 0:
-        raise RenderError(f"{ENV_OFFICE_TIMEOUT}={raw!r} must be more than 0 seconds")
-    return value
-
-
-class OfficeSide:
-    """The LibreOffice half of Word letters: one warm office that converts drafts.
-
-    The office is started on the first draft, or by :meth:`start`.
-    """
-
-    def __init__(self, *, timeout: float | None = None) -> None:
-        from notice_factory.render.office import OfficeConverter
-
-        # Recycled every OFFICE_RECYCLE documents: a long-lived soffice grows by about
-        # 0.4 MB per document, and the batch's memory must not grow with its size.
-        self.converter = OfficeConverter(
-            timeout=office_timeout() if timeout is None else timeout,
-            recycle_after=OFFICE_RECYCLE, hang_on=os.environ.get(ENV_TEST_HANG_ON, ""))
-
-    def start(self) -> None:
-        """Build the office fonts and start LibreOffice now (a worker's warm-up)."""
-        self.converter.start()
-
-    def finish(self, draft: WordDraft) -> bytes:
-        """The letter's PDF: fonts mapped to the office's cuts, converted, dates pinned."""
-        from notice_factory.render.docx import convert_filled
-
-        pdf = convert_filled(self.converter, draft.docx, template=draft.template.file,
-                             name=draft.identifier)
-        return pin_pdf(pdf, draft.identifier, draft.date_iso)
-
-    def close(self) -> None:
-        self.converter.close()
-
-    def __enter__(self) -> OfficeSide:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class LetterRenderer:
@@ -131,7 +64,9 @@ class LetterRenderer:
     def office(self) -> OfficeSide:
         """This renderer's own LibreOffice, started on the first Word letter it converts."""
         if self._office is None:
-            self._office = OfficeSide(timeout=self.office_timeout)
+            timeout = self.office_timeout
+            self._office = OfficeSide(
+                timeout=environment().office_timeout if timeout is None else timeout)
         return self._office
 
     def close(self) -> None:

@@ -5,9 +5,9 @@ with docxtpl using the environment of :func:`~notice_factory.render.html.make_en
 (sandbox, autoescape, ``StrictUndefined``) and the shared formatting filters, so a
 DOCX letter sees exactly the variables an HTML letter sees, a misspelt variable is
 an error, and a debtor called ``<b>&Co</b>`` comes out literally instead of breaking
-the document's XML. The PDF comes from a warm LibreOffice
-(:class:`~notice_factory.render.office.OfficeConverter`); such PDFs are not
-byte-for-byte reproducible.
+the document's XML. The filled document becomes a PDF in the office package
+(:class:`notice_factory.office.OfficeSide`: a warm LibreOffice, then the PDF made
+reproducible), the one conversion path.
 
 Markup values are handed to Word as plain, escaped text: raw SVG or HTML inside the
 document's XML would corrupt it. The one exception is the registered number's barcode:
@@ -16,12 +16,6 @@ SVG, useless to Word) by a picture of the same Code 128 (:func:`barcode_png`, 0.
 module, 5.5 mm tall, pure black and white, 3 px a module), so a Word template writes
 ``{{ letter.barcode_svg }}`` exactly where an HTML one does and gets the barcode; without
 a number it stays empty. Nothing else in the context changes.
-
-Just before conversion, :func:`substitute_fonts` renames in the filled copy the font
-families the converter has a lighter cut of (``OfficeConverter.font_substitutes``: "Noto
-Serif CJK SC" becomes "Notice Serif SC Office", a TrueType cut LibreOffice embeds as a
-compressed subset, see ``render/fonts.py``). The template itself keeps the system name,
-which is what the legal team sees in Word.
 
 Word splits text into runs wherever formatting, spell-checking or editing history
 changes. docxtpl glues a ``{{ tag }}`` split over several runs back together, but
@@ -42,7 +36,6 @@ import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any, NamedTuple
 
 import jinja2
@@ -61,9 +54,8 @@ from notice_factory.context import (
     FILTERS,
     VARIABLE_NAMES,
 )
-from notice_factory.errors import RenderError, TemplateError
+from notice_factory.errors import TemplateError
 from notice_factory.render.html import local_names, make_environment
-from notice_factory.render.office import OfficeConverter
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Parts of a .docx where docxtpl renders Jinja tags.
@@ -101,30 +93,13 @@ class SplitTag(NamedTuple):
 
 
 class DocxEngine:
-    """Fills DOCX templates of one templates tree and converts them to PDF.
+    """Fills DOCX templates of one templates tree (docxtpl). It never converts: a filled
+    document becomes a PDF in :class:`notice_factory.office.OfficeSide`, the one path."""
 
-    ``converter`` is created on the first :meth:`render_pdf` when not given;
-    :meth:`close` closes it either way.
-    """
-
-    def __init__(self, root: Path, converter: OfficeConverter | None = None,
-                 filters: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, root: Path, filters: Mapping[str, Any] | None = None) -> None:
         self.root = root.resolve()
         self.env = make_environment(self.root, FILTERS if filters is None else filters)
-        self.converter = converter
         self._sources: dict[str, bytes] = {}
-
-    def __enter__(self) -> DocxEngine:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-    def close(self) -> None:
-        if self.converter is not None:
-            self.converter.close()
-            self.converter = None
 
     def source(self, template: str) -> bytes:
         """The template's bytes (read once); only files inside the tree are served."""
@@ -159,76 +134,6 @@ class DocxEngine:
         out = io.BytesIO()
         doc.save(out)
         return out.getvalue()
-
-    def render_pdf(self, template: str, variables: Mapping[str, Any], *,
-                   identifier: str | None = None, timeout: float | None = None) -> bytes:
-        """Fill ``template`` and convert it to PDF with the warm LibreOffice.
-
-        ``identifier`` (for example the letter key) names the document in errors.
-        """
-        filled = self.render_docx(template, variables)
-        if self.converter is None:
-            self.converter = OfficeConverter()
-        return convert_filled(self.converter, filled, template=template,
-                              name=identifier or Path(template).stem, timeout=timeout)
-
-
-def convert_filled(converter: OfficeConverter, filled: bytes, *, template: str, name: str,
-                   timeout: float | None = None) -> bytes:
-    """A filled document to PDF: fonts mapped to the office's cuts, then converted.
-
-    ``name`` names the document in errors; an error without a file names ``template``.
-    """
-    filled = substitute_fonts(filled, converter.font_substitutes)
-    try:
-        return converter.convert(filled, timeout=timeout, name=name)
-    except RenderError as exc:
-        if exc.file is None:
-            exc.file = template
-        raise
-
-
-# Font names in WordprocessingML: w:rFonts/@w:ascii|hAnsi|eastAsia|cs, w:font/@w:name
-# (fontTable), a:latin|ea/@typeface (theme). An attribute value equal to the whole name.
-_FONT_PART_RE = re.compile(r"word/.*\.xml")
-
-
-def substitute_fonts(docx: bytes, names: Mapping[str, str]) -> bytes:
-    """``docx`` with every font family of ``names`` renamed, in every XML part of ``word/``.
-
-    Done on the filled copy just before conversion, so the template the legal team opens
-    in Word keeps "Noto Serif CJK SC" while the converter's LibreOffice draws the text with
-    the cut of that face it has (see ``render/fonts.py``). Only whole attribute values are
-    replaced; text that mentions a font name is escaped XML and never matches.
-
-    >>> doc = _demo_docx([("Hi", '<w:rFonts w:eastAsia="Noto Serif CJK SC"/>')])
-    >>> out = substitute_fonts(doc, {"Noto Serif CJK SC": "Notice Serif SC Office"})
-    >>> b'w:eastAsia="Notice Serif SC Office"' in zipfile.ZipFile(io.BytesIO(out)).read(
-    ...     "word/document.xml")
-    True
-    >>> substitute_fonts(doc, {}) is doc
-    True
-    """
-    if not names:
-        return docx
-    pattern = re.compile(rb"""(=\s*)(["'])(""" + b"|".join(
-        re.escape(n.encode()) for n in sorted(names, key=len, reverse=True)) + rb")\2")
-    targets = {k.encode(): v.encode() for k, v in names.items()}
-
-    def rename(m: re.Match[bytes]) -> bytes:
-        return m.group(1) + m.group(2) + targets[m.group(3)] + m.group(2)
-
-    # Stored, not deflated: this copy only goes to LibreOffice, through a file it reads at
-    # once, and compressing it again cost more CPU than the conversion's file I/O saves.
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
-        for info in src.infolist():  # same order: [Content_Types].xml stays first
-            data = src.read(info)
-            if _FONT_PART_RE.fullmatch(info.filename):
-                data = pattern.sub(rename, data)
-            dst.writestr(info, data, compress_type=zipfile.ZIP_STORED)
-    return out.getvalue()
 
 
 # The barcode picture: whole pixels per module keep every bar edge sharp. LibreOffice's PDF

@@ -34,7 +34,7 @@ from weasyprint import CSS, HTML, URLFetcher
 from weasyprint.text.fonts import FontConfiguration
 
 from notice_factory.errors import RenderError, TemplateError
-from notice_factory.render.fonts import generated_font_path
+from notice_factory.fonts import generated_font_path
 
 _WEASY_LOGGERS = ("weasyprint", "weasyprint.progress")
 
@@ -53,7 +53,7 @@ class ConfinedFetcher(URLFetcher):  # type: ignore[misc]
             if not any(path.is_relative_to(root) for root in self.roots):
                 raise PermissionError(f"{url} is outside the templates folder")
             font = generated_font_path(path, self.roots)
-            if font is not None:  # templates/_fonts/*.otf: built on first use (render/fonts.py)
+            if font is not None:  # templates/_fonts/*.otf: built on first use (fonts.py)
                 url = font.as_uri()
         elif parts.scheme != "data":
             raise PermissionError(f"{url}: only files of the templates folder may be loaded")

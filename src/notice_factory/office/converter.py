@@ -17,7 +17,7 @@ document converted normally.
 
 Chinese text: the office sees, through a private fontconfig file (``FONTCONFIG_FILE`` in
 its environment only), the TrueType cuts of Noto CJK that
-:func:`notice_factory.render.fonts.ensure_office_fonts` builds (once per machine, or by
+:func:`notice_factory.fonts.ensure_office_fonts` builds (once per machine, or by
 the install step). :attr:`OfficeConverter.font_substitutes` says which family names a
 document must use to get them; ``render/docx.py`` renames the filled document's fonts.
 LibreOffice 7.4 embeds those as compressed TrueType subsets, where the CFF Noto CJK
@@ -39,22 +39,18 @@ PDFs made by LibreOffice are NOT byte-for-byte reproducible (creation date and
 document ID come from the clock); nothing is stripped from them. Use the HTML
 engine where identical bytes for identical input are required.
 
-Environment: ``NOTICE_FACTORY_SOFFICE`` (path of ``soffice``) and
-``NOTICE_FACTORY_OFFICE_PYTHON`` (a Python that can ``import uno``, default
-``/usr/bin/python3``).
+Finding the installation: :mod:`notice_factory.office.install`; stale processes and
+folders: :mod:`notice_factory.office.reaper`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
 import select
 import shutil
-import signal
-import stat
 import subprocess
 import tempfile
 import threading
@@ -65,84 +61,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from notice_factory import fonts
 from notice_factory.errors import OfficeUnavailableError, RenderError
-from notice_factory.render import fonts
-
-ENV_SOFFICE = "NOTICE_FACTORY_SOFFICE"
-ENV_OFFICE_PYTHON = "NOTICE_FACTORY_OFFICE_PYTHON"
-DEFAULT_OFFICE_PYTHON = "/usr/bin/python3"
-INSTALL_HINT = (
-    "install libreoffice-writer-nogui and python3-uno "
-    "(apt-get install --no-install-recommends libreoffice-writer-nogui python3-uno), "
-    f"or point {ENV_SOFFICE} / {ENV_OFFICE_PYTHON} at an existing installation"
+from notice_factory.office.install import child_env, find_office
+from notice_factory.office.reaper import (
+    WORKDIR_PREFIX,
+    kill_group,
+    sweep_stale_workdirs,
+    write_owner,
 )
 
 _BRIDGE = Path(__file__).with_name("_uno_bridge.py")
-WORKDIR_PREFIX = "notice_factory_office_"  # _uno_bridge.py checks the same prefix
-OWNER_FILE = "owner"
-SWEEP_MIN_AGE = 60.0  # never sweep a folder younger than this: it may be being set up
-SWEEP_UNOWNED_AGE = 86400.0  # folders without an owner file (older versions) after a day
-_SOFFICE_CANDIDATES = (
-    "/usr/bin/soffice",
-    "/usr/lib/libreoffice/program/soffice",
-    "/opt/libreoffice/program/soffice",
-    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
-)
-
-
-@dataclass(frozen=True)
-class OfficeInstall:
-    """Where LibreOffice and a Python able to drive it are."""
-
-    soffice: str
-    python: str
-
-
-def find_office(soffice: str | None = None, python: str | None = None, *,
-                need_uno: bool = True) -> OfficeInstall:
-    """Locate ``soffice`` and a uno-capable Python, or explain how to install them.
-
-    ``soffice``/``python`` default to the environment variables, then the usual places.
-
-    >>> find_office(soffice="/nonexistent/soffice")
-    Traceback (most recent call last):
-    ...
-    notice_factory.errors.OfficeUnavailableError: LibreOffice is not installed (no soffice at /nonexistent/soffice): install libreoffice-writer-nogui and python3-uno (apt-get install --no-install-recommends libreoffice-writer-nogui python3-uno), or point NOTICE_FACTORY_SOFFICE / NOTICE_FACTORY_OFFICE_PYTHON at an existing installation
-    """  # noqa: E501
-    wanted = soffice or os.environ.get(ENV_SOFFICE)
-    if wanted:
-        found = shutil.which(wanted)
-        if found is None:
-            raise OfficeUnavailableError(
-                f"LibreOffice is not installed (no soffice at {wanted}): {INSTALL_HINT}")
-    else:
-        found = shutil.which("soffice") or next(
-            (c for c in _SOFFICE_CANDIDATES if os.access(c, os.X_OK)), None)
-        if found is None:
-            raise OfficeUnavailableError(f"LibreOffice is not installed: {INSTALL_HINT}")
-    py = python or os.environ.get(ENV_OFFICE_PYTHON) or DEFAULT_OFFICE_PYTHON
-    if need_uno and not _can_import_uno(py):
-        raise OfficeUnavailableError(
-            f"LibreOffice is not installed ({py} cannot import uno): {INSTALL_HINT}")
-    return OfficeInstall(found, py)
-
-
-@functools.lru_cache(maxsize=8)
-def _can_import_uno(python: str) -> bool:
-    try:
-        done = subprocess.run([python, "-c", "import uno"], env=_child_env(),
-                              capture_output=True, timeout=60, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def _child_env() -> dict[str, str]:
-    # The product may run in a venv or pyenv: its PYTHONPATH/PYTHONHOME would make the
-    # system Python (and LibreOffice's embedded Python) load the wrong standard library.
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env.setdefault("LC_ALL", "C.UTF-8")  # file names and messages in UTF-8 whatever the shell
-    return env
 
 
 def _safe_stem(name: str) -> str:
@@ -152,157 +81,6 @@ def _safe_stem(name: str) -> str:
     'FR-2026_0001__t_'
     """
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)[:60] or "document"
-
-
-def _kill_group(proc: subprocess.Popen[bytes] | None) -> None:
-    """SIGKILL the process group led by ``proc`` and reap the leader.
-
-    The group outlives its leader: oosplash may be gone while soffice.bin still runs,
-    so the group is killed even when the leader has exited.
-    """
-    if proc is None:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-    for stream in (proc.stdin, proc.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    """Fields 3.. of ``/proc/PID/stat`` (the state first), ``None`` if there is none.
-
-    >>> _stat_fields(os.getpid())[0] in "RS"
-    True
-    """
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text(errors="replace")
-    except OSError:
-        return None
-    # The command name (field 2) may hold spaces and parentheses: split after the last ")".
-    return text.rsplit(")", 1)[1].split()
-
-
-def _start_time(pid: int) -> str:
-    """A process's start time (``/proc/PID/stat`` field 22), or "" where unknown.
-
-    With the pid it names one process for good: a pid reused later starts later.
-
-    >>> _start_time(os.getpid()).isdigit() or not Path("/proc").is_dir()
-    True
-    """
-    fields = _stat_fields(pid)
-    return fields[19] if fields is not None and len(fields) > 19 else ""
-
-
-def _owner_alive(pid: int, start: str) -> bool:
-    """Whether the process that recorded ``pid``/``start`` still runs.
-
-    >>> _owner_alive(os.getpid(), _start_time(os.getpid()))
-    True
-    >>> _owner_alive(os.getpid(), "1")  # same pid, another start: a recycled pid
-    False
-    """
-    if pid <= 0:
-        return False
-    if not Path("/proc/self/stat").is_file():  # no procfs (macOS): the pid alone
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
-    fields = _stat_fields(pid)
-    if fields is None or fields[0] in ("Z", "X"):
-        return False
-    return not start or (len(fields) > 19 and fields[19] == start)
-
-
-def _write_owner(workdir: Path) -> None:
-    # Plain write, not atomic: a sweep reads it only once the folder is a minute old.
-    pid = os.getpid()
-    (workdir / OWNER_FILE).write_text(f"{pid} {_start_time(pid)}\n", "ascii")
-
-
-def _read_owner(workdir: Path) -> tuple[int, str] | None:
-    """The recorded owner, or ``None`` when there is no readable owner file."""
-    try:
-        parts = (workdir / OWNER_FILE).read_text("ascii").split()
-        return int(parts[0]), (parts[1] if len(parts) > 1 else "")
-    except (OSError, ValueError, IndexError, UnicodeDecodeError):
-        return None
-
-
-def _process_arguments() -> set[str]:
-    """Every command-line argument of every running process (to spot folders in use)."""
-    found: set[str] = set()
-    with contextlib.suppress(OSError):
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                with contextlib.suppress(OSError):
-                    raw = Path(f"/proc/{entry}/cmdline").read_bytes()
-                    found.update(a.decode(errors="replace") for a in raw.split(b"\0") if a)
-    return found
-
-
-def _in_use(folder: Path, arguments: set[str]) -> bool:
-    # soffice names it in -env:UserInstallation=file:///.../profile, the bridge in --workdir.
-    inside = (f"{folder}/", f"{folder.as_uri()}/")
-    return any(a == str(folder) or any(i in a for i in inside) for a in arguments)
-
-
-def sweep_stale_workdirs(folder: Path | None = None, *, keep: Path | None = None,
-                         ) -> list[Path]:
-    """Remove leftover converter folders in ``folder`` (default: the temporary directory).
-
-    A ``notice_factory_office_*`` folder goes when it is more than a minute old and its
-    recorded owner is dead (or its pid now names another process), or, without an
-    owner file (made by older versions), when it is more than a day old. A folder still
-    named on a running process's command line (its office or bridge) stays. Errors are
-    ignored: another process may be sweeping at the same time. Returns what was removed.
-
-    >>> with tempfile.TemporaryDirectory() as scratch:
-    ...     old = Path(scratch, WORKDIR_PREFIX + "old")
-    ...     old.mkdir()
-    ...     os.utime(old, (0, 0))
-    ...     [p.name for p in sweep_stale_workdirs(Path(scratch))]
-    ['notice_factory_office_old']
-    """
-    base = Path(tempfile.gettempdir()) if folder is None else folder
-    now = time.time()
-    candidates = []
-    with contextlib.suppress(OSError):
-        for entry in base.iterdir():
-            if not entry.name.startswith(WORKDIR_PREFIX) or entry == keep:
-                continue
-            with contextlib.suppress(OSError):
-                info = entry.lstat()
-                if not stat.S_ISDIR(info.st_mode):  # never follow a symlink out of base
-                    continue
-                age = now - info.st_mtime
-                if age < SWEEP_MIN_AGE:
-                    continue
-                owner = _read_owner(entry)
-                if owner is None:
-                    if age > SWEEP_UNOWNED_AGE:
-                        candidates.append(entry)
-                elif not _owner_alive(*owner):
-                    candidates.append(entry)
-    if not candidates:
-        return []
-    arguments = _process_arguments()
-    removed = []
-    for entry in candidates:
-        if _in_use(entry, arguments):  # e.g. its bridge is still waiting for the office
-            continue
-        shutil.rmtree(entry, ignore_errors=True)
-        if not os.path.lexists(entry):
-            removed.append(entry)
-    return removed
 
 
 @dataclass
@@ -325,8 +103,8 @@ class _Processes:
         bridge, office = self.bridge, self.office
         self.bridge = self.office = None
         self.buffer = b""
-        _kill_group(bridge)
-        _kill_group(office)
+        kill_group(bridge)
+        kill_group(office)
 
     def shutdown(self) -> None:
         """Ask the office to quit, then make sure, and remove the working folder."""
@@ -387,7 +165,7 @@ class OfficeConverter:
         workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
         self._procs = _Processes(workdir)
         self._finalizer = weakref.finalize(self, self._procs.shutdown)
-        _write_owner(workdir)
+        write_owner(workdir)
         (workdir / "jobs").mkdir()
         # Folders of owners killed before their bridge could clean up (or with it).
         sweep_stale_workdirs(workdir.parent, keep=workdir)
@@ -570,7 +348,7 @@ class OfficeConverter:
         procs.converted = 0
         procs.pipe = f"notice_factory_{os.getpid()}_{uuid.uuid4().hex}"
         profile = (procs.workdir / "profile").as_uri()
-        env = _child_env()
+        env = child_env()
         if self.font_substitutes and self._fontconfig is not None:
             env["FONTCONFIG_FILE"] = str(self._fontconfig)
         # LibreOffice's own temporary folders (lu*.tmp) go inside the working folder, so
@@ -619,36 +397,3 @@ class OfficeConverter:
                 if text:
                     parts.append(text.splitlines()[-1][:300])
         return "; ".join(parts)
-
-
-def cold_convert(docx_path: Path, out_dir: Path, *, timeout: float = 180.0,
-                 soffice: str | None = None) -> Path:
-    """One plain ``soffice --headless --convert-to pdf`` run (the slow way, for comparison).
-
-    Uses a throw-away profile so it never attaches to an office the user has open.
-    Returns the path of the PDF written in ``out_dir``.
-    """
-    install = find_office(soffice, need_uno=False)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="notice_factory_cold_") as profile:
-        proc = subprocess.Popen(
-            [install.soffice, "--headless", "--norestore", "--nolockcheck",
-             f"-env:UserInstallation={Path(profile).as_uri()}",
-             "--convert-to", "pdf", "--outdir", str(out_dir), str(docx_path)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True, env=_child_env())
-        try:
-            output, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise RenderError(f"{docx_path}: soffice --convert-to did not finish within "
-                              f"{timeout:g} s") from None
-        finally:
-            # soffice.bin may outlive oosplash; never leave it behind.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-    pdf = out_dir / (docx_path.stem + ".pdf")
-    if proc.returncode != 0 or not pdf.is_file():
-        raise RenderError(f"{docx_path}: soffice --convert-to failed: "
-                          f"{output.decode(errors='replace').strip()[-300:]}")
-    return pdf

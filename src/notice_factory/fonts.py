@@ -23,7 +23,7 @@ outside the subset (a rare name character such as 堃) still renders, from the f
 
 The files are not in the repository (about 2 MB each): :func:`ensure_font` builds them
 on first use into the user cache dir (or ``$NOTICE_FACTORY_FONT_CACHE``), keyed by the
-source font and the build recipe, and ``python -m notice_factory.render.fonts`` builds
+source font and the build recipe, and ``python -m notice_factory.fonts`` builds
 them ahead of time (install step). A file of that name placed in ``templates/_fonts/``
 wins over the cache.
 
@@ -65,6 +65,7 @@ from typing import Any
 
 from notice_factory.errors import RenderError
 from notice_factory.fsutil import atomic_write_bytes
+from notice_factory.settings import environment
 
 #: Bump when the recipe (characters, order, options) changes: cached fonts are rebuilt.
 BUILD_VERSION = "1"
@@ -238,9 +239,9 @@ def spec_for_name(name: str) -> FontSpec | None:
 
 def cache_dir() -> Path:
     """Where built fonts are kept: ``$NOTICE_FACTORY_FONT_CACHE`` or the user cache dir."""
-    env = os.environ.get("NOTICE_FACTORY_FONT_CACHE")
+    env = environment().font_cache
     if env:
-        return Path(env)
+        return env
     import platformdirs  # only when a font is actually needed
 
     return Path(platformdirs.user_cache_dir("notice-factory")) / "fonts"
@@ -593,7 +594,7 @@ def build_all(templates_root: Path | None = None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m notice_factory.render.fonts``: build the Chinese fonts (install step)."""
+    """``python -m notice_factory.fonts``: build the Chinese fonts (install step)."""
     del argv
     try:
         for path in build_all():
