@@ -140,9 +140,17 @@ def _is_cjk(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
-def _width(text: str) -> int:
-    """Columns taken in the window: East Asian wide characters count double."""
-    return sum(2 if _is_cjk(ch) else 1 for ch in text)
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a window or a terminal: East Asian wide characters count
+    double, combining marks nothing.
+
+    >>> display_width("Ștefan"), display_width("王小明"), display_width("e\u0301")
+    (6, 6, 1)
+    """
+    return sum(0 if unicodedata.combining(ch) else 2 if _is_cjk(ch) else 1 for ch in text)
+
+
+_width = display_width
 
 
 def _has_cjk(*texts: str) -> bool:

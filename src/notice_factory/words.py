@@ -260,8 +260,13 @@ def _ro_below_1000(n: int, gender: str) -> str:
     return " ".join(parts)
 
 
-def _ro_needs_de(n: int) -> bool:
-    """ "de" between a numeral and its noun: from 20 on, unless it ends in 01-19."""
+def ro_needs_de(n: int) -> bool:
+    """Whether Romanian puts "de" between the number ``n`` and its noun: from 20 on, unless
+    it ends in 01-19 ("20 de rate", "105 rate", "douăzeci de mii"; legal-content.md 3.6).
+
+    >>> [n for n in (1, 19, 20, 101, 119, 120) if ro_needs_de(n)]
+    [20, 120]
+    """
     return n >= 20 and not 1 <= n % 100 <= 19
 
 
@@ -269,7 +274,7 @@ def _ro_counted(n: int, gender: str, one: str, plural: str) -> str:
     """``n`` things: "un leu", "o mie", "două milioane", "douăzeci de mii"."""
     if n == 1:
         return one
-    link = " de " if _ro_needs_de(n) else " "
+    link = " de " if ro_needs_de(n) else " "
     return _ro_number(n, gender) + link + plural
 
 

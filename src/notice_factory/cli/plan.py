@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,6 +26,7 @@ import click
 from notice_factory.errors import NoticeFactoryError, UsageError
 from notice_factory.model import Frequency, Locale
 from notice_factory.schedule import Schedule, build_schedule
+from notice_factory.words import ro_needs_de
 
 DEFAULT_CURRENCY = {Locale.FR_FR: "EUR", Locale.ZH_CN: "CNY", Locale.RO_RO: "RON"}
 
@@ -189,13 +189,9 @@ def schedule_json(schedule: Schedule, currency: str, locale: Locale) -> dict[str
 
 
 def _width(text: str) -> int:
-    # Chinese characters take two terminal columns; combining marks take none.
-    width = 0
-    for ch in text:
-        if unicodedata.combining(ch):
-            continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+    from notice_factory.address import display_width  # with Babel, when a plan is printed
+
+    return display_width(text)
 
 
 def _pad(text: str, width: int, right: bool) -> str:
@@ -205,10 +201,10 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 def _ro_count(n: int, singular: str, plural: str) -> str:
     # Romanian puts "de" between a number >= 20 and its noun unless the number
-    # ends in 01-19 ("20 de rate", "105 rate"; legal-content.md 3.6).
+    # ends in 01-19 ("20 de rate", "105 rate"; legal-content.md 3.6): words.ro_needs_de.
     if n == 1:
         return f"1 {singular}"
-    de = "de " if n >= 20 and not 1 <= n % 100 <= 19 else ""
+    de = "de " if ro_needs_de(n) else ""
     return f"{n} {de}{plural}"
 
 
