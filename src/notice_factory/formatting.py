@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Literal
 
@@ -31,7 +31,7 @@ from babel import Locale as BabelLocale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
-from notice_factory.model import Locale
+from notice_factory.model import CENT, Locale, cents_problem
 
 __all__ = [
     "country_name",
@@ -72,16 +72,10 @@ def _check_money(amount: Decimal) -> Decimal:
     """Refuse what cannot be money of a letter: non-finite values and sub-cent precision."""
     if not isinstance(amount, Decimal):
         raise TypeError(f"money must be a Decimal, not {type(amount).__name__}")
-    if not amount.is_finite():
-        raise ValueError(f"money amount {amount} is not a finite number")
-    try:
-        cents = amount.quantize(_CENT)
-    except InvalidOperation as exc:  # too many digits for the context
-        raise ValueError(f"money amount {amount} is too large") from exc
-    if cents != amount:
-        # Rounding here would change what the debtor is told to pay.
-        raise ValueError(f"money amount {amount} has more than 2 decimals")
-    return cents
+    problem = cents_problem(amount)
+    if problem:
+        raise ValueError(f"money amount {amount} {problem}")
+    return amount.quantize(CENT)
 
 
 def format_money(amount: Decimal, currency: str, locale: Locale) -> str:

@@ -17,8 +17,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+
+#: One cent: every amount of a letter is a whole number of cents.
+CENT = Decimal("0.01")
+
+
+def cents_problem(amount: Decimal) -> str | None:
+    """Why ``amount`` cannot be a sum of money in a letter, or None: the one money check
+    (formatting, amounts in words and repayment plans all use it). Rounding would change
+    what the debtor is told to pay, so sub-cent precision is refused, never rounded.
+
+    >>> [cents_problem(Decimal(v)) for v in ("12.30", "12.3", "0.001", "NaN")]
+    [None, None, 'has more than 2 decimals', 'is not a finite number']
+    """
+    if not amount.is_finite():
+        return "is not a finite number"
+    try:
+        cents = amount.quantize(CENT)
+    except InvalidOperation:  # too many digits for the context
+        return "is too large"
+    return None if cents == amount else "has more than 2 decimals"
 
 
 class Kind(StrEnum):

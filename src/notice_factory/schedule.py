@@ -30,10 +30,9 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
 from notice_factory.errors import PlanError
-from notice_factory.model import Frequency, Locale
+from notice_factory.model import CENT, Frequency, Locale, cents_problem
 from notice_factory.rules import RULE_PLACE, max_plan_months
 
-CENT = Decimal("0.01")
 MAX_INSTALLMENTS = 60  # the case-file contract (interface.md: plan_installments 1 to 60)
 
 # Periods per year used to turn the nominal annual rate into a periodic rate.
@@ -179,10 +178,8 @@ def _decimal(value: object, what: str) -> Decimal:
 
 
 def _cents(value: object, what: str) -> Decimal:
-    d = _decimal(value, what)
-    exponent = d.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite, checked above
-    if exponent < -2 and d != d.quantize(CENT):
+    d = _decimal(value, what)  # finite and not too large
+    if cents_problem(d):
         raise PlanError(f"the {what} must have at most 2 decimals; got {d}")
     return d.quantize(CENT)
 

@@ -22,9 +22,9 @@ words on a legal letter is worse than none.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from notice_factory.model import Locale
+from notice_factory.model import Locale, cents_problem
 
 __all__ = ["SUPPORTED_CURRENCIES", "amount_in_words"]
 
@@ -119,13 +119,10 @@ def _split(amount: Decimal) -> tuple[int, int]:
         raise ValueError(f"amount {amount} is negative")
     if amount >= _LIMIT:
         raise ValueError(f"amount {amount} is too large (limit: below 10^12)")
-    try:
-        in_cents = amount * 100
-        if in_cents != in_cents.to_integral_value():
-            raise ValueError(f"amount {amount} has more than 2 decimals")
-    except InvalidOperation as exc:
-        raise ValueError(f"amount {amount} cannot be written in words") from exc
-    units, cents = divmod(int(in_cents), 100)
+    problem = cents_problem(amount)
+    if problem:
+        raise ValueError(f"amount {amount} {problem}")
+    units, cents = divmod(int(amount * 100), 100)
     return units, cents
 
 
