@@ -217,40 +217,13 @@ def build_schedule(
     >>> s.financed, [str(x.amount) for x in s.lines], s.total_to_pay
     (Decimal('400.00'), ['200.00', '200.00'], Decimal('500.00'))
     """
-    if isinstance(installments, bool) or not isinstance(installments, int):
-        raise PlanError(f"the number of instalments must be a whole number; got {installments!r}")
-    if not 1 <= installments <= MAX_INSTALLMENTS:
-        raise PlanError(
-            f"the number of instalments must be between 1 and {MAX_INSTALLMENTS}; "
-            f"got {installments}"
-        )
-    total = _cents(total, "amount")
-    if total <= 0:
-        raise PlanError(f"the amount must be greater than 0; got {total}")
-    down = _cents(down_payment, "down payment")
-    if down < 0:
-        raise PlanError(f"the down payment cannot be negative; got {down}")
-    if down >= total:
-        raise PlanError(
-            f"the down payment ({down}) must be less than the amount ({total}); "
-            "a payment of the whole amount is not a plan"
-        )
+    _check_count(installments)
+    total, down = _total_and_down(total, down_payment)
     rate = _decimal(annual_rate, "annual rate")
     if not 0 <= rate <= 100:
         raise PlanError(f"the annual rate must be between 0 and 100 percent; got {rate}")
-    try:
-        frequency = Frequency(frequency)
-    except ValueError:
-        choices = ", ".join(f.value for f in Frequency)
-        raise PlanError(f"the frequency must be one of {choices}; got {frequency!r}") from None
-    if down_payment_date is not None:
-        if down == 0:
-            raise PlanError("a down payment date was given but no down payment")
-        if down_payment_date > first_due:
-            raise PlanError(
-                f"the down payment ({down_payment_date.isoformat()}) must fall on or before "
-                f"the first instalment ({first_due.isoformat()})"
-            )
+    frequency = _frequency(frequency)
+    _check_down_date(down, down_payment_date, first_due)
 
     financed = total - down
     if financed < installments * CENT:
@@ -277,6 +250,52 @@ def build_schedule(
     )
     _check_length(schedule, max_months, locale)
     return schedule
+
+
+def _check_count(installments: int) -> None:
+    if isinstance(installments, bool) or not isinstance(installments, int):
+        raise PlanError(f"the number of instalments must be a whole number; got {installments!r}")
+    if not 1 <= installments <= MAX_INSTALLMENTS:
+        raise PlanError(
+            f"the number of instalments must be between 1 and {MAX_INSTALLMENTS}; "
+            f"got {installments}"
+        )
+
+
+def _total_and_down(total: Decimal, down_payment: Decimal) -> tuple[Decimal, Decimal]:
+    """The amount owed and the down payment, in cents, the down payment less than the amount."""
+    total = _cents(total, "amount")
+    if total <= 0:
+        raise PlanError(f"the amount must be greater than 0; got {total}")
+    down = _cents(down_payment, "down payment")
+    if down < 0:
+        raise PlanError(f"the down payment cannot be negative; got {down}")
+    if down >= total:
+        raise PlanError(
+            f"the down payment ({down}) must be less than the amount ({total}); "
+            "a payment of the whole amount is not a plan"
+        )
+    return total, down
+
+
+def _frequency(frequency: Frequency | str) -> Frequency:
+    try:
+        return Frequency(frequency)
+    except ValueError:
+        choices = ", ".join(f.value for f in Frequency)
+        raise PlanError(f"the frequency must be one of {choices}; got {frequency!r}") from None
+
+
+def _check_down_date(down: Decimal, down_payment_date: date | None, first_due: date) -> None:
+    if down_payment_date is None:
+        return
+    if down == 0:
+        raise PlanError("a down payment date was given but no down payment")
+    if down_payment_date > first_due:
+        raise PlanError(
+            f"the down payment ({down_payment_date.isoformat()}) must fall on or before "
+            f"the first instalment ({first_due.isoformat()})"
+        )
 
 
 def _check_length(schedule: Schedule, max_months: int | None, locale: Locale | None) -> None:
