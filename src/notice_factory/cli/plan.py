@@ -253,9 +253,7 @@ def render_table(schedule: Schedule, currency: str, locale: Locale) -> str:
     """
     from notice_factory.formatting import (  # Babel loads when a plan is printed
         format_date,
-        format_money,
         format_money_table,
-        format_percent,
     )
 
     labels = _LABELS[locale]
@@ -291,24 +289,35 @@ def render_table(schedule: Schedule, currency: str, locale: Locale) -> str:
     heading = _heading(schedule, locale)
     out = [heading, "", fmt(header), rule, *(fmt(r) for r in rows), rule, fmt(total_row), ""]
 
-    summary: list[tuple[str, str]] = []
-    if schedule.down_payment > 0:
-        down = format_money(schedule.down_payment, currency, locale)
-        if schedule.down_payment_date is not None:
-            down += f" ({format_date(schedule.down_payment_date, locale, style='long')})"
-        summary.append((labels["down"], down))
-        summary.append((labels["financed"], format_money(schedule.financed, currency, locale)))
-    if with_rate:
-        summary.append((labels["rate"], format_percent(schedule.annual_rate, locale)))
-        summary.append(
-            (labels["total_interest"], format_money(schedule.total_interest, currency, locale))
-        )
-    summary.append((labels["total_to_pay"], format_money(schedule.total_to_pay, currency, locale)))
+    summary = _summary(schedule, currency, locale)
     label_width = max(_width(k) for k, _ in summary)
     colon = "：" if locale is Locale.ZH_CN else "\u00a0:" if locale is Locale.FR_FR else ":"
     out += [f"{_pad(k + colon, label_width + _width(colon), False)} {v}" for k, v in summary]
     return "\n".join(out)
 
+
+
+def _summary(schedule: Schedule, currency: str, locale: Locale) -> list[tuple[str, str]]:
+    """The lines under the table: down payment, financed, rate, interest, total to pay."""
+    from notice_factory.formatting import format_date, format_money, format_percent
+
+    labels = _LABELS[locale]
+
+    def money(value: Decimal) -> str:
+        return format_money(value, currency, locale)
+
+    summary: list[tuple[str, str]] = []
+    if schedule.down_payment > 0:
+        down = money(schedule.down_payment)
+        if schedule.down_payment_date is not None:
+            down += f" ({format_date(schedule.down_payment_date, locale, style='long')})"
+        summary.append((labels["down"], down))
+        summary.append((labels["financed"], money(schedule.financed)))
+    if schedule.has_interest:
+        summary.append((labels["rate"], format_percent(schedule.annual_rate, locale)))
+        summary.append((labels["total_interest"], money(schedule.total_interest)))
+    summary.append((labels["total_to_pay"], money(schedule.total_to_pay)))
+    return summary
 
 _EPILOG = """\b
 Examples:
