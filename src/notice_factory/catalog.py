@@ -235,27 +235,32 @@ def _read_mentions(cat: Catalog, language: str, path: Path) -> None:
             cat.problems.append(TemplateError(f"{key} must be written [[{key}]]", file=str(path)))
             continue
         for n, item in enumerate(items):
-            texts = item.get("any") or ([item["text"]] if "text" in item else [])
-            if not item.get("id") or not texts or not all(isinstance(t, str) for t in texts):
-                cat.problems.append(TemplateError(
-                    f"[[{key}]] entry {n + 1} needs an id and a text (or any = [...])",
-                    file=str(path), line=_line_of_table(path, key, n)))
-                continue
-            when = item.get("when", "")
             try:
-                _CONDITIONS.compile_expression(when) if when else None
-            except jinja2.TemplateSyntaxError as exc:
-                cat.problems.append(TemplateError(
-                    f"[[{key}]] '{item['id']}': the condition when = \"{when}\" is not valid: "
-                    f"{exc.message}", file=str(path), line=_line_of_table(path, key, n)))
+                mention = _mention(item, kind, key, n, path)
+            except TemplateError as err:
+                cat.problems.append(err)
                 continue
-            mention = Mention(id=item["id"], what=item.get("what", item["id"]),
-                              texts=tuple(texts), source=item.get("source", ""), kind=kind,
-                              file=str(path), when=when)
             if kind is None:
                 cat.forbidden.setdefault(language, []).append(mention)
             else:
                 cat.mentions.setdefault((language, kind), []).append(mention)
+
+
+def _mention(item: dict[str, Any], kind: Kind | None, key: str, n: int, path: Path) -> Mention:
+    """Entry ``n`` of ``[[key]]`` in ``path`` as a :class:`Mention`, or why it cannot be."""
+    texts = item.get("any") or ([item["text"]] if "text" in item else [])
+    if not item.get("id") or not texts or not all(isinstance(t, str) for t in texts):
+        raise TemplateError(f"[[{key}]] entry {n + 1} needs an id and a text (or any = [...])",
+                            file=str(path), line=_line_of_table(path, key, n))
+    when = item.get("when", "")
+    try:
+        _CONDITIONS.compile_expression(when) if when else None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"[[{key}]] '{item['id']}': the condition when = \"{when}\" is not valid: "
+            f"{exc.message}", file=str(path), line=_line_of_table(path, key, n)) from None
+    return Mention(id=item["id"], what=item.get("what", item["id"]), texts=tuple(texts),
+                   source=item.get("source", ""), kind=kind, file=str(path), when=when)
 
 
 def _line_of_table(path: Path, key: str, index: int = 0) -> int | None:
