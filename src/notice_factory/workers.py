@@ -31,7 +31,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -371,69 +371,105 @@ def run_jobs(jobs: Iterable[Job], *, workers: int, templates: Path | None = None
     """
     job_list = list(jobs)
     if workers <= 0:
-        with LetterRenderer(templates=templates) as renderer:
-            for job in job_list:
-                outcome = render_job(job, renderer)
-                assert not isinstance(outcome, Drafted)
-                yield outcome
+        yield from _run_here(job_list, templates)
         return
-    # Bounded in-flight work, so memory does not grow with the batch: letters being
-    # rendered, and Word drafts waiting for an office. Drafts have their own bound: while
-    # LibreOffice starts (about a second), drafts pile up, and counting them in the
-    # render window would leave the render workers without letters.
-    window = workers * 4
     pending = iter(job_list)
-    suspects: list[Job] = []
     # A pool handed in stays open for the caller (it merges print files with it next).
     executor = pool or start_pool(workers, templates, warm=False, offices=offices)
     assert executor is not None
-    split = executor.splits_word
-    broken = False
     try:
-        in_flight: dict[Future[Any], Job] = {}
-        at_office: set[Future[Any]] = set()
-        while True:
-            while (not broken and len(in_flight) - len(at_office) < window
-                   and len(at_office) < DRAFT_BACKLOG):
-                nxt = next(pending, None)
-                if nxt is None:
-                    break
-                try:
-                    in_flight[executor.submit(render_job, nxt, draft_word=split)] = nxt
-                except BrokenProcessPool:
-                    suspects.append(nxt)
-                    broken = True
-            if not in_flight:
-                break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            for fut in done:
-                job = in_flight.pop(fut)
-                at_office.discard(fut)
-                try:
-                    result = fut.result()
-                    if isinstance(result, Drafted):  # a Word letter: now to an office
-                        sent = executor.submit_office(finish_job, job, result)
-                        in_flight[sent] = job
-                        at_office.add(sent)
-                    else:
-                        yield result
-                except BrokenProcessPool:
-                    suspects.append(job)
-                    broken = True
-            if broken:
-                suspects.extend(in_flight.values())
-                in_flight.clear()
-                at_office.clear()
-                break
+        suspects = yield from _feed(executor, pending, workers)
     finally:
         if pool is None:
             executor.shutdown()
-    if broken:
+    if suspects is not None:
         # Re-run the letters caught in the crash alone, then the rest with fresh pools.
         for job in suspects:
             yield from _isolated(job, templates)
         yield from run_jobs(pending, workers=workers, templates=templates,
                             offices=executor.office_workers)
+
+
+def _run_here(jobs: list[Job], templates: Path | None) -> Iterator[Outcome]:
+    """Every letter in this process, one after the other (``workers == 0``)."""
+    with LetterRenderer(templates=templates) as renderer:
+        for job in jobs:
+            outcome = render_job(job, renderer)
+            assert not isinstance(outcome, Drafted)
+            yield outcome
+
+
+class _InFlight:
+    """Letters submitted and not yet back: being rendered, or (Word drafts) at an office."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[Future[Any], Job] = {}
+        self.at_office: set[Future[Any]] = set()
+
+    def rendering(self) -> int:
+        return len(self.jobs) - len(self.at_office)
+
+
+def _feed(executor: Pools, pending: Iterator[Job],
+          workers: int) -> Generator[Outcome, None, list[Job] | None]:
+    """Keep the pool fed and yield outcomes as they come; returns the letters in flight
+    when the pool broke (the suspects), or None when every letter came back."""
+    # Bounded in-flight work, so memory does not grow with the batch: letters being
+    # rendered, and Word drafts waiting for an office. Drafts have their own bound: while
+    # LibreOffice starts (about a second), drafts pile up, and counting them in the
+    # render window would leave the render workers without letters.
+    window = workers * 4
+    flight = _InFlight()
+    suspects: list[Job] = []
+    while True:
+        if not suspects:
+            lost = _submit_more(executor, pending, flight, window)
+            if lost is not None:
+                suspects.append(lost)
+        if not flight.jobs:
+            break
+        done, _ = wait(flight.jobs, return_when=FIRST_COMPLETED)
+        for fut in done:
+            outcome = _collect(executor, fut, flight)
+            if isinstance(outcome, Job):  # the pool broke with this letter
+                suspects.append(outcome)
+            elif outcome is not None:
+                yield outcome
+        if suspects:
+            return suspects + list(flight.jobs.values())
+    return suspects or None
+
+
+def _submit_more(executor: Pools, pending: Iterator[Job], flight: _InFlight,
+                 window: int) -> Job | None:
+    """Submit letters while there is room; the letter the broken pool refused, if any."""
+    while flight.rendering() < window and len(flight.at_office) < DRAFT_BACKLOG:
+        nxt = next(pending, None)
+        if nxt is None:
+            return None
+        try:
+            flight.jobs[executor.submit(render_job, nxt, draft_word=executor.splits_word)] = nxt
+        except BrokenProcessPool:
+            return nxt
+    return None
+
+
+def _collect(executor: Pools, fut: Future[Any], flight: _InFlight) -> Outcome | Job | None:
+    """A finished future: its outcome, None when a Word draft went on to an office, or
+    its job when the pool broke with it."""
+    job = flight.jobs.pop(fut)
+    flight.at_office.discard(fut)
+    try:
+        result = fut.result()
+        if isinstance(result, Drafted):  # a Word letter: now to an office
+            sent = executor.submit_office(finish_job, job, result)
+            flight.jobs[sent] = job
+            flight.at_office.add(sent)
+            return None
+        assert isinstance(result, Done | Failed)
+        return result
+    except BrokenProcessPool:
+        return job
 
 
 def map_scheduled(pool: Executor | None, fn: Callable[..., T],
