@@ -3,8 +3,8 @@
     python tests/hooked_cli.py '{"crash_on": "FR-0003"}' batch cases.csv --out ...
 
 The product reads no test hook from the environment: this driver sets
-``notice_factory.workers.TEST_HOOKS`` in the batch process, which hands it to every worker
-it starts (see :class:`notice_factory.workers.TestHooks`).
+``notice_factory.workers.FAULT_HOOKS`` in the batch process, which hands it to every worker
+it starts (see :class:`notice_factory.workers.FaultHooks`).
 """
 
 from __future__ import annotations
@@ -16,5 +16,5 @@ from notice_factory import workers
 from notice_factory.cli import main
 
 if __name__ == "__main__":
-    workers.TEST_HOOKS = workers.TestHooks(**json.loads(sys.argv[1]))
+    workers.FAULT_HOOKS = workers.FaultHooks(**json.loads(sys.argv[1]))
     main(sys.argv[2:], prog_name="notice-factory")

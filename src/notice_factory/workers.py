@@ -93,9 +93,9 @@ class Drafted:
 
 
 @dataclass(frozen=True)
-class TestHooks:
+class FaultHooks:
     """Failures the tests provoke on purpose; all off in production. The tests' driver
-    (``tests/hooked_cli.py``) sets :data:`TEST_HOOKS` before a batch starts, and every
+    (``tests/hooked_cli.py``) sets :data:`FAULT_HOOKS` before a batch starts, and every
     worker gets it from the batch process: no hook is read from the environment."""
 
     crash_on: str = ""  # a render worker ends abruptly (status 70) on this case_id
@@ -103,7 +103,7 @@ class TestHooks:
     hang_on: str = ""  # the office's bridge hangs on a letter whose key contains this
 
 
-TEST_HOOKS = TestHooks()
+FAULT_HOOKS = FaultHooks()
 
 _renderer: LetterRenderer | None = None
 _office: OfficeSide | None = None
@@ -116,10 +116,10 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _init_worker(templates: Path | None, owner: int, hooks: TestHooks) -> None:
-    global _renderer, TEST_HOOKS
+def _init_worker(templates: Path | None, owner: int, hooks: FaultHooks) -> None:
+    global _renderer, FAULT_HOOKS
     _ignore_interrupts()
-    TEST_HOOKS = hooks
+    FAULT_HOOKS = hooks
     _renderer = LetterRenderer(templates=templates)
     # Worker processes leave through os._exit, which skips atexit and weakref finalizers:
     # without this, a pool shutdown would orphan the worker's LibreOffice.
@@ -127,10 +127,10 @@ def _init_worker(templates: Path | None, owner: int, hooks: TestHooks) -> None:
     threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()
 
 
-def _init_office(owner: int, hooks: TestHooks) -> None:
-    global _office, TEST_HOOKS
+def _init_office(owner: int, hooks: FaultHooks) -> None:
+    global _office, FAULT_HOOKS
     _ignore_interrupts()
-    TEST_HOOKS = hooks
+    FAULT_HOOKS = hooks
     _office = OfficeSide(timeout=environment().office_timeout, hang_on=hooks.hang_on)
     multiprocessing.util.Finalize(_office, _office.close, exitpriority=10)
     threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()
@@ -167,7 +167,7 @@ def render_job(job: Job, renderer: LetterRenderer | None = None, *,
     With ``draft_word``, a Word letter is only filled: the answer is a :class:`Drafted`
     for :func:`finish_job` in an office worker.
     """
-    _crash_hook(TEST_HOOKS.crash_on, job, 70)  # a worker killed mid-letter
+    _crash_hook(FAULT_HOOKS.crash_on, job, 70)  # a worker killed mid-letter
     made = make_letter(job, renderer, draft_word=draft_word)
     return write_letter(job, made) if isinstance(made, Made) else made
 
@@ -216,7 +216,7 @@ def finish_job(job: Job, drafted: Drafted, office: OfficeSide | None = None) -> 
     side = office or _office
     assert side is not None, "office worker not initialised"
     t0 = time.perf_counter()
-    _crash_hook(TEST_HOOKS.office_crash_on, job, 71)  # an office worker killed
+    _crash_hook(FAULT_HOOKS.office_crash_on, job, 71)  # an office worker killed
     try:
         pdf = side.finish(drafted.draft)
         pages = count_pages(pdf)
@@ -244,12 +244,12 @@ def _pool(jobs: int, templates: Path | None) -> ProcessPoolExecutor:
     # forkserver: workers start from a clean interpreter, not a copy of a parent that may
     # hold open ledgers or big buffers; they import the engines once each.
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
-        "forkserver"), initializer=_init_worker, initargs=(templates, os.getpid(), TEST_HOOKS))
+        "forkserver"), initializer=_init_worker, initargs=(templates, os.getpid(), FAULT_HOOKS))
 
 
 def _office_pool() -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(
-        "forkserver"), initializer=_init_office, initargs=(os.getpid(), TEST_HOOKS))
+        "forkserver"), initializer=_init_office, initargs=(os.getpid(), FAULT_HOOKS))
 
 
 def _warm() -> None:
