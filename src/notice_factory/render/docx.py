@@ -423,41 +423,45 @@ def docx_problems(path: Path) -> list[TemplateError]:
         split = find_split_tags(path)
     except (OSError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
         return [TemplateError(f"not a readable Word document: {exc}", file=file)]
-    problems: list[TemplateError] = []
-    for tag in split:
-        if tag.problem.startswith("the tag is split"):
-            message = (f"the tag {tag.text} is split across differently formatted pieces of "
-                       f"text in paragraph {tag.paragraph}; retype it in one go")
-        else:
-            message = f"paragraph {tag.paragraph}: {tag.problem} (near «{tag.text}»)"
-        if tag.part != "word/document.xml":
-            message += f" [in {_where(tag.part)}]"
-        problems.append(TemplateError(message, file=file, line=tag.paragraph))
+    problems = [_split_problem(tag, file) for tag in split]
     env = make_environment(path.parent, FILTERS)
     known = set(VARIABLE_NAMES) | set(env.globals)
     for part, xml in parts.items():
-        where = _where(part)
-        skeleton = _skeleton(xml)
-        try:
-            patched = DocxTemplate(path).patch_xml(xml.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            problems.append(TemplateError(f"{part} is not UTF-8 XML: {exc}", file=file))
-            continue
-        # A line of the skeleton is a paragraph. An error only docxtpl's patched XML shows
-        # (a tag it could not take apart) has no reliable paragraph.
-        for source, locate in ((skeleton, True), (patched, False)):
-            error = _compile_error(env, source)
-            if error is not None:
-                line = error.lineno if locate else None
-                if locate and "end of template" in (error.message or ""):
-                    line = _unclosed_block(skeleton) or line  # Jinja points at the end
-                at = f", paragraph {line}" if line else ""
-                problems.append(TemplateError(f"Jinja syntax error in {where}{at}: "
-                                              f"{error.message}", file=file, line=line))
-                break
-        else:
-            problems.extend(_unknown_variables(env, patched, skeleton, known, where, file))
+        problems.extend(_part_problems(path, part, xml, env, known))
     return problems
+
+
+def _split_problem(tag: SplitTag, file: str) -> TemplateError:
+    if tag.problem.startswith("the tag is split"):
+        message = (f"the tag {tag.text} is split across differently formatted pieces of "
+                   f"text in paragraph {tag.paragraph}; retype it in one go")
+    else:
+        message = f"paragraph {tag.paragraph}: {tag.problem} (near «{tag.text}»)"
+    if tag.part != "word/document.xml":
+        message += f" [in {_where(tag.part)}]"
+    return TemplateError(message, file=file, line=tag.paragraph)
+
+
+def _part_problems(path: Path, part: str, xml: bytes, env: jinja2.Environment,
+                   known: set[str]) -> list[TemplateError]:
+    """A syntax error of one part (header, body...), else its unknown variables."""
+    file, where, skeleton = str(path), _where(part), _skeleton(xml)
+    try:
+        patched = DocxTemplate(path).patch_xml(xml.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return [TemplateError(f"{part} is not UTF-8 XML: {exc}", file=file)]
+    # A line of the skeleton is a paragraph. An error only docxtpl's patched XML shows
+    # (a tag it could not take apart) has no reliable paragraph.
+    for source, locate in ((skeleton, True), (patched, False)):
+        error = _compile_error(env, source)
+        if error is not None:
+            line = error.lineno if locate else None
+            if locate and "end of template" in (error.message or ""):
+                line = _unclosed_block(skeleton) or line  # Jinja points at the end
+            at = f", paragraph {line}" if line else ""
+            return [TemplateError(f"Jinja syntax error in {where}{at}: {error.message}",
+                                  file=file, line=line)]
+    return _unknown_variables(env, patched, skeleton, known, where, file)
 
 
 def _unknown_variables(env: jinja2.Environment, patched: str, skeleton: str, known: set[str],
