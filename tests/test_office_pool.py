@@ -49,7 +49,7 @@ def offices_of(marker: str) -> set[str]:
     Counted by profile, not by soffice.bin process: on a fresh profile LibreOffice restarts
     itself once, and the old and new soffice.bin can overlap for a moment.
     """
-    found = set()
+    found: set[str] = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import zlib
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -55,7 +56,7 @@ def _handmade(path: Path, text: str, *, inherit: bool, note: str = "") -> Path:
     page[NameObject("/Contents")] = w._add_object(content)
     if note:
         page[NameObject("/NFNote")] = TextStringObject(note)
-    pages = w._root_object["/Pages"]
+    pages = cast(DictionaryObject, w._root_object["/Pages"])
     if inherit:
         pages[NameObject("/Resources")] = w._add_object(resources)
         pages[NameObject("/MediaBox")] = ArrayObject(NumberObject(v) for v in (0, 0, 400, 300))
@@ -68,7 +69,8 @@ def _handmade(path: Path, text: str, *, inherit: bool, note: str = "") -> Path:
     return path
 
 
-def _merge(paths: list[Path], out: Path, titles: list[str] | None = None) -> PdfReader:
+def _merge(paths: list[Path], out: Path, titles: list[str] | None = None) -> Any:
+    """The merged print file, read back by pypdf (typed loosely: tests index into it)."""
     titles = titles or [p.stem for p in paths]
     with out.open("wb") as fh:
         writer = PrintFileWriter(fh, len(paths))
@@ -131,7 +133,7 @@ def test_identical_streams_are_stored_once(tmp_path: Path) -> None:
     _merge([a] * 10, out)
     # ten letters cost little more than one: fonts and contents are shared
     assert out.stat().st_size < 2 * a.stat().st_size
-    reader = PdfReader(out)
+    reader: Any = PdfReader(out)
     fonts = {font["/DescendantFonts"][0]["/FontDescriptor"]["/FontFile2"]
              .indirect_reference.idnum
              for p in reader.pages if "/Font" in p["/Resources"]

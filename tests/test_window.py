@@ -151,8 +151,8 @@ def test_five_and_six_line_addresses_fit_the_window(module_renderer: LetterRende
 @pytest.mark.parametrize("case", [PAIRS[(Locale.FR_FR, Kind.FORMAL_NOTICE)]])
 def test_a_line_wider_than_the_window_is_reported(module_renderer: LetterRenderer,
                                                   sender: SenderProfile, case: Case) -> None:
-    lines = ("M. " + "W" * 35, "12 RUE DE LA PAIX", "75002 PARIS")
-    pdf, lines, number = render(module_renderer, sender, case, lines)
+    wanted = ("M. " + "W" * 35, "12 RUE DE LA PAIX", "75002 PARIS")
+    pdf, lines, number = render(module_renderer, sender, case, wanted)
     problems = check_first_page(pdf, window(), address_lines=lines, tracking_number=number)
     assert problems and "WWWW" in problems[0] and "3 mm" in problems[0], problems
 

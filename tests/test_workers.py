@@ -38,7 +38,8 @@ def test_costliest_first_and_both_slots_busy() -> None:
         started, lock, together = manager.list(), manager.Lock(), manager.Barrier(2)
         costly = {"long": 5, "middle": 3}
         names = ["short-a", "long", "short-b", "middle", "short-c"]
-        calls = [((n, started, lock, together if n in costly else None), {}) for n in names]
+        calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+            ((n, started, lock, together if n in costly else None), {}) for n in names]
         out = map_scheduled(pool, _task, calls, costs=[costly.get(n, 1) for n in names])
         order = list(started)
     assert out == names  # results in call order

@@ -75,7 +75,7 @@ def test_stopped_batch_leaves_nothing_running(tmp_path: Path, sig: signal.Signal
             family |= _descendants(proc.pid)
             office = [p for p in family if _alive(p) and "soffice" in
                       Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
-            if office and list((out / "letters").glob("*.pdf")):
+            if office and any((out / "letters").glob("*.pdf")):
                 break
             time.sleep(0.2)
         else:

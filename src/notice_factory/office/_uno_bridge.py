@@ -57,7 +57,7 @@ PARENT_GONE_WAIT = 5.0  # end of stdin comes a moment before the bridge is re-pa
 def _props(**values: Any) -> tuple[Any, ...]:
     # Imported here, not at the top: pytest's doctest collection and mypy import this
     # file with the product's Python, which has no uno.
-    from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+    from com.sun.star.beans import PropertyValue
 
     out = []
     for name, value in values.items():
@@ -70,7 +70,7 @@ def _props(**values: Any) -> tuple[Any, ...]:
 
 def _connect(pipe: str, timeout: float) -> Any:
     """Resolve the office's Desktop, retrying while the office starts up."""
-    import uno  # type: ignore[import-not-found]
+    import uno
 
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
