@@ -19,8 +19,8 @@ from fontTools.pens.boundsPen import BoundsPen
 from fontTools.pens.recordingPen import RecordingPen
 from fontTools.ttLib import TTFont
 
+import notice_factory.templatecheck as tc
 from notice_factory import fonts
-from notice_factory import templatecheck as tc
 from notice_factory.render import LetterRenderer
 from notice_factory.settings import load_sender_profile, templates_root
 

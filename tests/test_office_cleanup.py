@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from notice_factory.office import OfficeConverter, _uno_bridge
+import notice_factory.office._uno_bridge as _uno_bridge
+from notice_factory.office import OfficeConverter
 from notice_factory.office.reaper import OWNER_FILE, WORKDIR_PREFIX, start_time
 
 pytestmark = [pytest.mark.office, pytest.mark.slow,
