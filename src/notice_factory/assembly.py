@@ -6,8 +6,15 @@
 * One bookmark per letter, so an operator can jump to a case in the spool file.
 * WeasyPrint embeds a font subset per letter; identical subsets (same letter
   glyphs, same template) are stored once, which shrinks a batch by about half.
+* One merge path: pikepdf (qpdf) copies each letter's pages with the objects they use,
+  reads what a hand-written reader would not (object streams, incremental updates,
+  damaged cross-references), and writes object streams; then font programs with the
+  same bytes are pointed at one copy. Measured on a 104-letter print file of the
+  benchmark (``bench/merge_spike.py``): 0.145 s CPU against 0.175 s for the former
+  byte copier, 3.99 MB against 3.98 MB.
 * Memory is bounded by the caller: one print file holds at most
-  ``letters_per_file`` letters, and each source is read, appended and dropped.
+  ``letters_per_file`` letters; qpdf reads the letters' objects from their files
+  as it copies them.
 
 >>> import tempfile, pathlib
 >>> from pypdf import PdfWriter
@@ -21,14 +28,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO, cast
 
-from pypdf import PdfReader, PdfWriter
+import pikepdf
 
 from notice_factory.fsutil import atomic_open
-from notice_factory.pdfcopy import PrintFileWriter, SourcePdf, UnsupportedPdf
 
 
 @dataclass(frozen=True)
@@ -78,64 +86,122 @@ def plan_placements(letters: Sequence[tuple[str, int]], *,
 
 def page_count(path: Path) -> int:
     """Number of pages of a PDF file."""
-    return len(PdfReader(path).pages)
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
 
 
 def build_print_file(
     letters: Sequence[LetterPdf], out: Path, *, duplex: bool = True
 ) -> list[Placement]:
-    """Merge ``letters`` in order into ``out`` (written atomically); say where each went.
-
-    The letters' objects are copied as bytes (:mod:`notice_factory.pdfcopy`), streaming
-    to disk; a letter that copier cannot read sends the whole file through pypdf.
-    """
+    """Merge ``letters`` in order into ``out`` (written atomically); say where each went."""
     if not letters:
         raise ValueError("a print file needs at least one letter")
     keys = [letter.key for letter in letters]
     if len(set(keys)) != len(keys):
         raise ValueError("the same letter appears twice in one print file")
+    placements: list[Placement] = []
+    sources: list[pikepdf.Pdf] = []  # open until the print file is written
     try:
-        return _copy_objects(letters, out, duplex)
-    except (UnsupportedPdf, LookupError):  # LookupError: a structure the reader did not expect
-        return _merge_with_pypdf(letters, out, duplex)
-
-
-def _copy_objects(letters: Sequence[LetterPdf], out: Path, duplex: bool) -> list[Placement]:
-    placements: list[Placement] = []
-    with atomic_open(out, "wb") as fh:
-        writer = PrintFileWriter(fh, len(letters))
-        for letter in letters:
-            first = writer.page_count
-            count, box = writer.add_letter(SourcePdf.parse(letter.path.read_bytes()),
-                                           letter.title)
-            placements.append(Placement(letter.key, first + 1, first + count))
-            if duplex and count % 2:
-                writer.add_blank_page(box)
-        writer.close()
+        with pikepdf.new() as pdf:
+            with pdf.open_outline() as outline:
+                for letter in letters:
+                    src = pikepdf.open(letter.path)
+                    sources.append(src)
+                    placements.append(_append(pdf, src, letter, outline, duplex))
+            _store_streams_once(pdf)
+            with atomic_open(out, "wb") as fh:
+                pdf.save(cast(BinaryIO, fh), object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                         compress_streams=True, deterministic_id=True)
+    finally:
+        for src in sources:
+            src.close()
     return placements
 
 
-def _merge_with_pypdf(letters: Sequence[LetterPdf], out: Path, duplex: bool) -> list[Placement]:
-    writer = PdfWriter()
-    placements: list[Placement] = []
-    for letter in letters:
-        reader = PdfReader(letter.path)
-        count = len(reader.pages)
-        if count == 0:
-            raise ValueError(f"{letter.path} has no page")
-        first = len(writer.pages)
-        # WeasyPrint turns headings into bookmarks; the print file gets one per letter instead.
-        writer.append(reader, import_outline=False)
-        writer.add_outline_item(title=letter.title, page_number=first)
-        placements.append(Placement(letter.key, first + 1, first + count))
-        if duplex and count % 2:
-            box = reader.pages[-1].mediabox
-            writer.add_blank_page(float(box.width), float(box.height))
-        del reader  # the writer holds copies; keep only one source alive at a time
-    # Font subsets WeasyPrint embedded in every letter are byte-identical when the
-    # glyph sets are: store them once (pypdf 7 argument names).
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    with atomic_open(out, "wb") as fh:
-        writer.write(fh)
-    writer.close()
-    return placements
+def _append(pdf: pikepdf.Pdf, src: pikepdf.Pdf, letter: LetterPdf, outline: Any,
+            duplex: bool) -> Placement:
+    """One letter's pages, its bookmark (the letter's own bookmarks are not copied) and,
+    printing duplex, a blank page after an odd page count."""
+    count = len(src.pages)
+    if count == 0:
+        raise ValueError(f"{letter.path} has no page")
+    first = len(pdf.pages)
+    pdf.pages.extend(src.pages)
+    outline.root.append(pikepdf.OutlineItem(letter.title, first))
+    if duplex and count % 2:
+        box = [float(v) for v in pdf.pages[-1].mediabox]
+        pdf.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
+    return Placement(letter.key, first + 1, first + count)
+
+
+class _StreamsOnce:
+    """Streams with the same bytes and dictionary stored once: every place a page uses a
+    stream (contents, fonts and their programs, CMaps, images) is pointed at its first copy.
+    WeasyPrint embeds a font subset per letter, identical when letters use the same glyphs."""
+
+    def __init__(self) -> None:
+        self.first: dict[bytes, Any] = {}  # digest -> the first stream with it
+        self.lone: dict[int, Any] = {}  # length -> the one stream of that length, not hashed
+        self.lengths: set[int] = set()
+
+    def same(self, stream: Any) -> Any:
+        """The first stream seen with ``stream``'s bytes and dictionary (maybe itself)."""
+        if not isinstance(stream, pikepdf.Stream) or not _leaf(stream):
+            return stream  # a stream that refers to other objects is kept as it is
+        # Most streams have a length no other has (a letter's own text): hash only on a tie.
+        length = stream.stream_dict.get("/Length")
+        size = int(length) if isinstance(length, int) else len(stream.read_raw_bytes())
+        if size not in self.lengths:
+            self.lengths.add(size)
+            self.lone[size] = stream
+            return stream
+        earlier = self.lone.pop(size, None)
+        if earlier is not None:
+            self.first.setdefault(_digest(earlier), earlier)
+        return self.first.setdefault(_digest(stream), stream)
+
+    def fix(self, holder: Any, key: str) -> None:
+        value = holder.get(key)
+        if isinstance(value, pikepdf.Array):
+            for i, item in enumerate(value):
+                value[i] = self.same(item)
+        elif value is not None:
+            holder[key] = self.same(value)
+
+
+def _leaf(stream: Any) -> bool:
+    return not any(isinstance(v, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream)
+                   for v in stream.stream_dict.values())
+
+
+def _digest(stream: Any) -> bytes:
+    described = repr(sorted((str(k), repr(v)) for k, v in stream.stream_dict.items()
+                            if k != "/Length")).encode()
+    return hashlib.sha256(stream.read_raw_bytes() + described).digest()
+
+
+def _store_streams_once(pdf: pikepdf.Pdf) -> None:
+    once = _StreamsOnce()
+    fonts_seen: set[tuple[int, int]] = set()  # a letter's pages share its font objects
+    for page in pdf.pages:
+        once.fix(page.obj, "/Contents")
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            continue
+        for image in (resources.get("/XObject") or {}).values():
+            if isinstance(image, pikepdf.Stream) and image.get("/Subtype") == "/Image":
+                once.fix(image.stream_dict, "/SMask")
+        for font in (resources.get("/Font") or {}).values():
+            if font.objgen not in fonts_seen:
+                fonts_seen.add(font.objgen)
+                _fix_font(once, font)
+
+
+def _fix_font(once: _StreamsOnce, font: Any) -> None:
+    once.fix(font, "/ToUnicode")
+    for face in (list(font.get("/DescendantFonts", [])) or [font]):
+        once.fix(face, "/CIDToGIDMap")
+        descriptor = face.get("/FontDescriptor")
+        if descriptor is not None:
+            for key in ("/FontFile", "/FontFile2", "/FontFile3", "/CIDSet"):
+                once.fix(descriptor, key)

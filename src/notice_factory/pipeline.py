@@ -573,8 +573,8 @@ def merge_and_slip_stage(placement: Placement, rows: list[ManifestRow], done: di
     merges = _merge_tasks(placement.groups, done, out_dir, opts.duplex)
     slips = _slip_tasks(placement.placed, rows, by_key, out_dir, opts)
     tasks = merges + slips
-    # Merges stream to disk (pdfcopy), so any number can run at once without the batch's
-    # memory growing with its print files.
+    # A merge holds little in memory (qpdf reads the letters from their files as it copies
+    # them), so merges and slips run together on the pool.
     results = dict(zip((t[0] for t in tasks), map_scheduled(
         pool, _call, [((t[2], *t[3]), t[4]) for t in tasks], costs=[t[1] for t in tasks]),
         strict=True))

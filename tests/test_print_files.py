@@ -1,4 +1,4 @@
-"""Print files written by copying letters' objects as bytes (notice_factory.pdfcopy).
+"""Print files as a reader sees them: letters merged by assembly.build_print_file (pikepdf).
 
 What a reader of the print file sees is checked with other tools: pypdf reads the pages
 and outline back, poppler extracts the text and renders the pages.
@@ -6,7 +6,6 @@ and outline back, poppler extracts the text and renders the pages.
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import zlib
@@ -27,7 +26,6 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from notice_factory.assembly import LetterPdf, build_print_file
-from notice_factory.pdfcopy import PrintFileWriter, SourcePdf, UnsupportedPdf, dict_entries
 
 _FONTS = FontConfiguration()
 poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
@@ -72,13 +70,8 @@ def _handmade(path: Path, text: str, *, inherit: bool, note: str = "") -> Path:
 def _merge(paths: list[Path], out: Path, titles: list[str] | None = None) -> Any:
     """The merged print file, read back by pypdf (typed loosely: tests index into it)."""
     titles = titles or [p.stem for p in paths]
-    with out.open("wb") as fh:
-        writer = PrintFileWriter(fh, len(paths))
-        for path, title in zip(paths, titles, strict=True):
-            count, box = writer.add_letter(SourcePdf.parse(path.read_bytes()), title)
-            if count % 2:
-                writer.add_blank_page(box)
-        writer.close()
+    build_print_file([LetterPdf(path, f"{n}-{path.stem}", title)
+                      for n, (path, title) in enumerate(zip(paths, titles, strict=True))], out)
     return PdfReader(out, strict=True)
 
 
@@ -100,10 +93,6 @@ def test_pages_outline_and_blanks(tmp_path: Path) -> None:
 
 def test_inherited_attributes_are_written_into_the_page(tmp_path: Path) -> None:
     src = _handmade(tmp_path / "inh.pdf", "Inherited resources", inherit=True)
-    # the test input is what we meant (pypdf's reader would copy them down itself)
-    [(number, inherited)] = SourcePdf.parse(src.read_bytes()).pages()
-    assert set(inherited) == {b"/MediaBox", b"/Resources"}
-    assert b"/MediaBox" not in SourcePdf.parse(src.read_bytes()).body(number)
     reader = _merge([src], tmp_path / "out.pdf")
     page = reader.pages[0]
     assert [float(v) for v in page["/MediaBox"]] == [0, 0, 400, 300]
@@ -163,46 +152,18 @@ def test_text_and_rendering_match_the_letters(tmp_path: Path) -> None:
     assert check.returncode == 0 and not check.stderr, check.stderr
 
 
-def test_unusual_files_are_refused_so_pypdf_merges_them(tmp_path: Path) -> None:
+def test_incrementally_updated_letters_are_merged(tmp_path: Path) -> None:
     a = _weasy(tmp_path / "a.pdf", "Updated letter")
     w = PdfWriter(a, incremental=True)
     w.add_metadata({"/Title": "changed"})
     updated = tmp_path / "updated.pdf"
     w.write(updated)
-    with pytest.raises(UnsupportedPdf, match="incrementally"):
-        SourcePdf.parse(updated.read_bytes())
-    with pytest.raises(UnsupportedPdf):
-        SourcePdf.parse(b"%PDF-1.7 cut short")
-    # build_print_file still produces the print file, through pypdf
     b = _weasy(tmp_path / "b.pdf", "Plain letter")
     out = tmp_path / "print.pdf"
     placements = build_print_file([LetterPdf(b, "B", "B"), LetterPdf(updated, "U", "U")], out)
     reader = PdfReader(out)
     assert [(p.first_page, p.last_page) for p in placements] == [(1, 1), (3, 3)]
     assert "Updated letter" in reader.pages[2].extract_text()
-
-
-def test_dict_entries_reads_nested_values() -> None:
-    entries, end = dict_entries(b" << /A [1 [2] <</B (x)>>] /C <0A0B> /D 3 0 R /E /F >> tail")
-    assert entries == {b"/A": b"[1 [2] <</B (x)>>]", b"/C": b"<0A0B>", b"/D": b"3 0 R",
-                       b"/E": b"/F"}
-    assert end == len(b" << /A [1 [2] <</B (x)>>] /C <0A0B> /D 3 0 R /E /F >>")
-    with pytest.raises(UnsupportedPdf):
-        dict_entries(b"<< /A (unterminated >>")
-
-
-def test_print_file_is_written_as_letters_arrive(tmp_path: Path) -> None:
-    """The writer streams: after each letter the file on disk has grown by about it."""
-    a = _weasy(tmp_path / "a.pdf", "Stream A")
-    b = _weasy(tmp_path / "b.pdf", "Stream B " * 40)
-    buf = io.BytesIO()
-    writer = PrintFileWriter(buf, 2)
-    writer.add_letter(SourcePdf.parse(a.read_bytes()), "a")
-    after_a = buf.tell()
-    writer.add_letter(SourcePdf.parse(b.read_bytes()), "b")
-    assert after_a > 1000 and buf.tell() > after_a
-    writer.close()
-    assert len(PdfReader(buf).pages) == 2
 
 
 def _pdf_with_object_stream(order: list[int]) -> bytes:
@@ -240,8 +201,6 @@ def test_hand_made_object_stream(tmp_path: Path) -> None:
     src = tmp_path / "objstm.pdf"
     src.write_bytes(_pdf_with_object_stream([1, 2, 3]))
     assert len(PdfReader(src).pages) == 1  # pypdf reads the test input
-    [(number, inherited)] = SourcePdf.parse(src.read_bytes()).pages()
-    assert number == 3 and inherited[b"/MediaBox"] == b"[0 0 200 100]"
     reader = _merge([src], tmp_path / "out.pdf")
     assert [float(v) for v in reader.pages[0].mediabox] == [0, 0, 200, 100]
     assert reader.pages[0].get_contents().get_data().strip() == b"0 0 1 rg 10 10 50 50 re f"
