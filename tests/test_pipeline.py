@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BATCH_DATE, FIXTURES
+from conftest import BATCH_DATE, FIXTURES, demo_ledger
 
 from notice_factory import pipeline
 from notice_factory.catalog import load_catalog
@@ -100,7 +100,7 @@ def test_preflight_rejects_what_cannot_exist_and_keeps_the_rest(profile: SenderP
 def test_numbers_are_matched_by_letter_key(profile: SenderProfile, tmp_path: Path) -> None:
     read = validate(FIXTURES / "cases.csv", BATCH_DATE, False)
     registered = [c for c in read.cases if c.registered]
-    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+    with Ledger(demo_ledger(tmp_path / "ledger.sqlite")) as ledger:
         first = number_stage(ledger, list(reversed(read.cases)), _options(profile), "b-1")
         again = number_stage(ledger, read.cases, _options(profile), "b-2")
     assert set(first.numbers) == {c.letter_key for c in registered}
