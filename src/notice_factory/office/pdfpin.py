@@ -12,7 +12,7 @@ vary from one conversion to the next:
 The first two are replaced in place with values of the same length (cross-reference offsets
 stay valid). The font IDs are replaced by an ID derived from the font program itself, so two
 different subsets never share an ID (a printer may cache fonts by UniqueID), and the font
-streams are written again.
+streams are written again (pikepdf, through its public object list).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ import hashlib
 import io
 import re
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, NumberObject, StreamObject
+import pikepdf
 
 _PDF_ID = re.compile(rb"<[0-9A-Fa-f]{32}>")
 _PDF_DATE = re.compile(rb"\(D:(\d{14})")
@@ -82,28 +81,31 @@ def _stable_id(program: bytes) -> bytes:
 
 
 def _pin_type1_fonts(pdf: bytes, stamp: str) -> bytes:
-    reader = PdfReader(io.BytesIO(pdf))
-    writer = PdfWriter(clone_from=reader)
-    changed = False
-    for obj in writer._objects:  # every object once, including unreferenced font files
-        if not isinstance(obj, StreamObject) or "/Length2" not in obj:
-            continue
-        data = obj.get_data()
-        l1, l2 = int(str(obj["/Length1"])), int(str(obj["/Length2"]))
-        clear, secret, rest = data[:l1], eexec_decrypt(data[l1:l1 + l2]), data[l1 + l2:]
-        neutral = _UNIQUE_ID.sub(b"/UniqueID 0000000 def", clear + secret)
-        uid = b"/UniqueID " + _stable_id(neutral) + b" def"
-        new_clear = _UNIQUE_ID.sub(uid, clear)
-        new_secret = _UNIQUE_ID.sub(uid, secret)
-        if new_clear == clear and new_secret == secret:
-            continue
-        obj.set_data(new_clear + eexec_encrypt(new_secret) + rest)
-        obj[NameObject("/Length1")] = NumberObject(len(new_clear))
-        changed = True
-    if not changed:
-        return pdf
-    # pypdf writes the info dictionary again (escaping ':'), so pin its dates here.
-    writer.add_metadata({"/CreationDate": f"D:{stamp}Z", "/ModDate": f"D:{stamp}Z"})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        changed = False
+        for obj in doc.objects:  # every object once, including font files no page names
+            if isinstance(obj, pikepdf.Stream) and "/Length2" in obj:
+                changed = _pin_font_program(obj) or changed
+        if not changed:
+            return pdf
+        doc.docinfo[pikepdf.Name.CreationDate] = f"D:{stamp}Z"
+        doc.docinfo[pikepdf.Name.ModDate] = f"D:{stamp}Z"
+        out = io.BytesIO()
+        doc.save(out, compress_streams=True)
+        return out.getvalue()
+
+
+def _pin_font_program(obj: pikepdf.Stream) -> bool:
+    """Give a Type 1 font program a /UniqueID derived from its own bytes; whether it changed."""
+    data = obj.read_bytes()
+    l1, l2 = int(obj.Length1), int(obj.Length2)
+    clear, secret, rest = data[:l1], eexec_decrypt(data[l1:l1 + l2]), data[l1 + l2:]
+    neutral = _UNIQUE_ID.sub(b"/UniqueID 0000000 def", clear + secret)
+    uid = b"/UniqueID " + _stable_id(neutral) + b" def"
+    new_clear = _UNIQUE_ID.sub(uid, clear)
+    new_secret = _UNIQUE_ID.sub(uid, secret)
+    if new_clear == clear and new_secret == secret:
+        return False
+    obj.write(new_clear + eexec_encrypt(new_secret) + rest)
+    obj.Length1 = len(new_clear)
+    return True
