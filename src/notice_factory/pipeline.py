@@ -334,19 +334,8 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     summary.timings["number"] = clock() - t1
 
     t2 = clock()
-    letters_dir = out_dir / "letters"
-    letters_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(out_dir)
-    jobs = [Job(c, opts.profile.entity(c.locale), opts.day,
-                numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf")
-            for c in checked.cases]
-    rendered = render_stage(jobs, opts.workers, opts.templates, pool, progress, remote)
-    if remote is not None:
-        summary.cluster = remote.describe()
-    by_key = {c.letter_key: c for c in checked.cases}
-    numbers = _void_failed(ledger, rendered.failed, numbering.numbers)
-    summary.rejects += [_failed_reject(f, by_key[f.key]) for f in rendered.failed]
-    summary.letters, summary.engines = len(rendered.done), rendered.engines
+    rendered, numbers = _render_and_void(checked, numbering, ledger, pool, opts, summary,
+                                         progress, remote)
     if rendered.first_letter is not None:
         summary.timings["first_letter"] = rendered.first_letter - t0
     summary.timings["render"] = clock() - t2
@@ -356,6 +345,7 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
         pool.close_offices()
 
     t3 = clock()
+    by_key = {c.letter_key: c for c in checked.cases}
     placement = place_stage(rendered.done, by_key, numbers, opts)
     rows = manifest_rows(placement.placed, rendered.done, by_key, numbers, out_dir, opts.day)
     summary.print_files = [f"print/{g.file_name}" for g in placement.groups]
@@ -373,6 +363,28 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     ledger.mark_used([n for n in numbers.values() if n])
     summary.registered = sum(1 for n in numbers.values() if n)
     summary.timings["manifest"] = clock() - t4
+
+
+def _render_and_void(checked: Checked, numbering: Numbering, ledger: Ledger,
+                     pool: Pools | None, opts: BatchOptions, summary: BatchSummary,
+                     progress: Progress | None,
+                     remote: Cluster | None) -> tuple[Rendered, dict[str, str]]:
+    """The render stage; a letter not produced is rejected and its number voided. Returns
+    what was rendered and the numbers of the letters made."""
+    letters_dir = summary.out_dir / "letters"
+    letters_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(summary.out_dir)
+    jobs = [Job(c, opts.profile.entity(c.locale), opts.day,
+                numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf")
+            for c in checked.cases]
+    rendered = render_stage(jobs, opts.workers, opts.templates, pool, progress, remote)
+    if remote is not None:
+        summary.cluster = remote.describe()
+    by_key = {c.letter_key: c for c in checked.cases}
+    numbers = _void_failed(ledger, rendered.failed, numbering.numbers)
+    summary.rejects += [_failed_reject(f, by_key[f.key]) for f in rendered.failed]
+    summary.letters, summary.engines = len(rendered.done), rendered.engines
+    return rendered, numbers
 
 
 # --------------------------------------------------------------------------- stages
