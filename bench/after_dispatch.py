@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 from notice_factory.carriers import load_codebook
 from notice_factory.cases import read_rows
@@ -62,7 +63,7 @@ def write_events(numbers: dict[str, str], path: Path, rng: random.Random) -> int
     rows = []
     weights = [w for w, _ in STORIES]
     for number in numbers.values():
-        story = rng.choices([s for _, s in STORIES], weights)[0]
+        story = cast(list[tuple[str, ...]], rng.choices([s for _, s in STORIES], weights)[0])
         events = [("2026-11-23", "PC1", "Pris en charge"), *story]
         if rng.random() < 0.2:
             events = events + list(reversed(events))  # duplicates, out of order

@@ -181,7 +181,7 @@ def test_user_code_table_extends_and_overrides(ledger: Ledger, tmp_path: Path) -
         'key = "acme-post"\nnames = ["ACME Post"]\n'
         '[codes]\nOK = { status = "delivered" }\n'))
     book = load_codebook([folder])
-    assert book.resolve("la poste").classify("ZZ9")[0] is Status.RETURNED  # type: ignore[union-attr]
+    assert book.resolve("la poste").classify("ZZ9")[0] is Status.RETURNED  # type: ignore[union-attr,index]
     assert book.resolve("acme post").key == "acme-post"  # type: ignore[union-attr]
     events = _write(tmp_path / "e.csv", "tracking_number,event_at,code\n"
                                         f"{fr},2026-11-26,ZZ9\n")
