@@ -13,6 +13,7 @@ import dataclasses
 import shutil
 import subprocess
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -181,7 +182,8 @@ def test_zones_follow_the_play() -> None:
     assert reach(win) == Rect(95, 46, 110, 48)
     assert content_zone(win) == Rect(105 + CLEAR_MM, 54 + CLEAR_MM, 90 - 2 * CLEAR_MM,
                                      32 - 2 * CLEAR_MM)
-    assert windows_json({"DL": win}) == {"DL": {"x": 105, "y": 54, "width": 90, "height": 32}}
+    assert windows_json({"DL": win}) == {"DL": {"x": Decimal(105), "y": Decimal(54),
+                                                "width": Decimal(90), "height": Decimal(32)}}
 
 
 def _profile(windows: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,7 @@ from notice_factory.render import LetterRenderer
 from notice_factory.render.slips import slip_items, write_deposit_slip
 from notice_factory.rules import deadline_days
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
+from notice_factory.window import address_too_wide, windows_json
 from notice_factory.workers import (
     Done,
     Failed,
@@ -375,7 +376,8 @@ def _render_and_void(checked: Checked, numbering: Numbering, ledger: Ledger,
     letters_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(summary.out_dir)
     jobs = [Job(c, opts.profile.entity(c.locale), opts.day,
-                numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf")
+                numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf",
+                opts.profile.windows, opts.profile.batch.duplex)
             for c in checked.cases]
     rendered = render_stage(jobs, opts.workers, opts.templates, pool, progress, remote)
     if remote is not None:
@@ -412,7 +414,8 @@ def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
     for case in cases:
         try:
             catalog.template(case.locale, case.kind)
-            preflight(case, profile.entity(case.locale), batch_date=day)
+            lines, _ = preflight(case, profile.entity(case.locale), batch_date=day)
+            _check_address_width(case, lines, profile)
             ok.append(case)
         except NoticeFactoryError as err:
             rejects.append(reject_from(err, case))
@@ -674,8 +677,17 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
         "templates": dict(sorted(summary.templates.items())),
         "settings": {"letters_per_print_file": profile.batch.letters_per_print_file,
                      "duplex": profile.batch.duplex},
+        "windows": windows_json(profile.windows),
     })
     write_batch_json(data, out_dir)
+
+
+def _check_address_width(case: Case, lines: list[str], profile: SenderProfile) -> None:
+    """An address too wide for any envelope window it may go in, refused before numbering."""
+    for window in profile.windows.values():
+        problem = address_too_wide(lines, window)
+        if problem is not None:
+            raise CaseError(problem, field="address", case_id=case.case_id, row=case.row)
 
 
 def _check_capacity(ledger: Ledger, postal: PostalAccount, keys: list[LetterKey],

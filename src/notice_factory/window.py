@@ -25,12 +25,16 @@ Rect(x=102.0, y=52.5, width=86.0, height=29.0)
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from html import unescape
+
+from fontTools.ttLib import TTFont
 
 from notice_factory.errors import RenderError
 from notice_factory.settings import EnvelopeWindow
@@ -42,6 +46,10 @@ PT_PER_MM = 72 / 25.4
 INK_DPI = 100
 #: A word box may overshoot its line by this much (pdftotext spans the font's whole ascent).
 SLACK_MM = 0.3
+#: The address block's type size (templates/_common/letter.css, the Word templates' Address style).
+ADDRESS_PT = 9.0
+#: The families an address may be printed in (HTML: sans; Word: serif): a line must fit in both.
+ADDRESS_FAMILIES = ("Liberation Sans", "Liberation Serif")
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,16 @@ class Rect:
         return (box.x < self.right and box.right > self.x
                 and box.y < self.bottom and box.bottom > self.y)
 
-    def as_json(self) -> dict[str, float]:
-        return {"x": round(self.x, 2), "y": round(self.y, 2),
-                "width": round(self.width, 2), "height": round(self.height, 2)}
+    def as_json(self) -> dict[str, Decimal]:
+        """Millimetres as exact decimals (``batch.json`` writes them as strings, like every
+        Decimal it holds).
+
+        >>> Rect(99, 49.5, 92, 35).as_json()
+        {'x': Decimal('99'), 'y': Decimal('49.5'), 'width': Decimal('92'), 'height': Decimal('35')}
+        """
+        return {k: Decimal(f"{v:.2f}").normalize()
+                for k, v in (("x", self.x), ("y", self.y), ("width", self.width),
+                             ("height", self.height))}
 
 
 def opening(window: EnvelopeWindow) -> Rect:
@@ -102,9 +117,52 @@ def content_zone(window: EnvelopeWindow) -> Rect:
     return visible(window).grown(-CLEAR_MM, -CLEAR_MM)
 
 
-def windows_json(windows: dict[str, EnvelopeWindow]) -> dict[str, dict[str, float]]:
+def windows_json(windows: Mapping[str, EnvelopeWindow]) -> dict[str, dict[str, Decimal]]:
     """``batch.json``'s ``windows``: per envelope, the zone guaranteed visible, in mm."""
     return {name: visible(w).as_json() for name, w in sorted(windows.items())}
+
+
+# ---------------------------------------------------------------- before a number is spent
+
+
+@functools.cache
+def _advances(family: str) -> tuple[dict[int, int], int]:
+    """(code point -> advance width in font units, units per em) of the family's regular face."""
+    found = _run([_tool("fc-match"), "-f", "%{file}", family], b"").decode()
+    try:
+        font = TTFont(found, lazy=True)
+        metrics, cmap = font["hmtx"].metrics, font.getBestCmap()
+        return {cp: metrics[glyph][0] for cp, glyph in cmap.items()}, font["head"].unitsPerEm
+    except Exception as exc:  # a missing or broken font file: no letter can be measured
+        raise RenderError(f"cannot read the font {family} ({found}) to measure addresses: "
+                          f"{exc}; install fonts-liberation2 (scripts/install.sh does)") from exc
+
+
+def printed_width_mm(line: str, size_pt: float = ADDRESS_PT) -> float:
+    """The widest the line prints among :data:`ADDRESS_FAMILIES` (CJK characters 1 em wide).
+
+    >>> round(printed_width_mm("75002 PARIS"), 1), round(printed_width_mm("北京市"), 1)
+    (19.2, 9.5)
+    """
+    em = size_pt / PT_PER_MM
+    widest = 0.0
+    for family in ADDRESS_FAMILIES:
+        advances, units = _advances(family)
+        width = sum(advances.get(ord(ch), units) for ch in line) / units * em
+        widest = max(widest, width)
+    return widest
+
+
+def address_too_wide(lines: Sequence[str], window: EnvelopeWindow) -> str | None:
+    """Why an address cannot be printed in the window, measured before any number is spent."""
+    room = content_zone(window).width
+    for line in lines:
+        width = printed_width_mm(line)
+        if width > room:
+            return (f"the address line «{line}» prints {width:.0f} mm wide and the window shows "
+                    f"{room:g} mm (with {CLEAR_MM:g} mm clear whatever the sheet's play): "
+                    "shorten it (abbreviate the street type, drop the building name)")
+    return None
 
 
 # ---------------------------------------------------------------- reading the first page

@@ -31,19 +31,22 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from notice_factory.batching import envelope_for, sheets
+from notice_factory.context import preflight
 from notice_factory.errors import CaseError, NoticeFactoryError
 from notice_factory.fsutil import atomic_write_bytes
 from notice_factory.model import Case
 from notice_factory.office import OfficeSide, WordDraft
 from notice_factory.render import LetterRenderer, RenderedLetter, count_pages
-from notice_factory.settings import Entity, environment
+from notice_factory.settings import Entity, EnvelopeWindow, environment
+from notice_factory.window import check_first_page
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,10 @@ class Job:
     batch_date: dt.date
     tracking_number: str
     target: Path
+    #: Envelope name -> its window (the sender profile's ``windows``): a letter whose first
+    #: page does not fit its envelope's window is refused before it is written.
+    windows: Mapping[str, EnvelopeWindow] | None = None
+    duplex: bool = True  # (decides the envelope: sheets, see batching.envelope_for)
 
 
 @dataclass(frozen=True)
@@ -233,8 +240,31 @@ def _crash_hook(case_id: str, job: Job, status: int) -> None:
         os._exit(status)
 
 
-def write_letter(job: Job, made: Made) -> Done:
-    """Write a made letter to its target (atomically): the small record that stays."""
+def window_problem(job: Job, pdf: bytes, pages: int) -> str | None:
+    """Why the letter's first page does not fit its envelope's window, if it does not."""
+    envelope = envelope_for(sheets(pages, job.duplex))
+    window = (job.windows or {}).get(envelope)
+    if window is None:
+        return None
+    lines, _ = preflight(job.case, job.entity, batch_date=job.batch_date)
+    problems = check_first_page(pdf, window, address_lines=lines,
+                                tracking_number=job.tracking_number)
+    if not problems:
+        return None
+    return (f"the first page does not fit the {envelope} window envelope: "
+            f"{'; '.join(problems)}. Shorten the address or fix the template's layout")
+
+
+def write_letter(job: Job, made: Made) -> Outcome:
+    """Check the made letter's first page against its envelope's window, then write it to its
+    target (atomically): the small record that stays. A letter that breaks the window rules is
+    failed, never written."""
+    try:
+        problem = window_problem(job, made.pdf, made.pages)
+    except NoticeFactoryError as err:
+        return Failed(made.key, err.format_message())
+    if problem is not None:
+        return Failed(made.key, problem, "address")
     atomic_write_bytes(job.target, made.pdf)
     return Done(made.key, job.target, made.pages, hashlib.sha256(made.pdf).hexdigest(),
                 made.template_id, made.template_version, made.seconds, made.engine)
