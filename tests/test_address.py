@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from notice_factory.address import (
     MAX_LINES,
+    MAX_LINES_ABROAD,
     MAX_WIDTH,
     _width,
     layout_address,
@@ -22,7 +23,8 @@ from notice_factory.model import Locale
 @pytest.mark.parametrize(
     ("country", "code"),
     [
-        ("FR", "75011"), ("FR", "01000"), ("FR", "20000"), ("FR", "97400"), ("FR", "98000"),
+        ("FR", "75011"), ("FR", "01000"), ("FR", "20000"), ("FR", "97400"),
+        ("FR", "97133"), ("FR", "98800"),
         ("RO", "010011"), ("CN", "100022"), ("BE", "1000"), ("DE", "10115"),
         ("ES", "28001"), ("IT", "00184"), ("NL", "1012 AB"), ("NL", "1012ab"),
         ("PT", "1100-148"), ("GB", "SW1A 1AA"), ("GB", "m1 1ae"), ("US", "10001"),
@@ -75,6 +77,85 @@ def test_france_afnor_order() -> None:
     assert layout(line2="Appartement 12, 3e étage") == [
         "M. Jean Dupont", "Appartement 12, 3e étage", "12 rue de la Roquette", "75011 PARIS",
     ]
+
+
+@pytest.mark.parametrize("line2", ["B.P. 412", "BP412", "bp 412", "B P 412", "Boîte postale 412"])
+def test_france_po_box_in_any_spelling_goes_below_the_street(line2: str) -> None:
+    assert layout(line2=line2) == ["M. Jean Dupont", "12 rue de la Roquette", "BP 412",
+                                   "75011 PARIS"]
+
+
+@pytest.mark.parametrize(("line2", "printed"), [
+    ("CS 30012", "CS 30012"), ("T.S.A. 70011", "TSA 70011"), ("Lieu-dit Les Rivaux",
+                                                             "LIEU-DIT Les Rivaux"),
+    ("lieu dit La Combe", "LIEU-DIT La Combe")])
+def test_france_cs_tsa_and_lieu_dit_go_below_the_street(line2: str, printed: str) -> None:
+    assert layout(line2=line2) == ["M. Jean Dupont", "12 rue de la Roquette", printed,
+                                   "75011 PARIS"]
+
+
+def test_france_lieu_dit_given_first_is_put_under_the_street() -> None:
+    assert layout(line1="Lieu-dit Le Moulin", line2="3 chemin des Vignes") == [
+        "M. Jean Dupont", "3 chemin des Vignes", "LIEU-DIT Le Moulin", "75011 PARIS"]
+
+
+def test_france_lines_four_to_six_have_no_punctuation() -> None:
+    lines = layout(line1="12, rue de l'Église.", line2="B.P. 7, Cedex", city="St. Malo",
+                   postal_code="35400", name="Jean Dupont, fils")
+    assert lines == ["M. Jean Dupont, fils", "12 rue de l'Église", "BP 7 Cedex",
+                     "35400 ST MALO"]
+    for line in lines[1:]:
+        assert not set(line) & set(".,;:!?"), line
+
+
+@pytest.mark.parametrize("code", ["97700", "97800", "97900", "96100", "00100"])
+def test_unallocated_french_postal_codes_are_refused(code: str) -> None:
+    problem = postal_code_problem("FR", code)
+    assert problem and "is not a French postal code" in problem
+
+
+def test_monaco_is_not_france() -> None:
+    with pytest.raises(CaseError) as err:
+        layout(postal_code="98000", city="Monaco")
+    assert err.value.field == "postal_code" and "set the country to MC" in err.value.message
+    assert layout(postal_code="98000", city="Monaco", country="MC")[-2:] == [
+        "98000 MONACO", "MONACO"]
+
+
+@pytest.mark.parametrize(("city", "region"), [("Iași", "Iași"), ("Cluj-Napoca", "Cluj"),
+                                              ("Brașov", "Brașov"), ("Constanța", "Constanța")])
+def test_romanian_county_town_keeps_its_judet_line(city: str, region: str) -> None:
+    lines = layout(name="Ion Pop", title="Dl.", line1="Str. Mare nr. 3", postal_code="700063",
+                   city=city, region=region, country="RO", sender_country="RO",
+                   locale=Locale.RO_RO)
+    assert lines[-2:] == [f"700063 {city}", f"Județul {region}"]
+
+
+def test_bucharest_has_no_judet_line() -> None:
+    lines = layout(name="Ion Pop", title="Dl.", line1="Str. Mare nr. 3", postal_code="010011",
+                   city="București", region="București", country="RO", sender_country="RO",
+                   locale=Locale.RO_RO)
+    assert lines[-1] == "010011 București"
+
+
+SEVEN = {"name": "Jean Dupont", "line1": "10 Downing Street",
+         "line2": "Flat 3, Whitehall Court Residences, Westminster Estate North",
+         "postal_code": "SW1A 2AA", "city": "London"}
+
+
+def test_international_item_may_take_seven_lines() -> None:
+    assert layout(**SEVEN, country="GB") == [
+        "M. Jean Dupont", "10 Downing Street", "Flat 3, Whitehall Court Residences",
+        "Westminster Estate North", "LONDON", "SW1A 2AA", "ROYAUME-UNI"]
+    assert MAX_LINES_ABROAD == 7
+
+
+def test_domestic_item_stays_at_six_lines() -> None:
+    seven_at_home = dict(SEVEN, line2="Flat 3, Whitehall Court Residences, Westminster Estate "
+                         "North, Second Floor Wing")
+    with pytest.raises(CaseError) as err:
+        layout(**seven_at_home, country="GB", sender_country="GB")
+    assert "needs 7 lines; the window allows 6" in err.value.message
 
 
 def test_france_po_box_goes_after_the_street() -> None:
@@ -269,11 +350,23 @@ def test_more_than_six_lines_is_refused() -> None:
         layout(
             name="Ion Popescu", title="Dl.",
             line1="Strada Mihai Eminescu nr. 12, bl. A4, sc. 2, et. 3, ap. 15",
-            line2="Complexul Rezidențial Nord, corp B", postal_code="400001",
-            city="Cluj-Napoca", region="Cluj", country="RO",
+            line2="Complexul Rezidențial Nord, corp B, intrarea dinspre parcul central",
+            postal_code="400001", city="Cluj-Napoca", region="Cluj", country="RO",
+            sender_country="RO", locale=Locale.RO_RO,
         )
-    assert err.value.field == "address_line1"
+    assert err.value.field == "address_line2"
     assert "the address needs 7 lines; the window allows 6" in err.value.message
+
+
+def test_more_than_seven_lines_abroad_is_refused() -> None:
+    with pytest.raises(CaseError) as err:
+        layout(
+            name="Ion Popescu", title="Dl.",
+            line1="Strada Mihai Eminescu nr. 12, bl. A4, sc. 2, et. 3, ap. 15",
+            line2="Complexul Rezidențial Nord, corp B, intrarea dinspre parcul central",
+            postal_code="400001", city="Cluj-Napoca", region="Cluj", country="RO",
+        )
+    assert "the address needs 8 lines; the window allows 7" in err.value.message
 
 
 def test_six_lines_exactly_is_fine() -> None:

@@ -46,7 +46,8 @@ from pypdf import PdfReader
 from notice_factory import batching
 from notice_factory.ledger import Ledger, LetterKey
 from notice_factory.s10 import is_valid_s10
-from notice_factory.settings import load_sender_profile
+from notice_factory.settings import DEFAULT_WINDOWS, load_sender_profile
+from notice_factory.window import content_zone
 
 pytestmark = pytest.mark.slow
 
@@ -338,7 +339,11 @@ def test_number_sits_in_registered_zone_above_address(main_batch: BatchRun,
     hits = [w for w in words if w.text == row["tracking_number"]]
     assert len(hits) == 1, [w.text for w in words[:40]]
     number = hits[0]
-    assert number.y0 >= 45 and number.y1 <= 55, (number.y0, number.y1)
+    # In the window, 3 mm from its edges whatever the play (window.content_zone), on the
+    # barcode's row above the address.
+    zone = content_zone(DEFAULT_WINDOWS["DL"])
+    assert number.y0 >= zone.y and number.y1 <= zone.y + 6.5, (number.y0, number.y1)
+    assert zone.x <= number.x0 and number.x1 <= zone.right, (number.x0, number.x1)
     # The address block starts below the number: its postal code is within the window.
     below = [w for w in words if row["postal_code"] in w.text
              and number.y1 <= w.y0 <= number.y1 + 30 and w.x0 >= 90]

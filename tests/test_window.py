@@ -33,6 +33,7 @@ from notice_factory.settings import (
 from notice_factory.window import (
     CLEAR_MM,
     Rect,
+    address_problem,
     check_first_page,
     content_zone,
     opening,
@@ -170,10 +171,35 @@ def test_a_window_the_layout_does_not_match_is_reported(module_renderer: LetterR
     assert any(f"registered number {number} is not printed" in p for p in problems), problems
 
 
-def test_seven_lines_do_not_fit_the_default_window_at_the_address_pitch() -> None:
+SEVEN_LINES = ("M. Jean Dupont", "10 Downing Street", "Flat 3, Whitehall Court Residences",
+               "Westminster Estate North", "LONDON", "SW1A 2AA", "ROYAUME-UNI")
+#: A window drawn closer to the sheet (less play up and down) holds a 7th line.
+SNUG = EnvelopeWindow(x=95, y=44.5, width=100, height=45, play_x=4, play_y=1)
+
+
+def test_seven_lines_do_not_fit_the_default_window() -> None:
     # 6 lines of 3.6 mm below a 5.5 mm barcode row (and 1.5 mm between) fill the safe zone.
     safe = content_zone(DEFAULT_WINDOWS["DL"])
     assert 5.5 + 1.5 + 6 * 3.6 <= safe.height < 5.5 + 1.5 + 7 * 3.6
+    problem = address_problem(SEVEN_LINES, DEFAULT_WINDOWS["DL"])
+    assert problem and "needs 7 lines and the envelope's window shows 6" in problem
+    assert address_problem(SEVEN_LINES, SNUG) is None
+    assert address_problem(SEVEN_LINES[:6], DEFAULT_WINDOWS["DL"]) is None
+
+
+@pytest.mark.office
+@pytest.mark.parametrize("case", [PAIRS[(Locale.FR_FR, Kind.FORMAL_NOTICE)],
+                                  PAIRS[(Locale.FR_FR, Kind.LAWYER_LETTER)]])
+def test_seven_line_international_address_fits_a_window_that_holds_it(
+        module_renderer: LetterRenderer, sender: SenderProfile, case: Case) -> None:
+    pdf, lines, number = render(module_renderer, sender, case, SEVEN_LINES)
+    assert check_first_page(pdf, SNUG, address_lines=lines, tracking_number=number) == []
+    words = [w for w in page_words(pdf, 1) if w.x0 >= 100 and 58.5 < w.y0 < 90]
+    assert len({round(w.y0, 1) for w in words}) == 7
+    assert max(w.y1 for w in words) <= content_zone(SNUG).bottom + 0.3
+    # The same letter does not fit the default window: its 7th line leaves the safe zone.
+    assert check_first_page(pdf, DEFAULT_WINDOWS["DL"], address_lines=lines,
+                            tracking_number=number)
 
 
 def test_zones_follow_the_play() -> None:

@@ -37,9 +37,13 @@ from notice_factory.errors import CaseError
 from notice_factory.formatting import country_name, normalize_ro
 from notice_factory.model import Locale
 
-__all__ = ["MAX_LINES", "MAX_WIDTH", "layout_address", "postal_code_problem"]
+__all__ = ["MAX_LINES", "MAX_LINES_ABROAD", "MAX_WIDTH", "layout_address",
+           "postal_code_problem"]
 
 MAX_LINES = 6
+#: A cross-border item may take a 7th line (the destination country, UPU S42) where the
+#: envelope's window holds it: window.address_problem decides that from the sender profile.
+MAX_LINES_ABROAD = 7
 MAX_WIDTH = 38
 
 
@@ -85,8 +89,12 @@ def postal_code_problem(country: str, code: str) -> str | None:
     True
     >>> postal_code_problem("FR", "7501")
     "'7501' is not a French postal code: it must have 5 digits"
-    >>> postal_code_problem("FR", "96100")
-    "'96100' is not a French postal code: it must start with a department number 01 to 95, 97 or 98"
+    >>> postal_code_problem("FR", "96100")  # doctest: +ELLIPSIS
+    "'96100' is not a French postal code: it must start with a department number 01 to 95, ..."
+    >>> [postal_code_problem("FR", c) is None for c in ("97133", "97700", "97800", "97900")]
+    [True, False, False, False]
+    >>> postal_code_problem("FR", "98000")
+    "'98000' is Monaco's postal code, and Monaco is not France: set the country to MC"
     >>> postal_code_problem("RO", "010011") is None, postal_code_problem("GB", "sw1a 1aa") is None
     (True, True)
     >>> postal_code_problem("JP", "100-0001") is None
@@ -104,13 +112,26 @@ def postal_code_problem(country: str, code: str) -> str | None:
         )
     if not re.fullmatch(rule.pattern, value, re.IGNORECASE):
         return f"'{code}' is not a {rule.adjective} postal code: {rule.requirement}"
-    if key == "FR" and not (1 <= int(value[:2]) <= 95 or value[:2] in ("97", "98")):
-        # 20xxx stays valid: Corsica kept its postal codes when 2A/2B were created.
-        return (
-            f"'{code}' is not a French postal code: "
-            "it must start with a department number 01 to 95, 97 or 98"
-        )
+    if key == "FR":
+        return _french_code_problem(code, value)
     return None
+
+
+def _french_code_problem(code: str, value: str) -> str | None:
+    """Allocated French codes: departments 01-95 (20xxx: Corsica kept its codes when 2A/2B
+    were created), overseas 971-976 (Saint-Barthélemy 97133 and Saint-Martin 97150 included),
+    984 TAAF, 986 Wallis-et-Futuna, 987 Polynésie, 988 Nouvelle-Calédonie. 98000 is Monaco,
+    another country."""
+    if value.startswith("980"):
+        return (f"'{code}' is Monaco's postal code, and Monaco is not France: "
+                "set the country to MC")
+    if 1 <= int(value[:2]) <= 95 or value[:3] in _FR_OVERSEAS:
+        return None
+    return (f"'{code}' is not a French postal code: it must start with a department number "
+            "01 to 95, or 971 to 976, 984, 986, 987, 988 overseas")
+
+
+_FR_OVERSEAS = ("971", "972", "973", "974", "975", "976", "984", "986", "987", "988")
 
 
 # --- layout -----------------------------------------------------------------------------
@@ -163,12 +184,17 @@ def _la_poste_town(city: str) -> str:
     text = "".join(
         ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )
-    text = re.sub(r"[-'’]", " ", text.upper())
+    text = re.sub(r"[-'’.,;:!?\"«»()]", " ", text.upper())
     return " ".join(text.split())
 
 
 def _ro_region(region: str, city: str) -> str:
-    if not region or region.casefold() == city.casefold():
+    """The județ line; kept for a county town named like its county (Iași, județul Iași).
+
+    >>> _ro_region("Iași", "Iași"), _ro_region("București", "București")
+    ('Județul Iași', '')
+    """
+    if not region or region.casefold() in ("bucurești", "bucuresti", "bucharest"):
         return ""
     lowered = region.casefold()
     if lowered.startswith(("județ", "judet", "jud.", "sector", "municipiul", "bucureșt")):
@@ -291,9 +317,7 @@ def layout_address(
     extra = _Line(l2, "address_line2", wrappable=True)
     lines: list[_Line]
     if dest == "FR":
-        # A P.O. box (BP, CS, TSA) goes under the street; other complements above it.
-        po_box = re.match(r"(?i)(BP|CS|TSA|boîte postale)\b", l2) is not None
-        lines = [name_line, *([] if po_box else [extra]), street, *([extra] if po_box else [])]
+        lines = _french_lines(name_line, street, extra)
         lines.append(_Line(f"{code} {_la_poste_town(town)}", "city"))
     elif dest == "RO":
         lines = [name_line, street, extra, _Line(f"{code} {town}", "city"),
@@ -309,8 +333,52 @@ def layout_address(
         lines.append(_Line(upper, "country"))
 
     fix: Callable[[str], str] = normalize_ro if "RO" in (dest, loc.country) else str
-    laid_out = _fit([_Line(fix(x.text), x.field, x.wrappable) for x in lines if x.text])
+    laid_out = _fit([_Line(fix(x.text), x.field, x.wrappable) for x in lines if x.text],
+                    MAX_LINES_ABROAD if country_line else MAX_LINES)
     return [x.text for x in laid_out]
+
+
+# NF Z10-011 line 5: a distribution service (BP, CS, TSA, in any spelling: "B.P. 412",
+# "bp412", "Boîte postale 12") or a lieu-dit, both printed under the street line.
+_FR_BELOW_STREET = re.compile(
+    r"(?i)^\s*(?:b\.?\s*p\.?|c\.?\s*s\.?|t\.?\s*s\.?\s*a\.?|bo[iî]te\s+postale"
+    r"|lieu[\s-]?dit|l\.?\s*d\.?)(?=[\s\d.]|$)")
+# Lines 4 to 6 carry no punctuation (NF Z10-011): these go, apostrophes and hyphens stay.
+_FR_PUNCT = re.compile(r"[.,;:!?\"«»()]")
+
+
+def _french_punctuation_free(text: str) -> str:
+    """A line 4-6 as NF Z10-011 wants it: no punctuation, "B.P. 412" -> "BP 412".
+
+    >>> _french_punctuation_free("12, rue de l'Église")
+    "12 rue de l'Église"
+    >>> _french_punctuation_free("B.P.412"), _french_punctuation_free("lieu dit La Combe")
+    ('BP 412', 'LIEU-DIT La Combe')
+    """
+    m = _FR_BELOW_STREET.match(text)
+    if m:
+        head = re.sub(r"[\s.]", "", m.group(0)).upper()
+        head = {"LIEUDIT": "LIEU-DIT", "LIEU-DIT": "LIEU-DIT", "LD": "LIEU-DIT",
+                "BOITEPOSTALE": "BP", "BOÎTEPOSTALE": "BP"}.get(head, head)
+        text = f"{head} {text[m.end():]}"
+    return " ".join(_FR_PUNCT.sub(" ", text).split())
+
+
+def _french_lines(name: _Line, street: _Line, extra: _Line) -> list[_Line]:
+    """Name, complement (above the street), street (line 4), lieu-dit or BP/CS/TSA (line 5).
+
+    A case file that puts the lieu-dit or the P.O. box in address_line1 and the street in
+    address_line2 is put back in that order.
+    """
+    if _FR_BELOW_STREET.match(street.text) and extra.text and not _FR_BELOW_STREET.match(
+            extra.text):
+        street, extra = _Line(extra.text, extra.field), _Line(street.text, street.field)
+    below = bool(extra.text) and _FR_BELOW_STREET.match(extra.text) is not None
+    street = _Line(_french_punctuation_free(street.text), street.field)
+    if below:
+        extra = _Line(_french_punctuation_free(extra.text), extra.field)
+        return [name, street, extra]
+    return [name, extra, street]
 
 
 def _foreign_last_lines(dest: str, code: str, town: str, region: str) -> list[_Line]:
@@ -326,7 +394,7 @@ def _foreign_last_lines(dest: str, code: str, town: str, region: str) -> list[_L
     return [_Line(f"{code} {town_up}", "city")]
 
 
-def _fit(lines: list[_Line]) -> list[_Line]:
+def _fit(lines: list[_Line], max_lines: int = MAX_LINES) -> list[_Line]:
     """Wrap what may be wrapped, then enforce the window's width and line count."""
     out: list[_Line] = []
     wrapped_fields: list[str] = []
@@ -339,11 +407,11 @@ def _fit(lines: list[_Line]) -> list[_Line]:
             raise _too_long(line)
         wrapped_fields.append(line.field)
         out.extend(_Line(p, line.field) for p in pieces)
-    if len(out) > MAX_LINES:
+    if len(out) > max_lines:
         optional = [x.field for x in out if x.field in ("address_line2", "region")]
         culprit = (wrapped_fields or optional or [out[-1].field])[-1]
         raise CaseError(
-            f"the address needs {len(out)} lines; the window allows {MAX_LINES} "
+            f"the address needs {len(out)} lines; the window allows {max_lines} "
             f"(shorten {culprit})",
             field=culprit,
         )

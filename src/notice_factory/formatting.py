@@ -75,7 +75,9 @@ def _check_money(amount: Decimal) -> Decimal:
     problem = cents_problem(amount)
     if problem:
         raise ValueError(f"money amount {amount} {problem}")
-    return amount.quantize(CENT)
+    cents = amount.quantize(CENT)
+    # A negative zero (0 - 0.00, or "-0" in a case file) would print "-0,00 €".
+    return cents.copy_abs() if cents.is_zero() else cents
 
 
 def format_money(amount: Decimal, currency: str, locale: Locale) -> str:
@@ -90,6 +92,8 @@ def format_money(amount: Decimal, currency: str, locale: Locale) -> str:
     '1.234.567,89\\xa0EUR'
     >>> format_money(Decimal("10"), "EUR", Locale.ZH_CN)
     '€10.00'
+    >>> format_money(Decimal("-0.00"), "EUR", Locale.FR_FR)  # never "-0,00 €"
+    '0,00\xa0€'
     >>> format_money(Decimal("1.005"), "EUR", Locale.FR_FR)
     Traceback (most recent call last):
     ...

@@ -55,7 +55,7 @@ from notice_factory.render import LetterRenderer
 from notice_factory.render.slips import slip_items, write_deposit_slip
 from notice_factory.rules import deadline_days
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
-from notice_factory.window import address_too_wide, windows_json
+from notice_factory.window import address_problem, windows_json
 from notice_factory.workers import (
     Done,
     Failed,
@@ -685,7 +685,7 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
 def _check_address_width(case: Case, lines: list[str], profile: SenderProfile) -> None:
     """An address too wide for any envelope window it may go in, refused before numbering."""
     for window in profile.windows.values():
-        problem = address_too_wide(lines, window)
+        problem = address_problem(lines, window)
         if problem is not None:
             raise CaseError(problem, field="address", case_id=case.case_id, row=case.row)
 

@@ -48,6 +48,9 @@ INK_DPI = 100
 SLACK_MM = 0.3
 #: The address block's type size (templates/_common/letter.css, the Word templates' Address style).
 ADDRESS_PT = 9.0
+#: Where the layout prints the address block (mm from the sheet's top) and its line pitch.
+ADDRESS_TOP_MM = 59.0
+ADDRESS_PITCH_MM = 3.6
 #: The families an address may be printed in (HTML: sans; Word: serif): a line must fit in both.
 ADDRESS_FAMILIES = ("Liberation Sans", "Liberation Serif")
 
@@ -153,8 +156,21 @@ def printed_width_mm(line: str, size_pt: float = ADDRESS_PT) -> float:
     return widest
 
 
-def address_too_wide(lines: Sequence[str], window: EnvelopeWindow) -> str | None:
-    """Why an address cannot be printed in the window, measured before any number is spent."""
+def address_capacity(window: EnvelopeWindow) -> int:
+    """How many address lines the layout prints inside the window's safe zone.
+
+    >>> from notice_factory.settings import DEFAULT_WINDOWS, EnvelopeWindow
+    >>> address_capacity(DEFAULT_WINDOWS["DL"])
+    6
+    >>> address_capacity(EnvelopeWindow(95, 44.5, 100, 45, play_x=4, play_y=2))
+    7
+    """
+    room = content_zone(window).bottom - ADDRESS_TOP_MM + SLACK_MM
+    return max(0, int(room // ADDRESS_PITCH_MM))
+
+
+def address_problem(lines: Sequence[str], window: EnvelopeWindow) -> str | None:
+    """Why an address cannot be printed in the window, found before any number is spent."""
     room = content_zone(window).width
     for line in lines:
         width = printed_width_mm(line)
@@ -162,6 +178,11 @@ def address_too_wide(lines: Sequence[str], window: EnvelopeWindow) -> str | None
             return (f"the address line «{line}» prints {width:.0f} mm wide and the window shows "
                     f"{room:g} mm (with {CLEAR_MM:g} mm clear whatever the sheet's play): "
                     "shorten it (abbreviate the street type, drop the building name)")
+    capacity = address_capacity(window)
+    if len(lines) > capacity:
+        return (f"the address needs {len(lines)} lines and the envelope's window shows "
+                f"{capacity} (with {CLEAR_MM:g} mm clear whatever the sheet's play): "
+                "shorten it (drop address_line2 or join it to the street)")
     return None
 
 
