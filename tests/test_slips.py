@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,11 @@ def items(n: int) -> list[SlipItem]:
     return [SlipItem(number=f"RR{10_000_000 + k:08d}{k % 10}FR", recipient_name=NAMES[k % 3],
                      postal_code=f"{75001 + k % 20:05d}", city="PARIS",
                      country="BE" if k % 4 == 3 else "FR", acknowledgement=k % 2 == 0,
-                     weight_class="50g" if k % 5 == 4 else "20g")
+                     weight_class="50g" if k % 5 == 4 else "20g",
+                     address=(NAMES[k % 3], f"{k + 1} RUE DE LA PAIX",
+                              f"{75001 + k % 20:05d} PARIS"),
+                     service="R1", weight_g=25 if k % 5 == 4 else 10,
+                     price=Decimal("8.28") if k % 5 == 4 else Decimal("6.71"))
             for k in range(n)]
 
 
@@ -101,7 +106,7 @@ def test_250_items_paginate_with_header_on_every_page(locale: Locale, tmp_path: 
     assert total >= 5
     s = slip_strings(locale.language)
     for n, page in enumerate(pages, start=1):
-        assert s["col_number"] in page and s["col_recipient"] in page, n
+        assert s["col_number"] in page and s["col_address"] in page, n
         counter = (f"Page{n}/{total}" if locale is Locale.FR_FR else f"第{n}页/共{total}页")
         assert counter in re.sub(r"\s+", "", page), (n, page[-200:])
     text = "\n".join(pages)
@@ -148,41 +153,47 @@ def words_with_x(path: Path) -> list[list[tuple[str, float]]]:
     return [[(w, float(x)) for x, w in word.findall(page)] for page in pages]
 
 
-def test_120_line_slip_keeps_every_line_and_aligns_the_shared_cells(tmp_path: Path) -> None:
-    # Romanian: the longest receipt wording; two cells of each line hold two columns each
-    # (N° <tab> number, weight <tab> receipt): every value must still sit under its header.
+def test_120_line_slip_keeps_every_line_with_page_subtotals(tmp_path: Path) -> None:
+    # Romanian: the longest wording. Every page names every column, lists its 10 items in their
+    # columns (the number under its header, the receipt under its own) and ends on a subtotal.
     many = items(120)
     path = write_deposit_slip(entity(Locale.RO_RO), many, deposit_date=DAY,
                               print_file="print/posta-romana_C5_50g_002.pdf", out_dir=tmp_path)
     pages = pdf_text(path)
-    assert len(pages) >= 3
+    assert len(pages) == 12
     s = slip_strings("ro")
-    headers = [s[k] for k in ("col_line", "col_number", "col_recipient", "col_place",
-                              "col_country", "col_weight", "col_ar")]
+    headers = [s[k] for k in ("col_line", "col_number", "col_address", "col_service",
+                              "col_ar", "col_weight_g", "col_price")]
     for n, page in enumerate(pages, start=1):
         flat = re.sub(r"\s+", " ", page)
         for header in headers:  # the clerk stamps every page: every column is named on it
             assert header.split()[0] in flat, (n, header)
         assert f"Pagina {n} / {len(pages)}" in flat, n
+        chunk = many[(n - 1) * 10:n * 10]
+        weight = sum(i.weight_g for i in chunk)
+        price = sum((i.price or Decimal(0) for i in chunk), Decimal(0))
+        money = f"{price:.2f}".replace(".", ",")
+        assert re.search(rf"{s['subtotal_page']} {n}: 10 \S+ {weight} {money} lei", flat), n
     text = "\n".join(pages)
     for k, item in enumerate(many, start=1):
         assert text.count(item.number) == 1, item.number
         line = re.search(rf"^\s*{k}\s+{item.number}\s+(.*)$", text, re.M)
         assert line, (k, item.number)
         ar = s["ar_yes"] if item.acknowledgement else s["ar_no"]
-        weight = "50 g" if item.weight_class == "50g" else "20 g"
-        assert re.search(rf"\s{weight}\s+{ar}\s*$", line[1]), (k, line[1])
+        money = f"{item.price:.2f}".replace(".", ",")
+        assert re.search(rf"\sR1\s+{ar}\s+{item.weight_g}\s+{money}\s*$", line[1]), line[1]
     last = re.sub(r"[ \t]+", " ", pages[-1])
     assert re.search(re.escape(s["total_items"]) + r"\s+120\b", last)
     assert re.search(re.escape(s["total_ar"]) + r"\s+60\b", last)
+    total = sum((i.price or Decimal(0) for i in many), Decimal(0))
+    assert f"{s['total_price']} {total:.2f}".replace(".", ",") in last
     assert s["stamp"] in last and s["certify"] in last.replace("\n", " ")
-    # Alignment: each number starts where its header starts, each receipt where "Confirmare".
     for n, words in enumerate(words_with_x(path), start=1):
         x_of = {w: x for w, x in reversed(words)}  # first occurrence on the page
         numbers = [x for w, x in words if re.fullmatch(r"RR\d{9}FR", w)]
-        receipts = [x for w, x in words if w in ("cu", "fără") and x > x_of["Greutate"]]
+        receipts = [x for w, x in words if w in ("cu", "fără") and x > x_of["Serviciu"]]
         assert numbers and receipts, n
-        assert all(abs(x - x_of["Număr"]) < 0.5 for x in numbers), (n, numbers[:3])
+        assert all(abs(x - numbers[0]) < 0.5 for x in numbers), (n, numbers[:3])
         assert all(abs(x - x_of["Confirmare"]) < 0.5 for x in receipts), (n, receipts[:3])
 
 

@@ -134,6 +134,9 @@ class PrintItem:
     envelope: str
     title: str = ""  # the print file's bookmark for this letter
     tracking_number: str = ""
+    #: Sent abroad (recipient's country is not the operator's): in print files and on deposit
+    #: slips of their own, because the counter takes and prices them apart.
+    international: bool = False
 
     @classmethod
     def of(
@@ -149,6 +152,7 @@ class PrintItem:
         duplex: bool = True,
         title: str = "",
         tracking_number: str = "",
+        international: bool = False,
     ) -> PrintItem:
         """An item whose derived fields come from ``pages``.
 
@@ -173,6 +177,7 @@ class PrintItem:
             envelope=envelope_for(n),
             title=title,
             tracking_number=tracking_number,
+            international=international,
         )
 
 
@@ -186,11 +191,13 @@ class PrintGroup:
     index: int  # 1-based among the files of the same (operator, envelope, weight class)
     items: tuple[PrintItem, ...]
     slug: str
+    international: bool = False
 
     @property
     def file_name(self) -> str:
-        """E.g. ``la-poste_DL_20g_001.pdf``."""
-        return f"{self.slug}_{self.envelope}_{self.weight_class}_{self.index:03d}.pdf"
+        """E.g. ``la-poste_DL_20g_001.pdf``; items abroad ``la-poste-intl_DL_20g_001.pdf``."""
+        slug = f"{self.slug}-intl" if self.international else self.slug
+        return f"{slug}_{self.envelope}_{self.weight_class}_{self.index:03d}.pdf"
 
 
 def _slugs(operators: Iterable[str]) -> dict[str, str]:
@@ -208,7 +215,8 @@ def _slugs(operators: Iterable[str]) -> dict[str, str]:
 
 
 def group_print_files(items: Sequence[PrintItem], *, letters_per_file: int) -> list[PrintGroup]:
-    """Group by (operator, envelope, weight class), presort by postal code, split.
+    """Group by (operator, domestic or abroad, envelope, weight class), presort by postal
+    code, split.
 
     Groups come out in a stable order (operator name, envelope, lightest tier
     first), so the same batch always gives the same file names.
@@ -225,17 +233,18 @@ def group_print_files(items: Sequence[PrintItem], *, letters_per_file: int) -> l
     if letters_per_file < 1:
         raise ValueError(f"letters_per_file must be at least 1, not {letters_per_file}")
     slugs = _slugs(i.operator for i in items)
-    buckets: dict[tuple[str, str, str], list[PrintItem]] = {}
+    buckets: dict[tuple[str, bool, str, str], list[PrintItem]] = {}
     for item in items:
-        buckets.setdefault((item.operator, item.envelope, item.weight_class), []).append(item)
+        key = (item.operator, item.international, item.envelope, item.weight_class)
+        buckets.setdefault(key, []).append(item)
 
-    def bucket_order(key: tuple[str, str, str]) -> tuple[str, str, int, str]:
-        op, envelope, tier = key
-        return (slugs[op], envelope, _TIER_ORDER.get(tier, len(_TIER_ORDER)), tier)
+    def bucket_order(key: tuple[str, bool, str, str]) -> tuple[str, bool, str, int, str]:
+        op, abroad, envelope, tier = key
+        return (slugs[op], abroad, envelope, _TIER_ORDER.get(tier, len(_TIER_ORDER)), tier)
 
     groups: list[PrintGroup] = []
     for key in sorted(buckets, key=bucket_order):
-        op, envelope, tier = key
+        op, abroad, envelope, tier = key
         ordered = sorted(buckets[key], key=lambda i: (i.country, i.postal_code, i.letter_key))
         for n, start in enumerate(range(0, len(ordered), letters_per_file), start=1):
             groups.append(PrintGroup(
@@ -245,5 +254,6 @@ def group_print_files(items: Sequence[PrintItem], *, letters_per_file: int) -> l
                 index=n,
                 items=tuple(ordered[start:start + letters_per_file]),
                 slug=slugs[op],
+                international=abroad,
             ))
     return groups

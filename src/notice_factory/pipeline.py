@@ -52,8 +52,14 @@ from notice_factory.records import (
     write_rejects,
 )
 from notice_factory.render import LetterRenderer
-from notice_factory.render.slips import slip_items, write_deposit_slip
-from notice_factory.rules import deadline_days
+from notice_factory.render.slips import (
+    SlipDetail,
+    declared_documents,
+    slip_items,
+    slips_dir,
+    write_deposit_slip,
+)
+from notice_factory.rules import deadline_days, declared_content
 from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
 from notice_factory.window import address_problem, windows_json
 from notice_factory.workers import (
@@ -537,6 +543,7 @@ def place_stage(done: dict[str, Done], by_key: dict[str, Case], numbers: dict[st
             letter_key=key, case_id=case.case_id, kind=case.kind.value,
             operator=postal.operator, postal_code=case.postal_code, country=case.country,
             pages=d.pages, duplex=opts.duplex, tracking_number=number,
+            international=case.country.upper() != postal.country,
             title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
                                          number) if x)))
     groups = group_print_files(items, letters_per_file=opts.letters_per_file)
@@ -623,15 +630,32 @@ def _slip_tasks(placed: list[Placed], rows: list[ManifestRow], by_key: dict[str,
         first_of.setdefault(p.print_file, p)
     tasks: list[Task] = []
     for print_file, first in first_of.items():
-        items = slip_items(rows, print_file)
+        entity = opts.profile.entity(by_key[first.item.letter_key].locale)
+        items = slip_items(rows, print_file, entity.postal, _slip_details(rows, by_key, opts))
         if not items:
             continue  # a print file of unregistered letters goes without a deposit slip
-        entity = opts.profile.entity(by_key[first.item.letter_key].locale)
         tasks.append((f"slip:{print_file}", len(items) * SLIP_LINE_COST, write_deposit_slip,
                       (entity, items), {"deposit_date": opts.day, "print_file": print_file,
                                         "out_dir": out_dir / "deposit-slips",
                                         "templates": opts.templates}))
     return tasks
+
+
+def _slip_details(rows: list[ManifestRow], by_key: dict[str, Case],
+                  opts: BatchOptions) -> dict[str, SlipDetail]:
+    """Per registered letter: its address as printed, and its documents when it goes with
+    declared content."""
+    out: dict[str, SlipDetail] = {}
+    for row in rows:
+        case = by_key.get(Path(row.letter_file).stem)
+        if case is None or not row.tracking_number:
+            continue
+        lines, _ = preflight(case, opts.profile.entity(case.locale), batch_date=opts.day)
+        declared = declared_documents(case.kind.value, row.pages, case.locale.language,
+                                      slips_dir(opts.templates)) if declared_content(
+            case.locale, case.kind) else ()
+        out[case.letter_key] = SlipDetail(tuple(lines), declared)
+    return out
 
 
 def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

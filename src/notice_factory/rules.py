@@ -210,3 +210,16 @@ def acceleration_problems(*, locale: Locale | None, kind: Kind | None, product: 
         yield "acceleration_date", (f"the déchéance du terme ({acceleration_date.isoformat()}) "
                                     "is before the first unpaid instalment "
                                     f"({due_date.isoformat()}): nothing was unpaid yet")
+
+
+def declared_content(locale: Locale | str, kind: Kind | str) -> bool:
+    """Sent "cu conținut declarat" (Romania): a notice that must also serve as the pre-court
+    demand (somație) proves its content by the declared-content list (registered-post.md 2).
+
+    >>> declared_content(Locale.RO_RO, Kind.FORMAL_NOTICE)
+    True
+    >>> declared_content("fr_FR", "lawyer_letter")
+    False
+    """
+    return str(getattr(locale, "value", locale)) == Locale.RO_RO.value and str(
+        getattr(kind, "value", kind)) in (Kind.FORMAL_NOTICE.value, Kind.LAWYER_LETTER.value)

@@ -17,6 +17,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,47 @@ class PostalAccount:
     deposit_office: str
     customer_id: str
     ranges: tuple[SerialRange, ...]
+    #: France: the recommandé's guarantee (indemnity) level, R1, R2 or R3 (registered-post.md 2).
+    guarantee: str = ""
+    currency: str = ""  # of the tariffs, ISO 4217
+    tariffs: tuple[Tariff, ...] = ()
+
+    def service_of(self, recipient_country: str) -> str:
+        """The service an item to ``recipient_country`` goes by, as the tariffs name it:
+        ``international`` abroad, else the guarantee level (``R1``) or ``domestic``.
+
+        >>> PostalAccount("La Poste", "FR", "", "", (), guarantee="R2").service_of("BE")
+        'international'
+        """
+        if recipient_country.upper() != self.country:
+            return "international"
+        return self.guarantee or "domestic"
+
+    def price(self, service: str, weight_g: int, acknowledgement: bool) -> Decimal | None:
+        """The tariff of one item: the lightest step of ``service`` that holds ``weight_g``
+        (None when the profile has no such step).
+
+        >>> t = (Tariff("R1", 20, Decimal("5.36"), Decimal("6.71")),
+        ...      Tariff("R1", 50, Decimal("6.93"), Decimal("8.28")))
+        >>> acct = PostalAccount("La Poste", "FR", "", "", (), "R1", "EUR", t)
+        >>> acct.price("R1", 25, True), acct.price("R1", 20, False), acct.price("R1", 60, False)
+        (Decimal('8.28'), Decimal('5.36'), None)
+        """
+        steps = sorted((t for t in self.tariffs if t.service == service and weight_g <= t.up_to_g),
+                       key=lambda t: t.up_to_g)
+        if not steps:
+            return None
+        return steps[0].price_ar if acknowledgement else steps[0].price
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """One step of an operator's price list: items of ``service`` up to ``up_to_g`` grams."""
+
+    service: str  # "R1" / "R2" / "R3" (France), "domestic", "international"
+    up_to_g: int
+    price: Decimal  # without return receipt
+    price_ar: Decimal  # with return receipt (AR / 回执 / confirmare de primire)
 
 
 @dataclass(frozen=True)
@@ -280,6 +322,18 @@ class _Reader:
             raise self._fail(key, "must be a number of millimetres (0 or more)")
         return float(value)
 
+    def money(self, key: str) -> Decimal:
+        value = self.get(key)
+        try:
+            if not isinstance(value, str):
+                raise InvalidOperation
+            amount = Decimal(value)
+        except InvalidOperation:
+            raise self._fail(key, 'must be an amount written as text, e.g. "5.36"') from None
+        if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+            raise self._fail(key, "must be an amount >= 0 with at most 2 decimals")
+        return amount
+
     def flag(self, key: str, default: bool) -> bool:
         value = self.get(key, default)
         if not isinstance(value, bool):
@@ -349,12 +403,24 @@ def _postal(r: _Reader) -> PostalAccount:
         raise r._fail("ranges", "is required: add one [[...postal.ranges]] table (service, "
                                 "first, last) per block of registered numbers the operator "
                                 "assigned to you")
+    guarantee = r.text("guarantee", "R1" if country == "FR" else "")
+    if guarantee not in ("", "R1", "R2", "R3"):
+        raise r._fail("guarantee", f"'{guarantee}' is not a guarantee level: R1, R2 or R3")
+    tariffs = tuple(
+        Tariff(t.text("service"), t.integer("up_to_g"), t.money("price"), t.money("price_ar"))
+        for t in r.tables("tariffs"))
+    currency = r.text("currency", "")
+    if tariffs and not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
+        raise r._fail("currency", "the tariffs need their ISO 4217 currency, e.g. EUR")
     return PostalAccount(
         operator=r.text("operator"),
         country=country,
         deposit_office=r.text("deposit_office"),
         customer_id=r.text("customer_id", ""),
         ranges=tuple(ranges),
+        guarantee=guarantee,
+        currency=currency,
+        tariffs=tariffs,
     )
 
 

@@ -17,6 +17,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -28,12 +29,18 @@ from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 
 from notice_factory.batching import WEIGHT_TIERS
-from notice_factory.formatting import country_name, format_date, format_integer
+from notice_factory.formatting import (
+    country_name,
+    format_date,
+    format_integer,
+    format_money,
+    format_money_table,
+)
 from notice_factory.fsutil import atomic_write_bytes
 from notice_factory.model import Locale
 from notice_factory.records import ManifestRow
 from notice_factory.render.html import ConfinedFetcher, make_environment
-from notice_factory.settings import Entity, templates_root
+from notice_factory.settings import Entity, PostalAccount, templates_root
 
 
 @dataclass(frozen=True)
@@ -47,14 +54,43 @@ class SlipItem:
     country: str  # ISO alpha-2
     acknowledgement: bool
     weight_class: str  # a batching.WEIGHT_TIERS label, e.g. "20g"
+    #: The recipient's address block exactly as printed in the window (name line first).
+    address: tuple[str, ...] = ()
+    service: str = ""  # "R1"/"R2"/"R3" (France), "domestic", "international"
+    weight_g: int = 0
+    price: Decimal | None = None  # from the sender's tariffs; None: no tariff for it
+    #: Sent with declared content (Romanian somație): the documents the envelope holds.
+    declared: tuple[str, ...] = ()
 
 
-def slip_items(rows: Iterable[ManifestRow], print_file: str) -> list[SlipItem]:
-    """The registered items of one print file, in print order."""
+@dataclass(frozen=True)
+class SlipDetail:
+    """What a slip line says beyond the manifest row: the address as printed and, for an
+    item sent with declared content, the documents it holds."""
+
+    address: tuple[str, ...]
+    declared: tuple[str, ...] = ()
+
+
+def slip_items(rows: Iterable[ManifestRow], print_file: str,
+               postal: PostalAccount | None = None,
+               details: Mapping[str, SlipDetail] | None = None) -> list[SlipItem]:
+    """The registered items of one print file, in print order, priced from ``postal``'s
+    tariffs; ``details`` by letter key (the name of the letter file without ``.pdf``)."""
     chosen = sorted((r for r in rows if r.print_file == print_file and r.tracking_number),
                     key=lambda r: r.first_page)
-    return [SlipItem(r.tracking_number, r.recipient_name, r.postal_code, r.city, r.country,
-                     r.acknowledgement, r.weight_class) for r in chosen]
+    out = []
+    for r in chosen:
+        detail = (details or {}).get(Path(r.letter_file).stem)
+        service = postal.service_of(r.country) if postal else ""
+        out.append(SlipItem(
+            r.tracking_number, r.recipient_name, r.postal_code, r.city, r.country,
+            r.acknowledgement, r.weight_class,
+            address=detail.address if detail else (),
+            service=service, weight_g=r.weight_g,
+            price=postal.price(service, r.weight_g, r.acknowledgement) if postal else None,
+            declared=detail.declared if detail else ()))
+    return out
 
 
 def slips_dir(templates: Path | None = None) -> Path:
@@ -106,55 +142,119 @@ def _country(code: str, locale: Locale) -> str:
         return code
 
 
+def declared_documents(kind: str, pages: int, language: str,
+                       folder: Path | None = None) -> tuple[str, ...]:
+    """The declared-content list of one item: the letter itself, with its page count
+    (``doc_<kind>`` in ``strings.toml``).
+
+    >>> declared_documents("formal_notice", 3, "ro")
+    ('Notificare – somație de plată (3 pagini)',)
+    """
+    wording = slip_strings(language, folder).get(f"doc_{kind}")
+    if wording is None:
+        raise KeyError(f"strings.toml [{language}] has no doc_{kind}: the declared-content "
+                       "list cannot name the document")
+    return (wording.format(pages=pages),)
+
+
+#: Lines of a slip page: each page carries its own subtotal, so the post office checks and
+#: stamps every sheet on its own. A line holds at most a 7-line address (about 18 mm).
+LINES_PER_PAGE = 10
+
+
 def slip_context(
     entity: Entity, items: Sequence[SlipItem], *, deposit_date: dt.date, print_file: str,
-    folder: Path | None = None,
+    folder: Path | None = None, sender: Sender | None = None,
 ) -> dict[str, Any]:
-    """The variables of ``slip.html``: everything already worded and formatted."""
+    """The variables of ``slip.html``: everything already worded and formatted.
+
+    ``sender``: who posts the items (default the creditor; a law firm for its lawyer letters).
+    """
     locale = entity.locale
     s = slip_strings(locale.language, folder)
-    order = {label: i for i, (_, label) in enumerate(WEIGHT_TIERS)}
-    tiers = Counter(i.weight_class for i in items)
+    currency = entity.postal.currency
+    lines = [_slip_line(n, item, s, locale, currency) for n, item in enumerate(items, start=1)]
+    pages = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)]
+    chunks = [items[i:i + LINES_PER_PAGE] for i in range(0, len(items), LINES_PER_PAGE)]
+    who = sender or Sender(entity.creditor.name, tuple(entity.creditor.address),
+                           entity.creditor.registration)
     return {
         "language": locale.language,
         "s": s,
-        "sender": {
-            "name": entity.creditor.name,
-            "address": list(entity.creditor.address),
-            "registration": entity.creditor.registration,
-        },
+        "sender": {"name": who.name, "address": list(who.address),
+                   "registration": who.registration},
         "operator": entity.postal.operator,
         "deposit_office": entity.postal.deposit_office,
-        "customer_id": entity.postal.customer_id,
+        "customer_id": who.postal_account or entity.postal.customer_id,
         "date": format_date(deposit_date, locale, "long"),
         "date_iso": deposit_date.isoformat(),
         "print_file": Path(print_file).name,
-        "items": [
-            {
-                "line": format_integer(n, locale),
-                "number": item.number,
-                "recipient": item.recipient_name,
-                "place": f"{item.postal_code} {item.city}",
-                "country": _country(item.country, locale),
-                "ar": s["ar_yes"] if item.acknowledgement else s["ar_no"],
-                "weight": _weight_label(item.weight_class),
-            }
-            for n, item in enumerate(items, start=1)
-        ],
-        "totals": {
-            "count": format_integer(len(items), locale),
-            "with_ar": format_integer(sum(1 for i in items if i.acknowledgement), locale),
-            "by_weight": [
-                {"label": _weight_label(tier), "count": format_integer(tiers[tier], locale)}
-                for tier in sorted(tiers, key=lambda t: (order.get(t, len(order)), t))
-            ],
-        },
+        "international": all(i.service == "international" for i in items),
+        "currency": currency,
+        "pages": [{"lines": page, "subtotal": _totals(chunk, locale, currency)}
+                  for page, chunk in zip(pages, chunks, strict=True)],
+        "totals": _totals(items, locale, currency),
+        "declared": [line for line in lines if line["declared"]],
     }
+
+
+def _slip_line(n: int, item: SlipItem, s: Mapping[str, str], locale: Locale,
+               currency: str) -> dict[str, Any]:
+    # The address as printed (it ends with the country when abroad), else what the row has.
+    address = list(item.address) or [item.recipient_name, f"{item.postal_code} {item.city}",
+                                      _country(item.country, locale)]
+    return {
+        "line": format_integer(n, locale),
+        "number": item.number,
+        "address": address,
+        "country": _country(item.country, locale),
+        "service": _service_label(item.service, s),
+        "ar": s["ar_yes"] if item.acknowledgement else s["ar_no"],
+        "weight": format_integer(item.weight_g, locale),
+        "price": format_money_table(item.price, currency, locale)
+        if item.price is not None and currency else "—",
+        "declared": list(item.declared),
+    }
+
+
+def _service_label(service: str, s: Mapping[str, str]) -> str:
+    return {"international": s["service_international"],
+            "domestic": s["service_domestic"]}.get(service, service)
+
+
+def _totals(items: Sequence[SlipItem], locale: Locale, currency: str) -> dict[str, Any]:
+    order = {label: i for i, (_, label) in enumerate(WEIGHT_TIERS)}
+    tiers = Counter(i.weight_class for i in items)
+    priced = [i.price for i in items if i.price is not None]
+    return {
+        "count": format_integer(len(items), locale),
+        "with_ar": format_integer(sum(1 for i in items if i.acknowledgement), locale),
+        "declared": format_integer(sum(1 for i in items if i.declared), locale),
+        "weight": format_integer(sum(i.weight_g for i in items), locale),
+        "price": format_money(sum(priced, Decimal("0")), currency, locale) if currency else "—",
+        "unpriced": format_integer(len(items) - len(priced), locale)
+        if len(priced) < len(items) else "",
+        "by_weight": [
+            {"label": _weight_label(tier), "count": format_integer(tiers[tier], locale)}
+            for tier in sorted(tiers, key=lambda t: (order.get(t, len(order)), t))
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who deposits the items: the name and return address printed on the slip, and the
+    postal account it deposits under (empty: the profile's)."""
+
+    name: str
+    address: tuple[str, ...]
+    registration: str = ""
+    postal_account: str = ""
 
 
 def deposit_slip_html(
     entity: Entity, items: Sequence[SlipItem], *, deposit_date: dt.date, print_file: str,
-    folder: Path | None = None,
+    folder: Path | None = None, sender: Sender | None = None,
 ) -> str:
     """The slip as HTML (sandboxed Jinja, autoescaped: recipient names are untrusted), from
     ``slip.html`` of ``folder`` (the slips folder; default :func:`slips_dir`)."""
@@ -163,7 +263,7 @@ def deposit_slip_html(
     folder = folder or slips_dir()
     env = make_environment(folder)
     context = slip_context(entity, items, deposit_date=deposit_date, print_file=print_file,
-                           folder=folder)
+                           folder=folder, sender=sender)
     return env.get_template("slip.html").render(**context)
 
 
@@ -244,6 +344,7 @@ def write_deposit_slip(
     print_file: str,
     out_dir: Path,
     templates: Path | None = None,
+    sender: Sender | None = None,
 ) -> Path:
     """Render and write ``<out_dir>/<print file name>`` atomically; return its path.
 
@@ -253,7 +354,7 @@ def write_deposit_slip(
     """
     folder = slips_dir(templates)
     html = deposit_slip_html(entity, items, deposit_date=deposit_date, print_file=print_file,
-                             folder=folder)
+                             folder=folder, sender=sender)
     path = out_dir / Path(print_file).name
     atomic_write_bytes(path, render_slip_pdf(html, folder))
     return path
