@@ -907,6 +907,9 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         # A batch never creates its ledger: made on purpose, as a user would.
         subprocess.run([sys.executable, "-m", "notice_factory", "ledger", "init", str(ledger)],
                        check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "notice_factory", "ledger", "import-numbers",
+                        str(REPO / "fixtures" / "la-poste-numbers-demo.txt"), "--operator",
+                        "la-poste", "--ledger", str(ledger)], check=True, capture_output=True)
         run = run_real_batch(cases, out, ledger, args.jobs)
         b = analyse_batch(out, run)
         base = None if args.skip_baseline else run_baseline(cases, work, args.cold_files,

@@ -9,6 +9,9 @@ PY="${PYTHON:-python3}"
 # the demo's ledger is made on purpose, once, then kept from run to run.
 if [ ! -e out/demo-ledger.sqlite ]; then
   "$PY" -m notice_factory ledger init out/demo-ledger.sqlite
+  # La Poste's domestic numbers are issued by La Poste: the demo loads its (fictitious) list.
+  "$PY" -m notice_factory ledger import-numbers fixtures/la-poste-numbers-demo.txt \
+    --operator la-poste --ledger out/demo-ledger.sqlite
 fi
 rc=0
 "$PY" -m notice_factory batch fixtures/cases.csv --out out/demo-batch \

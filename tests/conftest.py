@@ -30,7 +30,7 @@ from pypdf import PdfReader
 from notice_factory.cases import read_case_file
 from notice_factory.catalog import Catalog, load_catalog
 from notice_factory.errors import OfficeUnavailableError
-from notice_factory.ledger import init_ledger
+from notice_factory.ledger import Ledger, init_ledger
 from notice_factory.model import Case, Locale
 from notice_factory.office import find_office
 from notice_factory.render import LetterRenderer, RenderedLetter
@@ -40,6 +40,7 @@ from notice_factory.settings import SenderProfile, load_sender_profile
 BATCH_DATE = dt.date(2026, 11, 23)
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
+LA_POSTE_LIST = FIXTURES / "la-poste-numbers-demo.txt"  # the demo's imported La Poste numbers
 TEMPLATES = REPO / "templates"
 PT_PER_MM = 72 / 25.4
 
@@ -53,6 +54,9 @@ def demo_ledger(path: Path) -> Path:
     if not path.exists():
         init_ledger(path, [e.postal for e in load_sender_profile().entities.values()],
                     profile="demo")
+        with Ledger(path) as ledger:  # La Poste's domestic numbers come from its list
+            ledger.import_numbers("la-poste", LA_POSTE_LIST.read_text("utf-8").splitlines(),
+                                  LA_POSTE_LIST.name)
     return path
 
 

@@ -32,6 +32,7 @@ from notice_factory.errors import (
     LedgerReadOnlyError,
 )
 from notice_factory.ledger import Ledger, LetterKey, init_ledger
+from notice_factory.model import Locale
 from notice_factory.s10 import make_s10
 from notice_factory.settings import (
     PostalAccount,
@@ -41,6 +42,7 @@ from notice_factory.settings import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
+LA_POSTE_LIST = REPO / "fixtures" / "la-poste-numbers-demo.txt"
 FIXTURES = REPO / "fixtures"
 DAY = dt.date(2026, 11, 23)
 SRC = str(REPO / "src")
@@ -214,12 +216,17 @@ def test_unknown_profile_keys_are_errors_with_a_suggestion(
 
 def test_a_profile_without_ranges_is_refused(tmp_path: Path) -> None:
     text = _demo_profile_text()
-    start = text.index("[[fr_FR.postal.ranges]]")
+    start = text.index("[[ro_RO.postal.ranges]]")
     end = text.index("\n\n", start)
     path = tmp_path / "sender.toml"
     path.write_text(text[:start] + text[end:], encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"fr_FR\.postal\.ranges: is required"):
+    with pytest.raises(ConfigError, match=r"ro_RO\.postal\.ranges: is required"):
         load_sender_profile(path)
+    # An account whose domestic numbers are imported (La Poste in the demo) may have none.
+    start = text.index("[[fr_FR.postal.ranges]]")
+    end = text.index("\n\n", start)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert load_sender_profile(path).entities[Locale.FR_FR].postal.ranges == ()
 
 
 # --------------------------------------------------------------------------- failures, named
@@ -364,12 +371,20 @@ def _numbers(out: Path) -> list[str]:
         return [r["tracking_number"] for r in csv.DictReader(fh)]
 
 
+def _import_la_poste(ledger: Path, env: dict[str, str] | None = None) -> None:
+    """La Poste's domestic numbers come from its list (demo profile: domestic_numbers)."""
+    done = _cli("ledger", "import-numbers", str(LA_POSTE_LIST), "--operator", "la-poste",
+                "--ledger", str(ledger), env=env)
+    assert done.returncode == 0, done.stderr
+
+
 def test_an_emptied_or_mistyped_ledger_never_reissues_a_number(tmp_path: Path) -> None:
     """The issue's first failure: after the ledger was emptied, the next batch gave the
     number already printed on the first letter to another case, exit 0."""
     ledger = tmp_path / "ledger.sqlite"
     made = _cli("ledger", "init", str(ledger))
     assert made.returncode == 0 and "La Poste" in made.stdout, made.stderr
+    _import_la_poste(ledger)
     _one_case_file(tmp_path / "first.csv", 1)
     first = _cli("batch", str(tmp_path / "first.csv"), "--out", str(tmp_path / "one"),
                  "--ledger", str(ledger), "--date", "2026-11-23")
@@ -401,6 +416,7 @@ def test_the_default_ledger_is_created_only_by_ledger_init(tmp_path: Path) -> No
     assert "ledger init" in refused.stderr and not default.exists()
     made = _cli("ledger", "init", env=env)
     assert made.returncode == 0 and str(default) in made.stdout, made.stderr
+    _import_la_poste(default, env)
     ran = _cli("batch", str(tmp_path / "cases.csv"), "--out", str(tmp_path / "out"),
                "--date", "2026-11-23", env=env)
     assert ran.returncode == 0, ran.stderr

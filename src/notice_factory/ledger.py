@@ -41,6 +41,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -52,6 +53,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Concatenate, NamedTuple, ParamSpec, TypeVar
 
+from notice_factory.batching import operator_slug
 from notice_factory.errors import (
     ConfigError,
     LedgerBusyError,
@@ -147,7 +149,7 @@ class TrackingEvent:
 
 # --------------------------------------------------------------------------- schema
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # One list of statements per version step; a file at version N gets steps N+1.. applied in order.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -225,6 +227,17 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             UNIQUE (number, code, event_at)
         )""",
         "CREATE INDEX carrier_events_by_number ON carrier_events (number, event_at)",
+    ),
+    4: (
+        # Numbers an operator issued (La Poste's domestic recommandé, ...), imported from its
+        # list: a number is free while no row of `numbers` has it. Taken in import order.
+        """CREATE TABLE imported_numbers (
+            number TEXT PRIMARY KEY,
+            operator TEXT NOT NULL,
+            source TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX imported_by_operator ON imported_numbers (operator)",
     ),
 }
 
@@ -649,7 +662,78 @@ class Ledger:
         ).fetchall()
         return [TrackingEvent(*r) for r in rows]
 
+    def _free_imported(self, operator: str, limit: int | None = None) -> list[tuple[str, int]]:
+        """(number, import row) of the operator's imported numbers never issued, import order."""
+        sql = ("SELECT i.number, i.rowid FROM imported_numbers i WHERE i.operator = ?"
+               " AND NOT EXISTS (SELECT 1 FROM numbers n WHERE n.number = i.number)"
+               " ORDER BY i.rowid")
+        params: list[object] = [operator]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [(str(n), int(r)) for n, r in self._db.execute(sql, params).fetchall()]
+
+    @_guarded
+    def imported_left(self, postal: PostalAccount) -> int:
+        """How many numbers the operator's imported lists have left."""
+        (left,) = self._db.execute(
+            "SELECT COUNT(*) FROM imported_numbers i WHERE i.operator = ? AND NOT EXISTS"
+            " (SELECT 1 FROM numbers n WHERE n.number = i.number)",
+            (operator_key(postal.operator),)).fetchone()
+        return int(left)
+
+    @_guarded
+    def status(self) -> list[StatusLine]:
+        """What is left, per operator and range (S10) or imported list."""
+        lines = []
+        for operator, country, r in self.ranges():
+            (issued,) = self._db.execute(
+                "SELECT COUNT(*) FROM numbers WHERE service = ? AND country = ?"
+                " AND serial BETWEEN ? AND ?", (r.service, country, r.first, r.last)).fetchone()
+            (high,) = self._db.execute(
+                "SELECT MAX(serial) FROM numbers WHERE service = ? AND country = ?"
+                " AND serial BETWEEN ? AND ?", (r.service, country, r.first, r.last)).fetchone()
+            left = r.size if high is None else r.last - int(high)
+            lines.append(StatusLine(operator, f"S10 {_range_text(r.service, r.first, r.last)} "
+                                    f"{country}", r.size, int(issued), left))
+        for operator, total, free in self._db.execute(
+                "SELECT i.operator, COUNT(*), SUM(NOT EXISTS (SELECT 1 FROM numbers n"
+                " WHERE n.number = i.number)) FROM imported_numbers i GROUP BY i.operator"
+                " ORDER BY i.operator").fetchall():
+            lines.append(StatusLine(str(operator), "imported list", int(total),
+                                    int(total) - int(free), int(free)))
+        return lines
+
     # -- writing
+
+    @_guarded
+    def import_numbers(self, operator: str, numbers: Sequence[str], source: str) -> int:
+        """Load an operator's list of issued numbers, all or nothing; returns how many.
+
+        ``operator`` is the operator's key as in print files' names (``la-poste``). A number
+        already known to the ledger (imported before, or issued), twice in the list, or not a
+        registered number (8 to 20 letters and digits once spaces are removed) refuses the
+        whole list. Spaces are dropped: ``1A 123 456 7890 1`` is ``1A12345678901``.
+        """
+        key = operator.strip()
+        if not key or key != operator_key(key):
+            raise UsageError(f"'{operator}' is not an operator key: use the name as in the print "
+                             f"files, e.g. {operator_key('La Poste')}")
+        cleaned = _clean_imported(numbers, source)
+        now = self._now()
+        with self._write():
+            known = _known_numbers(self._db, [n for n, _ in cleaned])
+            if known:
+                where = ", ".join(f"line {line} ({n})" for n, line in cleaned if n in known)
+                raise LedgerError(
+                    f"{len(known)} number(s) of {source} are already in the ledger: {where[:300]}."
+                    " A number is never loaded or issued twice; nothing was imported. Remove "
+                    "them from the file (or check that this list was not imported already).",
+                    file=str(self.path))
+            self._db.executemany(
+                "INSERT INTO imported_numbers (number, operator, source, imported_at)"
+                " VALUES (?, ?, ?, ?)", [(n, key, source, now) for n, _ in cleaned])
+        return len(cleaned)
 
     @_guarded
     def allocate(
@@ -659,8 +743,12 @@ class Ledger:
         batch_id: str,
         *,
         resend: frozenset[LetterKey] = frozenset(),
+        imported: bool = False,
     ) -> dict[LetterKey, str]:
         """Give every letter a number, in one transaction; see the module docstring.
+
+        With ``imported``, new numbers come from the operator's imported lists (in import
+        order) instead of the profile's S10 ranges, with the same guarantees.
 
         Letters that already have a live number with this operator keep it; letters in
         ``resend`` get their old number voided ("sent again") and a new one; the others get the
@@ -669,7 +757,8 @@ class Ledger:
         """
         if not batch_id:
             raise UsageError("a batch needs a non-empty batch id")
-        self.check_serves(postal)
+        if not imported:
+            self.check_serves(postal)
         wanted_resend = {_norm(k) for k in resend}
         # Same letter listed twice (e.g. as Kind and as text) -> one number.
         unique: dict[LetterKey, None] = dict.fromkeys(_norm(k) for k in keys)
@@ -686,48 +775,69 @@ class Ledger:
                 if live is not None:
                     to_void.append(live)
                 fresh.append(key)
-            blocks = self._free_blocks(postal)
-            left = sum(r.last - nxt + 1 for r, nxt in blocks)
-            if len(fresh) > left:
-                missing = len(fresh) - left
-                raise RangeExhaustedError(
-                    f"the registered-number ranges of {postal.operator} have {left} numbers left "
-                    f"but this batch needs {len(fresh)}: {missing} are missing; ask "
-                    f"{postal.operator} for a new range and add it to the sender profile",
-                    missing=missing,
-                )
-            self._db.execute(
-                "INSERT OR IGNORE INTO batches (batch_id, created_at) VALUES (?, ?)",
-                (batch_id, now),
-            )
+            # Voided first (a letter has one live number); a shortage raised below rolls the
+            # whole transaction back, voids included.
             for number in to_void:
                 self._db.execute(
                     "UPDATE numbers SET state = 'voided', voided_at = ?, void_reason = ?"
                     " WHERE number = ?",
                     (now, "sent again", number),
                 )
-            serials = _take(blocks, len(fresh))
-            for key, (service, serial) in zip(fresh, serials, strict=True):
-                number = make_s10(service, serial, postal.country)
-                self._db.execute(
-                    "INSERT INTO numbers (number, operator, service, serial, country, case_id,"
-                    " kind, letter_date, batch_id, state, allocated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'allocated', ?)",
-                    (
-                        number,
-                        postal.operator,
-                        service,
-                        serial,
-                        postal.country,
-                        key.case_id,
-                        key.kind,
-                        key.letter_date.isoformat(),
-                        batch_id,
-                        now,
-                    ),
-                )
-                found[key] = number
+            if imported:
+                found.update(self._issue_imported(postal, fresh, batch_id, now))
+            else:
+                found.update(self._issue_s10(postal, fresh, batch_id, now))
         return {k: found[_norm(k)] for k in keys}
+
+    def _insert(self, number: str, postal: PostalAccount, service: str, serial: int,
+                key: LetterKey, batch_id: str, now: str) -> None:
+        self._db.execute(
+            "INSERT INTO numbers (number, operator, service, serial, country, case_id,"
+            " kind, letter_date, batch_id, state, allocated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'allocated', ?)",
+            (number, postal.operator, service, serial, postal.country, key.case_id, key.kind,
+             key.letter_date.isoformat(), batch_id, now))
+
+    def _issue_s10(self, postal: PostalAccount, fresh: list[LetterKey], batch_id: str,
+                   now: str) -> dict[LetterKey, str]:
+        blocks = self._free_blocks(postal)
+        left = sum(r.last - nxt + 1 for r, nxt in blocks)
+        if len(fresh) > left:
+            missing = len(fresh) - left
+            raise RangeExhaustedError(
+                f"the registered-number ranges of {postal.operator} have {left} numbers left "
+                f"but this batch needs {len(fresh)}: {missing} are missing; ask "
+                f"{postal.operator} for a new range and add it to the sender profile",
+                missing=missing,
+            )
+        self._db.execute("INSERT OR IGNORE INTO batches (batch_id, created_at) VALUES (?, ?)",
+                         (batch_id, now))
+        out = {}
+        for key, (service, serial) in zip(fresh, _take(blocks, len(fresh)), strict=True):
+            out[key] = make_s10(service, serial, postal.country)
+            self._insert(out[key], postal, service, serial, key, batch_id, now)
+        return out
+
+    def _issue_imported(self, postal: PostalAccount, fresh: list[LetterKey], batch_id: str,
+                        now: str) -> dict[LetterKey, str]:
+        # An imported number has no S10 service or serial: service '' (never an S10 indicator,
+        # so the S10 ranges never see it) and its import row as serial keep the table's keys.
+        free = self._free_imported(operator_key(postal.operator), len(fresh))
+        if len(fresh) > len(free):
+            missing = len(fresh) - len(free)
+            raise RangeExhaustedError(
+                f"the imported number lists of {postal.operator} have {len(free)} numbers left "
+                f"but this batch needs {len(fresh)}: {missing} are missing; import the next "
+                f"list {postal.operator} issued with `notice-factory ledger import-numbers FILE "
+                f"--operator {operator_key(postal.operator)} --ledger {self.path}`",
+                missing=missing)
+        self._db.execute("INSERT OR IGNORE INTO batches (batch_id, created_at) VALUES (?, ?)",
+                         (batch_id, now))
+        out = {}
+        for key, (number, row) in zip(fresh, free, strict=True):
+            out[key] = number
+            self._insert(number, postal, "", row, key, batch_id, now)
+        return out
 
     @_guarded
     def mark_used(self, numbers: Iterable[str]) -> None:
@@ -884,3 +994,55 @@ def _take(blocks: list[tuple[SerialRange, int]], n: int) -> list[tuple[str, int]
             out.append((r.service, nxt))
             nxt += 1
     return out
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """One line of ``ledger status``: an operator's S10 range or imported list."""
+
+    operator: str
+    source: str  # "S10 RR 10000000-10099999 FR" or "imported list"
+    size: int
+    issued: int
+    left: int
+
+
+def operator_key(operator: str) -> str:
+    """The operator's key as in print files' names: ``La Poste`` -> ``la-poste``."""
+    return operator_slug(operator)
+
+
+_IMPORTED = re.compile(r"[0-9A-Z]{8,20}")
+
+
+def _clean_imported(numbers: Sequence[str], source: str) -> list[tuple[str, int]]:
+    """(number, line) of every non-blank line, spaces removed; refuses the whole list when a
+    line is not a number or a number comes twice."""
+    out: list[tuple[str, int]] = []
+    seen: dict[str, int] = {}
+    for line, raw in enumerate(numbers, start=1):
+        number = "".join(raw.split()).upper()
+        if not number:
+            continue
+        if not _IMPORTED.fullmatch(number):
+            raise UsageError(f"{source}, line {line}: '{raw.strip()[:40]}' is not a registered "
+                             "number (8 to 20 letters and digits); nothing was imported")
+        if number in seen:
+            raise UsageError(f"{source}, line {line}: {number} is already on line "
+                             f"{seen[number]}; nothing was imported")
+        seen[number] = line
+        out.append((number, line))
+    if not out:
+        raise UsageError(f"{source} holds no number; nothing was imported")
+    return out
+
+
+def _known_numbers(db: sqlite3.Connection, numbers: list[str]) -> set[str]:
+    known: set[str] = set()
+    for i in range(0, len(numbers), 500):
+        chunk = numbers[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        for table in ("imported_numbers", "numbers"):
+            known.update(str(n) for (n,) in db.execute(
+                f"SELECT number FROM {table} WHERE number IN ({marks})", chunk))
+    return known

@@ -42,7 +42,7 @@ from notice_factory.errors import (
     UsageError,
 )
 from notice_factory.fsutil import remove_stale_parts
-from notice_factory.ledger import Ledger, LetterKey
+from notice_factory.ledger import Ledger, LetterKey, operator_key
 from notice_factory.model import Case, Clock, system_clock
 from notice_factory.records import (
     ManifestRow,
@@ -440,25 +440,28 @@ class Numbering:
 def number_stage(ledger: Ledger, cases: list[Case], opts: BatchOptions,
                  batch_id: str) -> Numbering:
     """Stage 3: check every operator's ranges first (all or nothing), then allocate."""
-    by_operator: dict[str, list[Case]] = {}
+    # Per operator and source: its S10 ranges, or its imported lists (domestic items of an
+    # account whose operator issues the numbers).
+    by_source: dict[tuple[str, bool], list[Case]] = {}
     for case in cases:
         if case.registered:
-            operator = opts.profile.entity(case.locale).postal.operator
-            by_operator.setdefault(operator, []).append(case)
+            postal = opts.profile.entity(case.locale).postal
+            source = (postal.operator, postal.imported_for(case.country))
+            by_source.setdefault(source, []).append(case)
     plans = []
-    for op_cases in by_operator.values():
+    for (_, imported), op_cases in by_source.items():
         postal = opts.profile.entity(op_cases[0].locale).postal
         keys = {c.letter_key: LetterKey(c.case_id, c.kind.value, c.letter_date or opts.day)
                 for c in op_cases}
-        plans.append((postal, keys))
-    for postal, keys in plans:
-        _check_capacity(ledger, postal, list(keys.values()), opts.resend)
+        plans.append((postal, keys, imported))
+    for postal, keys, imported in plans:
+        _check_capacity(ledger, postal, list(keys.values()), opts.resend, imported)
     numbers: dict[str, str] = {}
     new = reused = 0
-    for postal, keys in plans:
+    for postal, keys, imported in plans:
         wanted = list(keys.values())
         before = {k: ledger.lookup(k, postal.operator) for k in wanted}
-        got = ledger.allocate(wanted, postal, batch_id,
+        got = ledger.allocate(wanted, postal, batch_id, imported=imported,
                               resend=frozenset(wanted) if opts.resend else frozenset())
         for letter_key, lkey in keys.items():
             numbers[letter_key] = got[lkey]
@@ -715,10 +718,21 @@ def _check_address_width(case: Case, lines: list[str], profile: SenderProfile) -
 
 
 def _check_capacity(ledger: Ledger, postal: PostalAccount, keys: list[LetterKey],
-                    resend: bool) -> None:
-    """Refuse the batch before any write when an operator's ranges are too small."""
+                    resend: bool, imported: bool = False) -> None:
+    """Refuse the batch before any write when an operator's ranges (or imported lists) are
+    too small."""
     needed = len(keys) if resend else sum(
         1 for k in keys if ledger.lookup(k, postal.operator) is None)
+    if imported:
+        left = ledger.imported_left(postal)
+        if needed > left:
+            raise RangeExhaustedError(
+                f"the imported number lists of {postal.operator} have {left} number(s) left but "
+                f"this batch needs {needed}: {needed - left} are missing; import the next list "
+                f"{postal.operator} issued with `notice-factory ledger import-numbers FILE "
+                f"--operator {operator_key(postal.operator)} --ledger {ledger.path}`. Nothing "
+                "was written.", missing=needed - left)
+        return
     left = ledger.remaining(postal)
     if needed > left:
         missing = needed - left

@@ -112,6 +112,14 @@ class PostalAccount:
     guarantee: str = ""
     currency: str = ""  # of the tariffs, ISO 4217
     tariffs: tuple[Tariff, ...] = ()
+    #: Where domestic items' numbers come from: "s10" (the ranges) or "imported" (the
+    #: operator's lists, `ledger import-numbers`, e.g. La Poste's domestic recommandé).
+    #: Items abroad always take S10 numbers from the ranges.
+    domestic_numbers: str = "s10"
+
+    def imported_for(self, recipient_country: str) -> bool:
+        """Whether an item to ``recipient_country`` takes an imported number."""
+        return self.domestic_numbers == "imported" and recipient_country.upper() == self.country
 
     def service_of(self, recipient_country: str) -> str:
         """The service an item to ``recipient_country`` goes by, as the tariffs name it:
@@ -399,7 +407,11 @@ def _postal(r: _Reader) -> PostalAccount:
         if last < first:
             raise rr._fail("last", "must be >= first")
         ranges.append(SerialRange(service, first, last))
-    if not ranges:
+    domestic_numbers = r.text("domestic_numbers", "s10")
+    if domestic_numbers not in ("s10", "imported"):
+        raise r._fail("domestic_numbers", f"'{domestic_numbers}' is not a numbering: s10 (from "
+                      "the ranges) or imported (lists loaded with `ledger import-numbers`)")
+    if not ranges and domestic_numbers == "s10":
         raise r._fail("ranges", "is required: add one [[...postal.ranges]] table (service, "
                                 "first, last) per block of registered numbers the operator "
                                 "assigned to you")
@@ -421,6 +433,7 @@ def _postal(r: _Reader) -> PostalAccount:
         guarantee=guarantee,
         currency=currency,
         tariffs=tariffs,
+        domestic_numbers=domestic_numbers,
     )
 
 

@@ -71,3 +71,46 @@ def add_ranges(path: Path | None, sender: Path | None) -> None:
     for postal, r in added:
         click.echo(f"{led.path}: now serves {postal.operator} ({postal.country}) "
                    f"{r.service} {r.first}-{r.last}")
+
+
+@ledger.command("import-numbers", epilog="Example: notice-factory ledger import-numbers "
+                                         "la-poste-2026-12.txt --operator la-poste "
+                                         "--ledger out/ledger.sqlite")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--operator", required=True,
+              help="The operator's key as in the print files' names, e.g. la-poste.")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ledger (default: the one batches use without --ledger).")
+def import_numbers(file: Path, operator: str, ledger_path: Path | None) -> None:
+    """Load the registered numbers an operator issued (FILE: one a line) into the ledger.
+
+    For operators whose numbers have no public check rule (La Poste's domestic recommandé,
+    China Post's domestic 挂号信): a postal account with domestic_numbers = "imported"
+    takes its numbers from these lists, in import order, each at most once. All or nothing:
+    a number already known to the ledger, twice in FILE, or not a number refuses the file.
+    """
+    try:
+        lines = file.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.UsageError(f"cannot read {file}: {exc}") from None
+    with Ledger(ledger_path) as led:
+        count = led.import_numbers(operator, lines, file.name)
+        left = {line.operator: line.left for line in led.status()
+                if line.source == "imported list"}
+    click.echo(f"{led.path}: {count} number(s) of {operator} imported from {file}; "
+               f"{left.get(operator, 0)} not yet issued")
+
+
+@ledger.command(epilog="Example: notice-factory ledger status --ledger out/ledger.sqlite")
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ledger (default: the one batches use without --ledger).")
+def status(ledger_path: Path | None) -> None:
+    """What is left, per operator and range (S10) or imported list."""
+    with Ledger(ledger_path) as led:
+        lines = led.status()
+    click.echo(f"{led.path}")
+    if not lines:
+        click.echo("  no range and no imported list")
+    for line in lines:
+        click.echo(f"  {line.operator:<16} {line.source:<32} {line.left:>10} left "
+                   f"of {line.size} ({line.issued} issued)")
