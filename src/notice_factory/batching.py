@@ -137,6 +137,9 @@ class PrintItem:
     #: Sent abroad (recipient's country is not the operator's): in print files and on deposit
     #: slips of their own, because the counter takes and prices them apart.
     international: bool = False
+    #: Who posts it, when not the creditor (a law firm's key): on print files and slips of
+    #: its own, since the firm deposits them under its name.
+    sender: str = ""
 
     @classmethod
     def of(
@@ -153,6 +156,7 @@ class PrintItem:
         title: str = "",
         tracking_number: str = "",
         international: bool = False,
+        sender: str = "",
     ) -> PrintItem:
         """An item whose derived fields come from ``pages``.
 
@@ -178,6 +182,7 @@ class PrintItem:
             title=title,
             tracking_number=tracking_number,
             international=international,
+            sender=sender,
         )
 
 
@@ -192,11 +197,14 @@ class PrintGroup:
     items: tuple[PrintItem, ...]
     slug: str
     international: bool = False
+    sender: str = ""
 
     @property
     def file_name(self) -> str:
-        """E.g. ``la-poste_DL_20g_001.pdf``; items abroad ``la-poste-intl_DL_20g_001.pdf``."""
-        slug = f"{self.slug}-intl" if self.international else self.slug
+        """E.g. ``la-poste_DL_20g_001.pdf``; items abroad ``la-poste-intl_DL_20g_001.pdf``; a
+        law firm's ``la-poste-lefevre-associes-avocats_DL_20g_001.pdf``."""
+        slug = f"{self.slug}-{self.sender}" if self.sender else self.slug
+        slug = f"{slug}-intl" if self.international else slug
         return f"{slug}_{self.envelope}_{self.weight_class}_{self.index:03d}.pdf"
 
 
@@ -233,18 +241,19 @@ def group_print_files(items: Sequence[PrintItem], *, letters_per_file: int) -> l
     if letters_per_file < 1:
         raise ValueError(f"letters_per_file must be at least 1, not {letters_per_file}")
     slugs = _slugs(i.operator for i in items)
-    buckets: dict[tuple[str, bool, str, str], list[PrintItem]] = {}
+    buckets: dict[tuple[str, str, bool, str, str], list[PrintItem]] = {}
     for item in items:
-        key = (item.operator, item.international, item.envelope, item.weight_class)
+        key = (item.operator, item.sender, item.international, item.envelope, item.weight_class)
         buckets.setdefault(key, []).append(item)
 
-    def bucket_order(key: tuple[str, bool, str, str]) -> tuple[str, bool, str, int, str]:
-        op, abroad, envelope, tier = key
-        return (slugs[op], abroad, envelope, _TIER_ORDER.get(tier, len(_TIER_ORDER)), tier)
+    def bucket_order(key: tuple[str, str, bool, str, str]) -> tuple[str, str, bool, str, int, str]:
+        op, sender, abroad, envelope, tier = key
+        return (slugs[op], sender, abroad, envelope, _TIER_ORDER.get(tier, len(_TIER_ORDER)),
+                tier)
 
     groups: list[PrintGroup] = []
     for key in sorted(buckets, key=bucket_order):
-        op, abroad, envelope, tier = key
+        op, sender, abroad, envelope, tier = key
         ordered = sorted(buckets[key], key=lambda i: (i.country, i.postal_code, i.letter_key))
         for n, start in enumerate(range(0, len(ordered), letters_per_file), start=1):
             groups.append(PrintGroup(
@@ -255,5 +264,6 @@ def group_print_files(items: Sequence[PrintItem], *, letters_per_file: int) -> l
                 items=tuple(ordered[start:start + letters_per_file]),
                 slug=slugs[op],
                 international=abroad,
+                sender=sender,
             ))
     return groups

@@ -55,6 +55,7 @@ from notice_factory.render import LetterRenderer
 from notice_factory.render.slips import (
     SlipDetail,
     declared_documents,
+    sender_of,
     slip_items,
     slips_dir,
     write_deposit_slip,
@@ -354,7 +355,8 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     t3 = clock()
     by_key = {c.letter_key: c for c in checked.cases}
     placement = place_stage(rendered.done, by_key, numbers, opts)
-    rows = manifest_rows(placement.placed, rendered.done, by_key, numbers, out_dir, opts.day)
+    rows = manifest_rows(placement.placed, rendered.done, by_key, numbers, out_dir, opts.day,
+                         opts.profile)
     summary.print_files = [f"print/{g.file_name}" for g in placement.groups]
     summary.pages, summary.sheets = sum(r.pages for r in rows), sum(r.sheets for r in rows)
     summary.templates = {r.template_id: r.template_version for r in rows}
@@ -547,6 +549,7 @@ def place_stage(done: dict[str, Done], by_key: dict[str, Case], numbers: dict[st
             operator=postal.operator, postal_code=case.postal_code, country=case.country,
             pages=d.pages, duplex=opts.duplex, tracking_number=number,
             international=case.country.upper() != postal.country,
+            sender=_firm_key(case, opts.profile),
             title=" · ".join(x for x in (case.case_id, case.kind.value, case.debtor_name,
                                          number) if x)))
     groups = group_print_files(items, letters_per_file=opts.letters_per_file)
@@ -564,7 +567,8 @@ def _place(groups: list[PrintGroup], duplex: bool) -> list[Placed]:
 
 
 def manifest_rows(placed: list[Placed], done: dict[str, Done], by_key: dict[str, Case],
-                  numbers: dict[str, str], out_dir: Path, day: dt.date) -> list[ManifestRow]:
+                  numbers: dict[str, str], out_dir: Path, day: dt.date,
+                  profile: SenderProfile | None = None) -> list[ManifestRow]:
     """One manifest row per placed letter, in print order."""
     rows = []
     for p in placed:
@@ -581,7 +585,9 @@ def manifest_rows(placed: list[Placed], done: dict[str, Done], by_key: dict[str,
             template_id=d.template_id, template_version=d.template_version,
             weight_class=item.weight_class, envelope=item.envelope, registered=case.registered,
             letter_date=sent, deadline=sent + dt.timedelta(days=deadline_days(case)),
-            total_due=case.amounts.total, currency=case.currency))
+            total_due=case.amounts.total, currency=case.currency,
+            sender=sender_of(case.kind.value, profile.entity(case.locale)).name
+            if profile else ""))
     return rows
 
 
@@ -632,16 +638,26 @@ def _slip_tasks(placed: list[Placed], rows: list[ManifestRow], by_key: dict[str,
     for p in placed:
         first_of.setdefault(p.print_file, p)
     tasks: list[Task] = []
+    details = _slip_details(rows, by_key, opts)
     for print_file, first in first_of.items():
-        entity = opts.profile.entity(by_key[first.item.letter_key].locale)
-        items = slip_items(rows, print_file, entity.postal, _slip_details(rows, by_key, opts))
+        case = by_key[first.item.letter_key]
+        entity = opts.profile.entity(case.locale)
+        items = slip_items(rows, print_file, entity.postal, details)
         if not items:
             continue  # a print file of unregistered letters goes without a deposit slip
         tasks.append((f"slip:{print_file}", len(items) * SLIP_LINE_COST, write_deposit_slip,
                       (entity, items), {"deposit_date": opts.day, "print_file": print_file,
                                         "out_dir": out_dir / "deposit-slips",
-                                        "templates": opts.templates}))
+                                        "templates": opts.templates,
+                                        # a print file holds one sender's letters (batching)
+                                        "sender": sender_of(case.kind.value, entity)}))
     return tasks
+
+
+def _firm_key(case: Case, profile: SenderProfile) -> str:
+    """The law firm's key when it posts the letter (its own print files and slips), else ""."""
+    sender = sender_of(case.kind.value, profile.entity(case.locale))
+    return operator_key(sender.name) if sender.firm else ""
 
 
 def _slip_details(rows: list[ManifestRow], by_key: dict[str, Case],

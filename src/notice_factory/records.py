@@ -66,6 +66,7 @@ class ManifestRow:
     deadline: dt.date | None = None
     total_due: Decimal | None = None
     currency: str = ""
+    sender: str = ""  # who posts the letter: the creditor, or the law firm for a lawyer letter
 
 
 MANIFEST_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ManifestRow))

@@ -194,6 +194,10 @@ class Lawyer:
     phone: str = ""
     email: str = ""
     mandate_ref: str = ""
+    #: The firm posts its letters: its own account at the operator (contract / customer id),
+    #: or, said on purpose, the creditor's (``creditor_postal_account = true``).
+    postal_account: str = ""
+    creditor_postal_account: bool = False
 
 
 @dataclass(frozen=True)
@@ -485,8 +489,20 @@ def _entity(locale: Locale, r: _Reader) -> Entity:
             phone=lawyer.text("phone", ""),
             email=lawyer.text("email", ""),
             mandate_ref=lawyer.text("mandate_ref", ""),
+            **_firm_account(lawyer),
         ),
     )
+
+
+def _firm_account(r: _Reader) -> dict[str, Any]:
+    """Which postal account posts the law firm's letters: its own, or the creditor's on purpose."""
+    own = r.text("postal_account", "")
+    shared = r.flag("creditor_postal_account", False)
+    if bool(own) == shared:
+        raise r._fail("postal_account", "say which postal account posts the lawyer letters: the "
+                      "firm's own (postal_account = \"its contract at the operator\") or, on "
+                      "purpose, the creditor's (creditor_postal_account = true), not both")
+    return {"postal_account": own, "creditor_postal_account": shared}
 
 
 def parse_sender_profile(data: Mapping[str, Any],

@@ -241,6 +241,21 @@ def _totals(items: Sequence[SlipItem], locale: Locale, currency: str) -> dict[st
     }
 
 
+def sender_of(kind: str, entity: Entity) -> Sender:
+    """Who posts a letter of ``kind``: a lawyer letter by the law firm (its name and return
+    address, its postal account or the creditor's when the profile says so), else the creditor.
+    """
+    lawyer = entity.lawyer
+    if kind == "lawyer_letter" and lawyer is not None:
+        account = (entity.postal.customer_id if lawyer.creditor_postal_account
+                   else lawyer.postal_account)
+        return Sender(lawyer.firm, tuple(lawyer.address),
+                      ", ".join(x for x in (lawyer.bar, lawyer.licence) if x), account,
+                      firm=True)
+    creditor = entity.creditor
+    return Sender(creditor.name, tuple(creditor.address), creditor.registration)
+
+
 @dataclass(frozen=True)
 class Sender:
     """Who deposits the items: the name and return address printed on the slip, and the
@@ -250,6 +265,7 @@ class Sender:
     address: tuple[str, ...]
     registration: str = ""
     postal_account: str = ""
+    firm: bool = False  # a law firm posting for the creditor
 
 
 def deposit_slip_html(
