@@ -19,7 +19,7 @@ from notice_factory.errors import LedgerError, RangeExhaustedError, UsageError
 from notice_factory.ledger import Ledger, LetterKey, init_ledger
 from notice_factory.model import Locale
 from notice_factory.s10 import is_valid_s10
-from notice_factory.settings import load_sender_profile
+from notice_factory.settings import SenderProfile, load_sender_profile
 
 DAY = dt.date(2026, 11, 23)
 # HTML kinds only (no LibreOffice): three French domestic letters, one French letter abroad
@@ -29,14 +29,33 @@ PICKS = ["FR-2026-0001", "FR-2026-0002", "FR-2026-0004", "FR-2026-0006", "RO-202
 DOMESTIC_FR = {0, 1, 2}
 
 
+def sender_args(folder: Path) -> tuple[str, str]:
+    return ("--sender", str(imported_profile(folder)))
+
+
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "notice_factory", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=600,
                           env={**os.environ, "PYTHONPATH": str(REPO / "src")})
 
 
+def imported_profile(folder: Path) -> Path:
+    """The demo profile with La Poste's domestic numbers imported (its commented-out line)."""
+    text = (REPO / "fixtures" / "sender-demo.toml").read_text("utf-8")
+    assert '# domestic_numbers = "imported"' in text
+    path = folder / "sender-imported.toml"
+    if not path.exists():
+        path.write_text(text.replace('# domestic_numbers = "imported"',
+                                     'domestic_numbers = "imported"'), encoding="utf-8")
+    return path
+
+
+def profile_of(folder: Path) -> SenderProfile:
+    return load_sender_profile(imported_profile(folder))
+
+
 def new_ledger(path: Path, numbers: list[str]) -> Path:
-    init_ledger(path, [e.postal for e in load_sender_profile().entities.values()],
+    init_ledger(path, [e.postal for e in profile_of(path.parent).entities.values()],
                 profile="test")
     listing = path.with_suffix(".txt")
     listing.write_text("".join(f"{n}\n" for n in numbers), encoding="utf-8")
@@ -60,7 +79,8 @@ def imported(numbers: list[str]) -> set[str]:
 def test_import_is_all_or_nothing_and_refuses_a_known_number(tmp_path: Path) -> None:
     path = new_ledger(tmp_path / "l.sqlite", la_poste(3))
     with Ledger(path) as led:
-        postal = load_sender_profile().entity(Locale.FR_FR)
+        postal = profile_of(tmp_path).entity(Locale.FR_FR)
+        assert postal.postal.domestic_numbers == "imported"
         assert led.imported_left(postal.postal) == 3
         with pytest.raises(LedgerError) as known:  # the 3rd is already there: nothing loaded
             led.import_numbers("la-poste", [*la_poste(2, start=10), *la_poste(1, start=2)],
@@ -87,7 +107,7 @@ def test_import_is_all_or_nothing_and_refuses_a_known_number(tmp_path: Path) -> 
 
 def test_a_short_list_fails_before_anything_is_written(tmp_path: Path) -> None:
     path = new_ledger(tmp_path / "l.sqlite", la_poste(2))
-    postal = load_sender_profile().entity(Locale.FR_FR).postal
+    postal = profile_of(tmp_path).entity(Locale.FR_FR).postal
     keys = [LetterKey(f"C{i}", "reminder", DAY) for i in range(3)]
     with Ledger(path) as led:
         with pytest.raises(RangeExhaustedError) as err:
@@ -127,7 +147,7 @@ def test_batches_take_imported_and_s10_numbers_and_never_repeat(tmp_path: Path) 
     for run_no in (1, 2):
         cases = tmp_path / f"cases{run_no}.csv"
         ids = derived_cases(cases, f"B{run_no}", picks=PICKS)
-        run = run_batch(cases, tmp_path / f"out{run_no}", path)
+        run = run_batch(cases, tmp_path / f"out{run_no}", path, *sender_args(tmp_path))
         assert run.returncode == 0, explain(run)
         numbers = run.numbers()
         assert set(numbers) == set(ids)
@@ -140,7 +160,7 @@ def test_batches_take_imported_and_s10_numbers_and_never_repeat(tmp_path: Path) 
             assert number not in seen, (number, seen.get(number))
             seen[number] = case_id
         # The same batch again keeps its numbers.
-        again = run_batch(cases, tmp_path / f"out{run_no}", path)
+        again = run_batch(cases, tmp_path / f"out{run_no}", path, *sender_args(tmp_path))
         assert again.returncode == 0 and again.numbers() == numbers, explain(again)
     assert len(ledger_rows(path)) == 12
 
@@ -152,7 +172,8 @@ def test_four_concurrent_batches_share_the_list_without_a_repeat(tmp_path: Path)
     for n in range(4):
         cases = tmp_path / f"c{n}.csv"
         derived_cases(cases, f"P{n}", picks=PICKS)
-        procs.append(subprocess.Popen(batch_command(cases, tmp_path / f"o{n}", path), cwd=REPO,
+        procs.append(subprocess.Popen(batch_command(cases, tmp_path / f"o{n}", path,
+                                                    *sender_args(tmp_path)), cwd=REPO,
                                       env=child_env(), stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True))
     for p in procs:
@@ -170,7 +191,7 @@ def test_a_too_short_list_refuses_the_batch_before_anything_is_written(tmp_path:
     path = new_ledger(tmp_path / "l.sqlite", la_poste(2))  # 3 domestic letters need 3
     cases = tmp_path / "cases.csv"
     derived_cases(cases, "S", picks=PICKS)
-    run = run_batch(cases, tmp_path / "out", path)
+    run = run_batch(cases, tmp_path / "out", path, *sender_args(tmp_path))
     assert run.returncode == 1, explain(run)
     assert "have 2 number(s) left but this batch needs 3: 1 are missing" in run.stderr
     assert "ledger import-numbers" in run.stderr
