@@ -76,12 +76,12 @@ def test_every_item_has_number_address_guarantee_weight_and_price(batch: BatchRu
         # The item's line: number ... service ... weight in grams ... price.
         grams = int(row["weight_g"])
         price = tariff(row["locale"], service, grams, row["acknowledgement"] == "true")
-        line = re.search(rf"{row['tracking_number']}.*$", text, re.M)
-        assert line, row["case_id"]
+        hit = re.search(rf"{row['tracking_number']}.*$", text, re.M)
+        assert hit, row["case_id"]
         assert re.search(rf"\s{grams}\s+{re.escape(money(price, row['locale']))}\s*$",
-                         line[0]), (row["case_id"], line[0])
+                         hit[0]), (row["case_id"], hit[0])
         if row["locale"] == "fr_FR" and not abroad:
-            assert " R1 " in line[0], line[0]
+            assert " R1 " in hit[0], hit[0]
 
 
 def test_totals_add_up_per_slip(batch: BatchRun) -> None:
