@@ -269,6 +269,12 @@ def _case(rng: Random, index: int, locale: str, kind: str) -> dict[str, str]:
                product=product, contract_date=contract.isoformat(), currency=currency,
                principal=str(principal), interest=str(interest), fees=str(fees),
                penalties=str(penalties), due_date=due.isoformat())
+    if (locale == "fr_FR" and kind == "lawyer_letter" and product != "invoice"
+            and penalties > 0):
+        # A French consumer-credit lawyer letter claiming an indemnity comes after the
+        # déchéance du terme (rules.acceleration_problems): give its day.
+        accelerated = due + dt.timedelta(days=rng.randint(30, 60))
+        row["acceleration_date"] = min(accelerated, BATCH_DATE).isoformat()
     total = principal + interest + fees + penalties
     if kind == "plan_agreement" or (kind == "commitment_form" and rng.random() < 0.5):
         if kind == "plan_agreement":

@@ -113,11 +113,15 @@ def _no_asian_latin_autospace(doc: Any) -> None:
 
     It is layout, not text, but a PDF reader extracts the gap as a space ("2026 年 11 月"),
     and LibreOffice ignores Word's own switch for it (w:autoSpaceDE/DN) when it opens a .docx.
-    Set on every paragraph style of the converted copy; the template itself is not touched.
+    Set on the paragraph styles the converted copy uses (the template itself is not touched):
+    each style changed costs work, and python-docx's default template carries many unused
+    styles (setting them all doubled a Word letter's conversion time).
     """
     styles = doc.getStyleFamilies().getByName("ParagraphStyles")
     for name in styles.getElementNames():
         style = styles.getByName(name)
+        if not style.isInUse():
+            continue
         if style.getPropertySetInfo().hasPropertyByName("ParaIsCharacterDistance"):
             style.setPropertyValue("ParaIsCharacterDistance", False)
 
