@@ -289,6 +289,14 @@ class DaskCluster:
             pids: dict[str, int] = client.run(os.getpid)
             return pids
 
+    def register_die_plugin(self) -> None:
+        """Every worker, a restarted one too, dies on a letter named in :attr:`die_dir`."""
+        from cluster_hooks import DieOnLetter
+        from distributed import Client
+
+        with Client(self.address, timeout=60, set_as_default=False) as client:
+            client.register_plugin(DieOnLetter(str(self.die_dir)))
+
     def wait_for_workers(self, n: int = 2) -> None:
         from distributed import Client
 
@@ -325,8 +333,9 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskClust
     die_dir.mkdir()
     logs.mkdir()
     address = f"tcp://127.0.0.1:{_free_port()}"
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "TMPDIR": str(base),
-           "NOTICE_FACTORY_TEST_CLUSTER_DIE": str(die_dir)}
+    # The workers import this checkout's code, and the tests' own worker plugin from tests/.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO / "tests")]),
+           "TMPDIR": str(base)}
     env.pop("NOTICE_FACTORY_TEMPLATES", None)
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -344,6 +353,7 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaskClust
                   "--name", f"test-worker-{i}")
         cluster = DaskCluster(address, die_dir, logs)
         cluster.wait_for_workers(2)
+        cluster.register_die_plugin()
         yield cluster
     finally:
         for proc in reversed(procs):  # workers first, then the scheduler

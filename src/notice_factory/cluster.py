@@ -23,8 +23,6 @@ Workers: ``notice-factory worker --scheduler tcp://HOST:8786`` (see cli/worker.p
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -34,18 +32,15 @@ from typing import Any
 
 from distributed import Client, Future, KilledWorker, WorkerPlugin, as_completed, get_worker
 
-from notice_factory.errors import ClusterError
+from notice_factory.errors import ClusterError, ConfigError
 from notice_factory.fsutil import tree_sha256
 from notice_factory.render import LetterRenderer
+from notice_factory.settings import environment
 from notice_factory.workers import Drafted, Failed, Job, Made, Outcome, make_letter, write_letter
 
 PLUGIN_NAME = "notice-factory-renderer"
 
 #: Seconds to reach the scheduler and to wait for a first worker (default 20).
-ENV_TIMEOUT = "NOTICE_FACTORY_CLUSTER_TIMEOUT"
-#: Test hook: a folder; a file in it named after a case makes the first worker that
-#: renders that case die at once (the file is removed, so only one worker dies).
-ENV_TEST_DIE = "NOTICE_FACTORY_TEST_CLUSTER_DIE"
 
 #: Letters in flight per worker thread: enough to keep every worker busy while the
 #: coordinator writes, few enough that the coordinator's memory does not grow with the batch.
@@ -132,7 +127,8 @@ class RendererPlugin(WorkerPlugin):
 
 async def dask_setup(worker: Any) -> None:
     """`dask worker --preload notice_factory.cluster`: install the renderer plugin."""
-    await worker.plugin_add(RendererPlugin(os.environ.get("NOTICE_FACTORY_TEMPLATES")),
+    templates = environment().templates
+    await worker.plugin_add(RendererPlugin(str(templates) if templates else None),
                             name=PLUGIN_NAME)
 
 
@@ -161,34 +157,23 @@ def render_remote(job: Job, expected: Fingerprint) -> Made | Failed:
             f"({'; '.join(fp.differences(expected))}); deploy the same templates tree and "
             "notice_factory version on every worker, then run the same command again "
             "(the letters keep their registered numbers)")
-    _die_hook(job)
     with plugin.lock:  # one renderer per worker; Dask may run several threads
         made = make_letter(job, plugin.renderer)
     assert not isinstance(made, Drafted)
     return made
 
 
-def _die_hook(job: Job) -> None:
-    folder = os.environ.get(ENV_TEST_DIE)
-    if folder:
-        with contextlib.suppress(FileNotFoundError):
-            (Path(folder) / job.case.case_id).unlink()
-            os._exit(70)  # a worker killed in the middle of a letter
-
 
 # --------------------------------------------------------------------------- coordinator side
 
 
 def cluster_timeout() -> float:
-    """Seconds allowed to reach the scheduler and find a worker: ``$ENV_TIMEOUT`` or 20."""
-    raw = os.environ.get(ENV_TIMEOUT, "").strip()
+    """Seconds allowed to reach the scheduler and find a worker:
+    ``$NOTICE_FACTORY_CLUSTER_TIMEOUT`` or 20 (:class:`~notice_factory.settings.Environment`)."""
     try:
-        value = float(raw) if raw else 20.0
-    except ValueError:
-        raise ClusterError(f"{ENV_TIMEOUT}={raw!r} is not a number of seconds") from None
-    if value <= 0:
-        raise ClusterError(f"{ENV_TIMEOUT}={raw!r} must be more than 0 seconds")
-    return value
+        return environment().cluster_timeout
+    except ConfigError as err:
+        raise ClusterError(str(err)) from None
 
 
 class Cluster:

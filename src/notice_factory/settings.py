@@ -44,6 +44,7 @@ class Environment:
     soffice: str | None  # NOTICE_FACTORY_SOFFICE: path of LibreOffice's soffice
     office_python: str | None  # NOTICE_FACTORY_OFFICE_PYTHON: a Python that can import uno
     office_timeout: float  # NOTICE_FACTORY_OFFICE_TIMEOUT: seconds per Word letter (60)
+    cluster_timeout: float  # NOTICE_FACTORY_CLUSTER_TIMEOUT: seconds to reach a Dask cluster (20)
 
     @classmethod
     def read(cls, environ: Mapping[str, str]) -> Environment:
@@ -56,7 +57,9 @@ class Environment:
                    font_cache=Path(cache) if cache else None, soffice=get("SOFFICE"),
                    office_python=get("OFFICE_PYTHON"),
                    office_timeout=_seconds("NOTICE_FACTORY_OFFICE_TIMEOUT",
-                                           get("OFFICE_TIMEOUT"), 60.0))
+                                           get("OFFICE_TIMEOUT"), 60.0),
+                   cluster_timeout=_seconds("NOTICE_FACTORY_CLUSTER_TIMEOUT",
+                                            get("CLUSTER_TIMEOUT"), 20.0))
 
 
 def _seconds(name: str, raw: str | None, default: float) -> float:
@@ -400,17 +403,37 @@ def _postal(r: _Reader) -> PostalAccount:
     country = r.text("country")
     if len(country) != 2 or not country.isalpha() or not country.isupper():
         raise r._fail("country", f"'{country}' is not an ISO 3166 alpha-2 code such as FR")
-    ranges = []
-    for rr in r.tables("ranges"):
-        service = rr.text("service")
-        if len(service) != 2 or not service.isalpha() or not service.isupper():
-            raise rr._fail("service", f"'{service}' is not a two-letter S10 service indicator")
-        first, last = rr.integer("first"), rr.integer("last")
-        if not 0 <= first <= 99_999_999 or not 0 <= last <= 99_999_999:
-            raise rr._fail("first", "S10 serials have 8 digits (0 to 99999999)")
-        if last < first:
-            raise rr._fail("last", "must be >= first")
-        ranges.append(SerialRange(service, first, last))
+    ranges = tuple(_serial_range(rr) for rr in r.tables("ranges"))
+    guarantee = r.text("guarantee", "R1" if country == "FR" else "")
+    if guarantee not in ("", "R1", "R2", "R3"):
+        raise r._fail("guarantee", f"'{guarantee}' is not a guarantee level: R1, R2 or R3")
+    currency, tariffs = _tariffs(r)
+    return PostalAccount(
+        operator=r.text("operator"),
+        country=country,
+        deposit_office=r.text("deposit_office"),
+        customer_id=r.text("customer_id", ""),
+        ranges=ranges,
+        guarantee=guarantee,
+        currency=currency,
+        tariffs=tariffs,
+        domestic_numbers=_domestic_numbers(r, ranges),
+    )
+
+
+def _serial_range(rr: _Reader) -> SerialRange:
+    service = rr.text("service")
+    if len(service) != 2 or not service.isalpha() or not service.isupper():
+        raise rr._fail("service", f"'{service}' is not a two-letter S10 service indicator")
+    first, last = rr.integer("first"), rr.integer("last")
+    if not 0 <= first <= 99_999_999 or not 0 <= last <= 99_999_999:
+        raise rr._fail("first", "S10 serials have 8 digits (0 to 99999999)")
+    if last < first:
+        raise rr._fail("last", "must be >= first")
+    return SerialRange(service, first, last)
+
+
+def _domestic_numbers(r: _Reader, ranges: tuple[SerialRange, ...]) -> str:
     domestic_numbers = r.text("domestic_numbers", "s10")
     if domestic_numbers not in ("s10", "imported"):
         raise r._fail("domestic_numbers", f"'{domestic_numbers}' is not a numbering: s10 (from "
@@ -419,26 +442,17 @@ def _postal(r: _Reader) -> PostalAccount:
         raise r._fail("ranges", "is required: add one [[...postal.ranges]] table (service, "
                                 "first, last) per block of registered numbers the operator "
                                 "assigned to you")
-    guarantee = r.text("guarantee", "R1" if country == "FR" else "")
-    if guarantee not in ("", "R1", "R2", "R3"):
-        raise r._fail("guarantee", f"'{guarantee}' is not a guarantee level: R1, R2 or R3")
+    return domestic_numbers
+
+
+def _tariffs(r: _Reader) -> tuple[str, tuple[Tariff, ...]]:
     tariffs = tuple(
         Tariff(t.text("service"), t.integer("up_to_g"), t.money("price"), t.money("price_ar"))
         for t in r.tables("tariffs"))
     currency = r.text("currency", "")
     if tariffs and not (len(currency) == 3 and currency.isalpha() and currency.isupper()):
         raise r._fail("currency", "the tariffs need their ISO 4217 currency, e.g. EUR")
-    return PostalAccount(
-        operator=r.text("operator"),
-        country=country,
-        deposit_office=r.text("deposit_office"),
-        customer_id=r.text("customer_id", ""),
-        ranges=tuple(ranges),
-        guarantee=guarantee,
-        currency=currency,
-        tariffs=tariffs,
-        domestic_numbers=domestic_numbers,
-    )
+    return currency, tariffs
 
 
 def _entity(locale: Locale, r: _Reader) -> Entity:

@@ -99,26 +99,33 @@ def build_report(ledger: Ledger, *, as_of: dt.date, batch_id: str | None = None,
 
 
 def report_text(report: TrackingReport) -> str:
-    out = [f"tracking report as of {report.as_of}"]
+    """The report as plain text: a table of letters, then one paragraph per batch."""
+    out = [f"tracking report as of {report.as_of}", *_letter_table(report.letters)]
+    for b in report.batches:
+        out += _batch_lines(b, report.stale_days)
+    out += [f"attention {x.number} ({x.case_id}): {x.attention}"
+            for x in report.letters if x.attention]
+    return "\n".join(out) + "\n"
+
+
+def _letter_table(letters: list[LetterLine]) -> list[str]:
     header = ("number", "case", "kind", "outcome", "effective", "deadline", "last event")
     rows = [(x.number, x.case_id, x.kind, x.outcome, x.effective_date or "-",
-             x.deadline or "-", x.last_event or "(no event)") for x in report.letters]
+             x.deadline or "-", x.last_event or "(no event)") for x in letters]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for r in [header, *rows]:
-        out.append("  ".join(f"{c:<{w}}" for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
-    for b in report.batches:
-        counts = ", ".join(f"{k} {v}" for k, v in b.outcomes.items() if v)
-        out.append(f"batch {b.batch_id}: {b.letters} letter(s): {counts}")
-        if b.stale:
-            out.append(f"  no final outcome after {report.stale_days} days: "
-                       + ", ".join(b.stale))
-        if b.address_search:
-            out.append("  returned, address unknown (address search): "
-                       + ", ".join(b.address_search))
-    attention = [x for x in report.letters if x.attention]
-    for x in attention:
-        out.append(f"attention {x.number} ({x.case_id}): {x.attention}")
-    return "\n".join(out) + "\n"
+    return ["  ".join(f"{c:<{w}}" for c, w in zip(r, widths, strict=False)) + "  " + r[-1]
+            for r in [header, *rows]]
+
+
+def _batch_lines(batch: BatchLine, stale_days: int) -> list[str]:
+    counts = ", ".join(f"{k} {v}" for k, v in batch.outcomes.items() if v)
+    lines = [f"batch {batch.batch_id}: {batch.letters} letter(s): {counts}"]
+    if batch.stale:
+        lines.append(f"  no final outcome after {stale_days} days: " + ", ".join(batch.stale))
+    if batch.address_search:
+        lines.append("  returned, address unknown (address search): "
+                     + ", ".join(batch.address_search))
+    return lines
 
 
 # --------------------------------------------------------------------------- HTML
