@@ -12,15 +12,15 @@ What it does, in one run:
    kinds, long repayment plans that take two pages) as a CSV case file, from a seeded
    ``random.Random`` so the same seed gives the same file;
 2. runs the REAL ``python -m notice_factory batch`` as a subprocess (fresh ledger, date
-   2026-11-23) while sampling /proc every 0.1 s for the RSS of the whole process tree
-   (batch process, workers, forkserver, LibreOffice);
+   2026-11-23) while sampling the process table (psutil) every 0.1 s for the RSS of the
+   whole process tree (batch process, workers, forkserver, LibreOffice);
 3. renders the same letters one after another in one plain process (no pool, no ledger,
    no merge): the raw engine baseline;
 4. converts a few filled DOCX letters with one cold ``soffice --convert-to pdf`` each and
    compares with the warm converter;
 5. prints every figure beside its target (PASS/FAIL), or all of it as JSON (``--json``).
 
-Only the standard library and notice_factory are used. Nothing here asserts on timings:
+Only the standard library, psutil and notice_factory are used. Nothing here asserts on timings:
 the figures are for people to read.
 
 >>> rows = generate_cases(50, seed=1)
@@ -53,6 +53,8 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from random import Random
 from typing import Any
+
+import psutil
 
 from notice_factory.cases import FIELDS  # the one definition of the case-file columns
 
@@ -318,31 +320,25 @@ def write_cases_csv(rows: list[dict[str, str]], path: Path) -> None:
 
 # --- process-tree memory ---------------------------------------------------------------
 
-PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
 def _stat(pid: int) -> tuple[int, int] | None:
     """(ppid, session id) of a process, None once it is gone."""
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return psutil.Process(pid).ppid(), os.getsid(pid)
+    except (psutil.Error, OSError):
         return None
-    fields = raw[raw.rfind(")") + 2:].split()  # the command name may contain spaces
-    return int(fields[1]), int(fields[3])
 
 
 def _rss(pid: int) -> int:
     try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-    except (OSError, IndexError, ValueError):
+        return int(psutil.Process(pid).memory_info().rss)
+    except psutil.Error:
         return 0
 
 
 def _cmdline(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
-            "utf-8", "replace")
-    except OSError:
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
         return ""
 
 
@@ -378,12 +374,9 @@ def roles(pids: list[int], root: int) -> dict[int, str]:
 
 def _pss(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return 0
+        return int(getattr(psutil.Process(pid).memory_full_info(), "pss", 0))
+    except psutil.Error:
+        return 0
 
 
 def process_tree(root: int, sessions: set[int]) -> list[int]:
@@ -394,11 +387,10 @@ def process_tree(root: int, sessions: set[int]) -> list[int]:
     """
     own_session = os.getsid(0)
     parent: dict[int, tuple[int, int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            st = _stat(int(entry))
-            if st is not None:
-                parent[int(entry)] = st
+    for pid in psutil.pids():
+        st = _stat(pid)
+        if st is not None:
+            parent[pid] = st
     children: dict[int, list[int]] = defaultdict(list)
     for pid, (ppid, _) in parent.items():
         children[ppid].append(pid)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import processes
 import pytest
 from conftest import (
     BATCH_DATE,
@@ -735,17 +736,7 @@ def test_bad_rows_are_rejected_and_the_rest_lands(bad_batch: BatchRun) -> None:
 
 def leftover_processes(marker: str) -> list[int]:
     """Processes (other than this one) whose environment carries ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            env = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in env.split(b"\0"):
-            found.append(int(entry.name))
-    return found
+    return [proc.pid for proc in processes.with_environment(marker)]
 
 
 def wait_until_gone(marker: str, limit_s: float = 60.0) -> list[int]:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import docx
 import docx.oxml.ns
+import processes
 import pytest
 from conftest import office_available
 from pypdf import PdfReader
@@ -59,33 +60,10 @@ def pdf_text(pdf: bytes) -> str:
 def wait_gone(pid: int) -> None:
     """Wait until no process is left in group ``pid`` (killing is asynchronous)."""
     for _ in range(200):
-        if not _group_members(pid):
+        if not processes.group_members(pid):
             return
         time.sleep(0.05)
     raise AssertionError(f"process group {pid} still alive")
-
-
-def _group_members(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # Fields after the command name (which may contain spaces): state ppid pgrp ...
-        fields = stat.rsplit(")", 1)[1].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
-
-
-def _comm(pid: int) -> str:
-    try:
-        return (Path("/proc") / str(pid) / "comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +109,7 @@ def test_soffice_bin_alone_killed_is_restarted(converter: OfficeConverter) -> No
     converter.convert(make_docx("un"), name="one")
     pgid = converter.office_pid
     assert pgid is not None
-    workers = [p for p in _group_members(pgid) if _comm(p) == "soffice.bin"]
+    workers = [p for p in processes.group_members(pgid) if processes.name(p) == "soffice.bin"]
     assert workers, "soffice.bin not found in the office's process group"
     os.kill(workers[0], signal.SIGKILL)
     time.sleep(0.5)  # let the office notice; the converter must cope either way

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import processes
 import pytest
 
 import notice_factory.office._uno_bridge as _uno_bridge
@@ -26,19 +27,9 @@ OLD = 3600.0  # an hour: past the sweep's minute, short of its day for ownerless
 
 def _profile_users(workdir: Path) -> list[str]:
     """Command lines of live processes running the office of ``workdir``'s profile."""
-    wanted = f"-env:UserInstallation={(workdir / 'profile').as_uri()}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if state != "Z" and wanted in args:
-            found.append(b" ".join(args).decode(errors="replace")[:120])
-    return found
+    wanted = f"-env:UserInstallation={(workdir / 'profile').as_uri()}"
+    return [" ".join(processes.cmdline(proc.pid))[:120]
+            for proc in processes.with_argument(wanted)]
 
 
 def _wait_for(check: Callable[[], bool], seconds: float) -> None:

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import processes
 import pytest
 from conftest import BATCH_DATE, FIXTURES, REPO, demo_ledger
 
@@ -50,18 +51,10 @@ def offices_of(marker: str) -> set[str]:
     itself once, and the old and new soffice.bin can overlap for a moment.
     """
     found: set[str] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            if not cmdline or b"soffice.bin" not in cmdline[0]:
-                continue
-            if marker.encode() in (entry / "environ").read_bytes().split(b"\0"):
-                found.update(arg.decode(errors="replace") for arg in cmdline
-                             if arg.startswith(b"-env:UserInstallation="))
-        except OSError:
-            continue
+    for proc in processes.with_environment(marker):
+        args = processes.cmdline(proc.pid)
+        if args and "soffice.bin" in args[0]:
+            found.update(a for a in args if a.startswith("-env:UserInstallation="))
     return found
 
 
@@ -128,6 +121,8 @@ def test_office_count_follows_the_share_of_word_letters() -> None:
 
 @pytest.mark.parametrize(("kinds", "expected"), [(None, 1), (WORD_KINDS, 2)],
                          ids=["mixed", "word-only"])
+
+
 def test_render_workers_share_libreoffice(tmp_path: Path, kinds: set[str] | None,
                                           expected: int) -> None:
     ids = write_cases(tmp_path / "cases.csv", "SH", 2, kinds)

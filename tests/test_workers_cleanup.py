@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -10,43 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import processes
 import pytest
 from conftest import demo_ledger
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.office, pytest.mark.slow,
               pytest.mark.skipif(shutil.which("soffice") is None, reason="needs LibreOffice")]
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            tree.setdefault(ppid, []).append(int(entry))
-    return tree
-
-
-def _descendants(pid: int) -> set[int]:
-    tree, found, todo = _children(), set(), [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _cases(tmp_path: Path, count: int) -> Path:
@@ -72,23 +41,22 @@ def test_stopped_batch_leaves_nothing_running(tmp_path: Path, sig: signal.Signal
         deadline = time.monotonic() + 120
         family: set[int] = set()
         while time.monotonic() < deadline:
-            family |= _descendants(proc.pid)
-            office = [p for p in family if _alive(p) and "soffice" in
-                      Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+            family |= processes.descendants(proc.pid)
+            office = [p for p in family if processes.alive(p) and "soffice" in
+                      " ".join(processes.cmdline(p))]
             if office and any((out / "letters").glob("*.pdf")):
                 break
             time.sleep(0.2)
         else:
             pytest.fail("the batch never started LibreOffice")
-        family |= _descendants(proc.pid)
+        family |= processes.descendants(proc.pid)
         proc.send_signal(sig)
         proc.wait(timeout=60)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and any(_alive(p) for p in family):
+        while time.monotonic() < deadline and any(processes.alive(p) for p in family):
             time.sleep(0.5)
-        left = sorted(p for p in family if _alive(p))
-        assert not left, [Path(f"/proc/{p}/cmdline").read_text(errors="replace")[:80]
-                          for p in left]
+        left = sorted(p for p in family if processes.alive(p))
+        assert not left, [" ".join(processes.cmdline(p))[:80] for p in left]
     finally:
         if proc.poll() is None:
             proc.kill()
