@@ -179,6 +179,14 @@ def test_france_last_line_is_la_poste_routing_form(city: str, expected: str) -> 
     assert layout(city=city, postal_code="42000")[-1] == expected
 
 
+def test_france_town_of_punctuation_only_is_refused() -> None:
+    # Found by the property test below: "75011 " (an empty routing name) was printed.
+    with pytest.raises(CaseError) as err:
+        layout(name="Jean Dupont", line1="12 rue de la Paix", city=":", postal_code="75011",
+               country="FR")
+    assert err.value.field == "city" and "no letter" in str(err.value)
+
+
 def test_france_without_title_and_region_is_ignored() -> None:
     assert layout(title=None, region="Île-de-France") == [
         "Jean Dupont", "12 rue de la Roquette", "75011 PARIS",

@@ -295,47 +295,75 @@ def layout_address(
     """
     loc = Locale(locale)
     dest = _clean(country).upper()
-    origin = _clean(sender_country).upper()
-    name_, title_, l1, l2 = _clean(name), _clean(title), _clean(line1), _clean(line2)
-    code, town, region_ = _clean(postal_code).upper(), _clean(city), _clean(region)
-
-    for value, field_name in ((name_, "debtor_name"), (l1, "address_line1"),
-                              (code, "postal_code"), (town, "city")):
-        if not value:
-            raise CaseError(f"{field_name} is empty; the address needs it", field=field_name)
-    try:
-        country_line = country_name(dest, loc) if dest != origin else ""
-    except ValueError as exc:
-        raise CaseError(str(exc), field="country") from exc
-    problem = postal_code_problem(dest, code)
+    parts = _Parts(_clean(name), _clean(title), _clean(line1), _clean(line2),
+                   _clean(postal_code).upper(), _clean(city), _clean(region))
+    _check_parts(parts)
+    country_line = _country_line(dest, _clean(sender_country).upper(), loc)
+    problem = postal_code_problem(dest, parts.code)
     if problem:
         raise CaseError(problem, field="postal_code")
-
-    chinese_order = dest == "CN" and _has_cjk(name_, l1, l2, town, region_)
-    name_line = _Line(_fit_name(name_, title_, chinese_order), "debtor_name", wrappable=True)
-    street = _Line(l1, "address_line1", wrappable=dest != "FR")  # FR: street is one line
-    extra = _Line(l2, "address_line2", wrappable=True)
-    lines: list[_Line]
-    if dest == "FR":
-        lines = _french_lines(name_line, street, extra)
-        lines.append(_Line(f"{code} {_la_poste_town(town)}", "city"))
-    elif dest == "RO":
-        lines = [name_line, street, extra, _Line(f"{code} {town}", "city"),
-                 _Line(_ro_region(region_, town), "region")]
-    elif chinese_order:
-        area = town if region_ and town.startswith(region_) else f"{region_}{town}"
-        lines = [_Line(code, "postal_code"), _Line(area, "region" if region_ else "city"),
-                 street, extra, name_line]
-    else:
-        lines = [name_line, street, extra, *_foreign_last_lines(dest, code, town, region_)]
+    lines = _block(parts, dest)
     if country_line:
-        upper = country_line if loc.language == "zh" else country_line.upper()
-        lines.append(_Line(upper, "country"))
-
+        lines.append(_Line(country_line, "country"))
     fix: Callable[[str], str] = normalize_ro if "RO" in (dest, loc.country) else str
     laid_out = _fit([_Line(fix(x.text), x.field, x.wrappable) for x in lines if x.text],
                     MAX_LINES_ABROAD if country_line else MAX_LINES)
     return [x.text for x in laid_out]
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """An address as the case file gives it, whitespace collapsed."""
+
+    name: str
+    title: str
+    line1: str
+    line2: str
+    code: str  # upper case
+    town: str
+    region: str
+
+
+def _check_parts(p: _Parts) -> None:
+    """A required part missing, named by its case-file field."""
+    for value, field_name in ((p.name, "debtor_name"), (p.line1, "address_line1"),
+                              (p.code, "postal_code"), (p.town, "city")):
+        if not value:
+            raise CaseError(f"{field_name} is empty; the address needs it", field=field_name)
+
+
+def _country_line(dest: str, origin: str, loc: Locale) -> str:
+    """The destination country for a cross-border item, in the sender's language (capitals
+    for Latin scripts); empty at home."""
+    if dest == origin:
+        return ""
+    try:
+        name = country_name(dest, loc)
+    except ValueError as exc:
+        raise CaseError(str(exc), field="country") from exc
+    return name if loc.language == "zh" else name.upper()
+
+
+def _block(p: _Parts, dest: str) -> list[_Line]:
+    """The lines in the destination's order, before wrapping (empty lines dropped later)."""
+    chinese_order = dest == "CN" and _has_cjk(p.name, p.line1, p.line2, p.town, p.region)
+    name_line = _Line(_fit_name(p.name, p.title, chinese_order), "debtor_name", wrappable=True)
+    street = _Line(p.line1, "address_line1", wrappable=dest != "FR")  # FR: street is one line
+    extra = _Line(p.line2, "address_line2", wrappable=True)
+    if dest == "FR":
+        town = _la_poste_town(p.town)
+        if not town:
+            raise CaseError(f"city '{p.town}' has no letter to route the letter by; write "
+                            "the town's name", field="city")
+        return [*_french_lines(name_line, street, extra), _Line(f"{p.code} {town}", "city")]
+    if dest == "RO":
+        return [name_line, street, extra, _Line(f"{p.code} {p.town}", "city"),
+                _Line(_ro_region(p.region, p.town), "region")]
+    if chinese_order:
+        area = p.town if p.region and p.town.startswith(p.region) else f"{p.region}{p.town}"
+        return [_Line(p.code, "postal_code"), _Line(area, "region" if p.region else "city"),
+                street, extra, name_line]
+    return [name_line, street, extra, *_foreign_last_lines(dest, p.code, p.town, p.region)]
 
 
 # NF Z10-011 line 5: a distribution service (BP, CS, TSA, in any spelling: "B.P. 412",
