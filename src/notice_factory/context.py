@@ -92,6 +92,13 @@ class CaseVars:
     acceleration_date: str = _doc("the day the whole loan was declared due, written out; "
                                   "empty when not accelerated")
     acceleration_date_iso: str = _doc("that day, ISO form; empty when not accelerated")
+    earlier_letters: int = _doc("letters of this case the ledger shows sent before this one "
+                                "(0: this is the first; a letter says 'despite our previous "
+                                "letters' only when it is not)")
+    first_letter_date: str = _doc("date of the first of those letters, written out; empty if none")
+    first_letter_reference: str = _doc("reference of the first of those letters (R124-4: later "
+                                       "letters repeat it); empty if none")
+    last_letter_date: str = _doc("date of the latest of those letters, written out; empty if none")
 
 
 @dataclass(frozen=True)
@@ -490,7 +497,20 @@ def _case_vars(case: Case, day: dt.date) -> CaseVars:
         acceleration_date=long(case.acceleration_date) if case.acceleration_date else "",
         acceleration_date_iso=case.acceleration_date.isoformat()
         if case.acceleration_date else "",
+        **_history_vars(case, long),
     )
+
+
+def _history_vars(case: Case, long: Callable[[dt.date], str]) -> dict[str, Any]:
+    """What the letter may say of the case's earlier letters (ledger facts on the case)."""
+    earlier = sorted(case.earlier_letters, key=lambda e: e.letter_date)
+    if not earlier:
+        return {"earlier_letters": 0, "first_letter_date": "", "first_letter_reference": "",
+                "last_letter_date": ""}
+    first = earlier[0]
+    return {"earlier_letters": len(earlier), "first_letter_date": long(first.letter_date),
+            "first_letter_reference": f"{case.case_id}/{KIND_CODES[first.kind]}",
+            "last_letter_date": long(earlier[-1].letter_date)}
 
 
 def _payment_vars(case: Case, entity: Entity) -> PaymentVars:

@@ -122,6 +122,18 @@ class PlanTerms:
 
 
 @dataclass(frozen=True)
+class EarlierLetter:
+    """A letter of the same case that the ledger shows as sent before this one.
+
+    Never read from a case file: the batch fills :attr:`Case.earlier_letters` from the ledger,
+    so a letter says "despite our previous letters" only when there were some.
+    """
+
+    kind: Kind
+    letter_date: dt.date
+
+
+@dataclass(frozen=True)
 class Case:
     """One validated row of a case file."""
 
@@ -154,6 +166,9 @@ class Case:
     row: int = 0
     # Columns the caller asked to keep although the spec does not know them.
     extra: dict[str, str] = field(default_factory=dict)
+    # Letters of this case sent before this one, oldest first: ledger facts the batch adds
+    # (pipeline.with_history), empty outside a batch. Not a case-file field.
+    earlier_letters: tuple[EarlierLetter, ...] = ()
 
     @property
     def letter_key(self) -> str:

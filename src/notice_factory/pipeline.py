@@ -14,6 +14,7 @@ many worker processes, ``0`` everything in this process (no worker, no crash iso
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -43,7 +44,7 @@ from notice_factory.errors import (
 )
 from notice_factory.fsutil import remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey, operator_key
-from notice_factory.model import Case, Clock, system_clock
+from notice_factory.model import Case, Clock, EarlierLetter, Kind, system_clock
 from notice_factory.records import (
     ManifestRow,
     RejectRow,
@@ -342,6 +343,7 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     summary.timings["number"] = clock() - t1
 
     t2 = clock()
+    checked = Checked(with_history(checked.cases, ledger, opts.day), checked.rejects)
     rendered, numbers = _render_and_void(checked, numbering, ledger, pool, opts, summary,
                                          progress, remote)
     if rendered.first_letter is not None:
@@ -472,6 +474,25 @@ def number_stage(ledger: Ledger, cases: list[Case], opts: BatchOptions,
             else:
                 new += 1
     return Numbering(numbers, new, reused)
+
+
+def with_history(cases: list[Case], ledger: Ledger, day: dt.date) -> list[Case]:
+    """The cases with the letters the ledger shows sent for each before its letter date.
+
+    Only letters that went out (numbers marked used) and are dated before this letter count,
+    so re-rendering a letter gives the same text, whatever was sent after it.
+    """
+    out = []
+    for case in cases:
+        when = case.letter_date or day
+        earlier = tuple(EarlierLetter(Kind(r.kind), r.letter_date)
+                        for r in ledger.sent_letters(case_id=case.case_id)
+                        if r.letter_date < when and r.kind in _KINDS)
+        out.append(dataclasses.replace(case, earlier_letters=earlier) if earlier else case)
+    return out
+
+
+_KINDS = frozenset(k.value for k in Kind)
 
 
 @dataclass
