@@ -13,6 +13,7 @@ import pytest
 from conftest import BATCH_DATE, FIXTURES
 
 from notice_factory.cases import parse_rows, read_case_file
+from notice_factory.context import preflight
 from notice_factory.errors import CaseError, CaseFileError
 from notice_factory.model import Case
 from notice_factory.pipeline import reject_from
@@ -242,3 +243,51 @@ def test_romanian_cases_are_normalised_to_comma_below_before_anything_uses_them(
     fr = parse_rows([{**raw, "locale": "fr_FR", "postal_code": "75001", "country": "FR",
                       "currency": "EUR"}], batch_date=dt.date(2026, 11, 23)).cases[0]
     assert fr.debtor_name == "Ştefan Ţurcanu"
+
+
+# ---------------------------------------------------------------- guarantee level (issue 13)
+
+
+@pytest.mark.parametrize(("value", "level"), [("R3", "R3"), ("r2", "R2"), (" R1 ", "R1"),
+                                              ("", None)])
+def test_guarantee_level_of_a_case(value: str, level: str | None) -> None:
+    result = parse_rows([_json_case(guarantee=value)], batch_date=BATCH_DATE)
+    assert result.rejects == []
+    assert result.cases[0].guarantee == level
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"guarantee": "R4"}, "'R4' is not a guarantee level: use R1, R2 or R3"),
+    ({"guarantee": "R2", "registered": "false", "acknowledgement": "false"},
+     "only for registered post"),
+])
+def test_a_wrong_guarantee_level_is_rejected_naming_the_field(changes: dict[str, object],
+                                                              words: str) -> None:
+    result = parse_rows([_json_case(**changes)], batch_date=BATCH_DATE)
+    assert result.cases == []
+    assert [(e.row, e.field) for e in result.rejects] == [(1, "guarantee")]
+    assert words in result.rejects[0].message
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    # A French item abroad is an international registered item: no R level.
+    ({"guarantee": "R3", "country": "BE", "postal_code": "1000", "city": "Bruxelles"},
+     "apply within France; this item goes to BE"),
+])
+def test_a_guarantee_the_item_cannot_have_is_refused_before_numbering(
+        sender: SenderProfile, changes: dict[str, object], words: str) -> None:
+    [case] = parse_rows([_json_case(**changes)], batch_date=BATCH_DATE).cases
+    with pytest.raises(CaseError) as err:
+        preflight(case, sender.entity(case.locale), batch_date=BATCH_DATE)
+    assert err.value.field == "guarantee" and words in err.value.message
+
+
+def test_a_guarantee_for_an_operator_without_levels_is_refused(sender: SenderProfile) -> None:
+    raw = next(json.loads(line) for line in
+               (FIXTURES / "cases.jsonl").read_text(encoding="utf-8").splitlines()
+               if '"ro_RO"' in line)
+    [case] = parse_rows([dict(raw, guarantee="R2")], batch_date=BATCH_DATE).cases
+    with pytest.raises(CaseError) as err:
+        preflight(case, sender.entity(case.locale), batch_date=BATCH_DATE)
+    assert err.value.field == "guarantee"
+    assert "Poșta Română items have none" in err.value.message

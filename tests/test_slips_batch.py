@@ -1,10 +1,12 @@
 """Deposit slips of a real batch of the demo cases, read back as a counter clerk would: every
-item's number, address as printed, guarantee level, weight in grams and price (from the
-profile's tariff table, looked up here independently), the totals; items abroad and a law
-firm's letters on slips of their own; the manifest's `sender` column."""
+item's number, address as printed, guarantee level (the profile's, or the case's own
+`guarantee`), weight in grams and price (from the profile's tariff table, looked up here
+independently), the totals; items abroad and a law firm's letters on slips of their own; the
+manifest's `sender` column."""
 
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 import tomllib
@@ -14,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import BATCH_DATE, DEMO_CASES, FIXTURES
-from test_batch import BatchRun, explain, run_batch
+from test_batch import BatchRun, explain, fixture_rows, run_batch
 
 from notice_factory.context import preflight
 from notice_factory.settings import load_sender_profile
@@ -22,14 +24,30 @@ from notice_factory.settings import load_sender_profile
 pytestmark = pytest.mark.slow
 PROFILE = tomllib.loads((FIXTURES / "sender-demo.toml").read_text("utf-8"))
 CASES = {c.case_id: c for c in DEMO_CASES}
+#: Cases whose own guarantee level overrides the profile's R1 (case-file column `guarantee`).
+GUARANTEES = {"FR-2026-0002": "R3", "FR-2026-0003": "R2"}
 
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory: pytest.TempPathFactory) -> BatchRun:
     tmp = tmp_path_factory.mktemp("slips")
-    run = run_batch(FIXTURES / "cases.csv", tmp / "out", tmp / "ledger.sqlite")
+    fields, rows = fixture_rows()
+    cases = tmp / "cases.csv"
+    with cases.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=[*fields, "guarantee"])
+        writer.writeheader()
+        writer.writerows(dict(r, guarantee=GUARANTEES.get(r["case_id"], "")) for r in rows)
+    run = run_batch(cases, tmp / "out", tmp / "ledger.sqlite")
     assert run.returncode in (0, 3), explain(run)
     return run
+
+
+def service_of(row: dict[str, Any]) -> str:
+    """The service the slip must show, worked out from the profile file and the case."""
+    postal = PROFILE[row["locale"]]["postal"]
+    if row["country"] != postal["country"]:
+        return "international"
+    return GUARANTEES.get(row["case_id"]) or postal.get("guarantee", "domestic")
 
 
 def slip_text(run: BatchRun, print_file: str, *, layout: bool = True) -> str:
@@ -70,9 +88,7 @@ def test_every_item_has_number_address_guarantee_weight_and_price(batch: BatchRu
             assert flat(line) in flat(text), (row["case_id"], line)
         postal = PROFILE[row["locale"]]["postal"]
         abroad = row["country"] != postal["country"]
-        service = "international" if abroad else postal.get("guarantee", "domestic")
-        if row["locale"] == "fr_FR" and not abroad:
-            assert service == "R1"
+        service = service_of(row)
         # The item's line: number ... service ... weight in grams ... price.
         grams = int(row["weight_g"])
         price = tariff(row["locale"], service, grams, row["acknowledgement"] == "true")
@@ -81,7 +97,11 @@ def test_every_item_has_number_address_guarantee_weight_and_price(batch: BatchRu
         assert re.search(rf"\s{grams}\s+{re.escape(money(price, row['locale']))}\s*$",
                          hit[0]), (row["case_id"], hit[0])
         if row["locale"] == "fr_FR" and not abroad:
-            assert " R1 " in hit[0], hit[0]
+            assert f" {service} " in hit[0], hit[0]
+            assert service == GUARANTEES.get(row["case_id"], "R1")
+    # Both overrides reached a slip (a domestic letter and the firm's lawyer letter).
+    fr_levels = {r["case_id"]: service_of(r) for r in registered(batch)}
+    assert {k: fr_levels[k] for k in GUARANTEES} == GUARANTEES
 
 
 def test_totals_add_up_per_slip(batch: BatchRun) -> None:
@@ -90,11 +110,9 @@ def test_totals_add_up_per_slip(batch: BatchRun) -> None:
         by_file.setdefault(row["print_file"], []).append(row)
     for print_file, rows in by_file.items():
         locale = rows[0]["locale"]
-        postal = PROFILE[locale]["postal"]
         text = re.sub(r"[ \t]+", " ", slip_text(batch, print_file))
-        total = sum((tariff(locale, "international" if r["country"] != postal["country"]
-                            else postal.get("guarantee", "domestic"), int(r["weight_g"]),
-                            r["acknowledgement"] == "true") for r in rows), Decimal(0))
+        total = sum((tariff(locale, service_of(r), int(r["weight_g"]),
+                         r["acknowledgement"] == "true") for r in rows), Decimal(0))
         grams = sum(int(r["weight_g"]) for r in rows)
         assert money(total, locale) in text, (print_file, total)
         assert f"{grams} g" in text, (print_file, grams)

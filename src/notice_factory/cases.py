@@ -38,7 +38,7 @@ FIELDS: tuple[str, ...] = (
     "currency", "principal", "interest", "fees", "penalties", "due_date", "letter_date",
     "payment_deadline_days", "plan_installments", "plan_first_due_date", "plan_frequency",
     "plan_down_payment", "plan_annual_rate", "registered", "acknowledgement",
-    "acceleration_date",
+    "acceleration_date", "guarantee",
 )
 REQUIRED: tuple[str, ...] = (
     "case_id", "kind", "locale", "debtor_name", "address_line1", "postal_code", "city",
@@ -198,6 +198,7 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
     acceleration_date = r.date("acceleration_date")
     deadline_days = r.integer("payment_deadline_days", 1, 365)
     registered, acknowledgement = _delivery(r, kind)
+    guarantee = _guarantee(r, registered)
     effective_day = letter_day or batch_date
     for name_, reason in rules.claim_problems(
             locale=locale, product=product, principal=principal, fees=fees,
@@ -225,7 +226,7 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
         amounts=Amounts(principal, interest, fees, penalties), due_date=due_date,
         letter_date=letter_day, payment_deadline_days=deadline_days, plan=plan,
         registered=registered, acknowledgement=acknowledgement, row=row, extra=extra,
-        acceleration_date=acceleration_date,
+        acceleration_date=acceleration_date, guarantee=guarantee,
     )
 
 
@@ -310,6 +311,25 @@ def _delivery(r: _Row, kind: Kind | None) -> tuple[bool, bool]:
 def all_errors(err: CaseError) -> list[CaseError]:
     """Every problem an error carries (a :class:`CaseErrors` holds several)."""
     return list(err.errors) if isinstance(err, CaseErrors) else [err]
+
+
+def _guarantee(r: _Row, registered: bool) -> str | None:
+    """France: the recommandé's guarantee level of this item (R1, R2, R3), or None for the
+    sender profile's. Whether the item's operator and destination have such levels is
+    checked against the profile before numbering (context.preflight)."""
+    text = r.text("guarantee")
+    if text is None:
+        return None
+    level = text.upper()
+    if level not in ("R1", "R2", "R3"):
+        r.fail("guarantee", f"'{text}' is not a guarantee level: use R1, R2 or R3 (indemnity "
+                            "16, 153 or 458 €), or leave it empty for the sender profile's")
+        return None
+    if not registered:
+        r.fail("guarantee", "a guarantee level is only for registered post; set registered to "
+                            "true or leave guarantee empty")
+        return None
+    return level
 
 
 def _plan_terms(r: _Row, kind: Kind | None, day: dt.date,

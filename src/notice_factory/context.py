@@ -388,6 +388,9 @@ def preflight(case: Case, entity: Entity, *,
         raise CaseError(f"the sender profile names no lawyer for {case.locale.value}, so no "
                         f"lawyer letter can be sent; add a [{case.locale.value}.lawyer] table",
                         field="kind", case_id=case.case_id, row=case.row)
+    problem = entity.postal.guarantee_problem(case.country, case.guarantee)
+    if problem is not None:
+        raise CaseError(problem, field="guarantee", case_id=case.case_id, row=case.row)
     lines = layout_address(
         name=case.debtor_name, title=case.debtor_title, line1=case.address_line1,
         line2=case.address_line2, postal_code=case.postal_code, city=case.city,

@@ -162,6 +162,9 @@ class Case:
     acceleration_date: dt.date | None = None
     registered: bool = True
     acknowledgement: bool = False
+    # France: the recommandé's guarantee level (R1/R2/R3) of this item, overriding the sender
+    # profile's ([<locale>.postal] guarantee); None: the profile's.
+    guarantee: str | None = None
     # 1-based row in the case file (header excluded), for messages and rejects.csv.
     row: int = 0
     # Columns the caller asked to keep although the spec does not know them.

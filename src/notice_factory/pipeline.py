@@ -694,7 +694,7 @@ def _slip_details(rows: list[ManifestRow], by_key: dict[str, Case],
         declared = declared_documents(case.kind.value, row.pages, case.locale.language,
                                       slips_dir(opts.templates)) if declared_content(
             case.locale, case.kind) else ()
-        out[case.letter_key] = SlipDetail(tuple(lines), declared)
+        out[case.letter_key] = SlipDetail(tuple(lines), declared, case.guarantee)
     return out
 
 

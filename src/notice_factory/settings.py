@@ -124,16 +124,38 @@ class PostalAccount:
         """Whether an item to ``recipient_country`` takes an imported number."""
         return self.domestic_numbers == "imported" and recipient_country.upper() == self.country
 
-    def service_of(self, recipient_country: str) -> str:
+    def service_of(self, recipient_country: str, guarantee: str | None = None) -> str:
         """The service an item to ``recipient_country`` goes by, as the tariffs name it:
-        ``international`` abroad, else the guarantee level (``R1``) or ``domestic``.
+        ``international`` abroad, else the guarantee level (the case's ``guarantee``, else
+        the profile's, e.g. ``R1``) or ``domestic``.
 
-        >>> PostalAccount("La Poste", "FR", "", "", (), guarantee="R2").service_of("BE")
-        'international'
+        >>> acct = PostalAccount("La Poste", "FR", "", "", (), guarantee="R2")
+        >>> acct.service_of("BE"), acct.service_of("FR"), acct.service_of("FR", "R3")
+        ('international', 'R2', 'R3')
         """
         if recipient_country.upper() != self.country:
             return "international"
-        return self.guarantee or "domestic"
+        return guarantee or self.guarantee or "domestic"
+
+    def guarantee_problem(self, recipient_country: str, guarantee: str | None) -> str | None:
+        """Why a case's guarantee level cannot apply to its item, or None.
+
+        >>> acct = PostalAccount("La Poste", "FR", "", "", (), guarantee="R1")
+        >>> acct.guarantee_problem("FR", "R3") is None, acct.guarantee_problem("FR", None)
+        (True, None)
+        >>> acct.guarantee_problem("BE", "R3")  # doctest: +ELLIPSIS
+        'the guarantee levels R1/R2/R3 apply within France; this item goes to BE as ...'
+        """
+        if not guarantee:
+            return None
+        if self.country != "FR":
+            return (f"the guarantee levels R1/R2/R3 are those of La Poste's recommandé; "
+                    f"{self.operator} items have none: leave guarantee empty")
+        if recipient_country.upper() != self.country:
+            return (f"the guarantee levels R1/R2/R3 apply within France; this item goes to "
+                    f"{recipient_country.upper()} as an international registered item: leave "
+                    "guarantee empty")
+        return None
 
     def price(self, service: str, weight_g: int, acknowledgement: bool) -> Decimal | None:
         """The tariff of one item: the lightest step of ``service`` that holds ``weight_g``

@@ -70,6 +70,8 @@ class SlipDetail:
 
     address: tuple[str, ...]
     declared: tuple[str, ...] = ()
+    #: The case's guarantee level (R1/R2/R3), when it overrides the profile's.
+    guarantee: str | None = None
 
 
 def slip_items(rows: Iterable[ManifestRow], print_file: str,
@@ -82,7 +84,8 @@ def slip_items(rows: Iterable[ManifestRow], print_file: str,
     out = []
     for r in chosen:
         detail = (details or {}).get(Path(r.letter_file).stem)
-        service = postal.service_of(r.country) if postal else ""
+        service = postal.service_of(r.country, detail.guarantee if detail else None
+                                    ) if postal else ""
         out.append(SlipItem(
             r.tracking_number, r.recipient_name, r.postal_code, r.city, r.country,
             r.acknowledgement, r.weight_class,
