@@ -146,6 +146,24 @@ class LedgerProfileError(LedgerError):
     new range not yet recorded), or a range overlaps another operator's."""
 
 
+class ContentChangedError(LedgerError):
+    """A re-run would put a registered number on a letter whose content changed since the
+    number was given to it (amount, address, dates, template...): one number, one letter."""
+
+    def __init__(self, message: str, *, cases: list[str]) -> None:
+        super().__init__(message)
+        self.cases = cases
+
+
+class LettersBusyError(LedgerError):
+    """Another batch is producing (or has produced, in another folder) the same letters: the
+    run is refused before it writes anything."""
+
+    def __init__(self, message: str, *, cases: list[str]) -> None:
+        super().__init__(message)
+        self.cases = cases
+
+
 class EventsFileError(NoticeFactoryError):
     """A carrier events file cannot be read as a whole (one bad row is reported, not raised)."""
 

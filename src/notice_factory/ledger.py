@@ -46,8 +46,8 @@ import shutil
 import sqlite3
 import stat
 import urllib.parse
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
@@ -56,6 +56,7 @@ from typing import Concatenate, NamedTuple, ParamSpec, TypeVar
 from notice_factory.batching import operator_slug
 from notice_factory.errors import (
     ConfigError,
+    ContentChangedError,
     LedgerBusyError,
     LedgerDamagedError,
     LedgerDiskFullError,
@@ -64,6 +65,7 @@ from notice_factory.errors import (
     LedgerMissingError,
     LedgerProfileError,
     LedgerReadOnlyError,
+    LettersBusyError,
     RangeExhaustedError,
     UsageError,
 )
@@ -131,6 +133,9 @@ class NumberRecord:
     used_at: str | None
     voided_at: str | None
     void_reason: str | None
+    fingerprint: str = ""  # of the letter's content ("" for numbers issued before schema 5)
+    batch_folder: str = ""  # "host:/path" of the batch folder producing the letter, or ""
+    replaced_by: str = ""  # the number of a resend in flight (this one is voided when it lands)
 
     @property
     def key(self) -> LetterKey:
@@ -149,7 +154,7 @@ class TrackingEvent:
 
 # --------------------------------------------------------------------------- schema
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # One list of statements per version step; a file at version N gets steps N+1.. applied in order.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -238,6 +243,24 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             imported_at TEXT NOT NULL
         )""",
         "CREATE INDEX imported_by_operator ON imported_numbers (operator)",
+    ),
+    # One number, one letter (issue 11). `fingerprint`: what the letter under the number says
+    # (see LetterKey; '' for numbers issued before this step), so a re-run whose letter changed
+    # is stopped. `batch_folder`: where the letter is produced ("host:/absolute/path"), so two
+    # runs never produce the same letters in two folders. `replaced_by`: a resend in flight;
+    # the old number stays live (its letter is still in its batch folder) until the batch of
+    # the new one is complete, then it is voided, so a killed resend leaves the old letter's
+    # number valid and a finished one never leaves a printed letter with a live old number.
+    # Plain SQL (ALTER TABLE ... ADD COLUMN with a default, partial unique index): SQLite and
+    # PostgreSQL alike.
+    5: (
+        "ALTER TABLE numbers ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE numbers ADD COLUMN batch_folder TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE numbers ADD COLUMN replaced_by TEXT NOT NULL DEFAULT ''",
+        "DROP INDEX one_live_number_per_letter",
+        """CREATE UNIQUE INDEX one_live_number_per_letter
+            ON numbers (operator, case_id, kind, letter_date)
+            WHERE state IN ('allocated', 'used') AND replaced_by = ''""",
     ),
 }
 
@@ -545,17 +568,22 @@ class Ledger:
 
     # -- reading
 
-    def _live(self, operator: str | None, key: LetterKey) -> str | None:
+    def _live_record(self, operator: str | None, key: LetterKey) -> NumberRecord | None:
+        """The letter's live number (not one a resend in flight is replacing)."""
         sql = (
-            "SELECT number FROM numbers WHERE case_id = ? AND kind = ? AND letter_date = ?"
-            " AND state IN ('allocated', 'used')"
+            f"SELECT {_RECORD_COLUMNS} FROM numbers WHERE case_id = ? AND kind = ?"
+            " AND letter_date = ? AND state IN ('allocated', 'used') AND replaced_by = ''"
         )
         params: list[str] = [key.case_id, _kind_text(key.kind), key.letter_date.isoformat()]
         if operator is not None:
             sql += " AND operator = ?"
             params.append(operator)
         row = self._db.execute(sql + " ORDER BY allocated_at DESC LIMIT 1", params).fetchone()
-        return None if row is None else str(row[0])
+        return None if row is None else _to_record(row)
+
+    def _live(self, operator: str | None, key: LetterKey) -> str | None:
+        record = self._live_record(operator, key)
+        return None if record is None else record.number
 
     @_guarded
     def lookup(self, key: LetterKey, operator: str | None = None) -> str | None:
@@ -744,6 +772,9 @@ class Ledger:
         *,
         resend: frozenset[LetterKey] = frozenset(),
         imported: bool = False,
+        fingerprints: Mapping[LetterKey, str] | None = None,
+        folder: str = "",
+        check_folder: FolderCheck | None = None,
     ) -> dict[LetterKey, str]:
         """Give every letter a number, in one transaction; see the module docstring.
 
@@ -751,43 +782,77 @@ class Ledger:
         order) instead of the profile's S10 ranges, with the same guarantees.
 
         Letters that already have a live number with this operator keep it; letters in
-        ``resend`` get their old number voided ("sent again") and a new one; the others get the
-        next free serials of the profile's ranges, in ``keys`` order. Raises
-        :class:`RangeExhaustedError` (writing nothing) when the ranges have too few left.
+        ``resend`` whose number went on a finished batch (state used) get a new one, the old
+        staying live until :meth:`mark_used` lands the new one (then it is voided, "sent
+        again"); the others get the next free serials of the profile's ranges, in ``keys``
+        order. Raises :class:`RangeExhaustedError` (writing nothing) when the ranges have too
+        few left.
+
+        ``fingerprints`` (what each letter says) are recorded with the numbers; a letter whose
+        finished number was recorded with another fingerprint raises
+        :class:`ContentChangedError` (writing nothing) unless it is resent. ``folder`` is the
+        batch folder producing the letters; a letter whose number is recorded in another folder
+        is asked to ``check_folder``: BUSY (a run is writing there) or HOLDS (its finished batch
+        has the letter, and this is not a resend) raise :class:`LettersBusyError`, writing
+        nothing; FREE lets this folder take the letter over.
         """
         if not batch_id:
             raise UsageError("a batch needs a non-empty batch id")
         if not imported:
             self.check_serves(postal)
-        wanted_resend = {_norm(k) for k in resend}
         # Same letter listed twice (e.g. as Kind and as text) -> one number.
         unique: dict[LetterKey, None] = dict.fromkeys(_norm(k) for k in keys)
+        prints = {_norm(k): v for k, v in (fingerprints or {}).items()}
         now = self._now()
         with self._write():
-            found: dict[LetterKey, str] = {}
-            to_void: list[str] = []
-            fresh: list[LetterKey] = []
-            for key in unique:
-                live = self._live(postal.operator, key)
-                if live is not None and key not in wanted_resend:
-                    found[key] = live
-                    continue
-                if live is not None:
-                    to_void.append(live)
-                fresh.append(key)
-            # Voided first (a letter has one live number); a shortage raised below rolls the
-            # whole transaction back, voids included.
-            for number in to_void:
-                self._db.execute(
-                    "UPDATE numbers SET state = 'voided', voided_at = ?, void_reason = ?"
-                    " WHERE number = ?",
-                    (now, "sent again", number),
-                )
-            if imported:
-                found.update(self._issue_imported(postal, fresh, batch_id, now))
-            else:
-                found.update(self._issue_s10(postal, fresh, batch_id, now))
+            plan = self._plan(postal.operator, list(unique), {_norm(k) for k in resend}, prints,
+                              folder, check_folder)
+            plan.refuse(self.path)
+            # The replaced numbers leave the "one live number per letter" index first; a
+            # shortage raised below rolls the whole transaction back, marks included.
+            self._db.executemany("UPDATE numbers SET replaced_by = ? WHERE number = ?",
+                                 [("(resend)", n) for n in plan.replaced.values()])
+            issue = self._issue_imported if imported else self._issue_s10
+            found = plan.found | issue(postal, plan.fresh, batch_id, now)
+            self._db.executemany(
+                "UPDATE numbers SET replaced_by = ? WHERE number = ?",
+                [(found[k], old) for k, old in plan.replaced.items()])
+            self._db.executemany(
+                "UPDATE numbers SET fingerprint = ? WHERE number = ?",
+                [(prints[k], n) for k, n in found.items() if prints.get(k)])
+            if folder:
+                self._db.executemany("UPDATE numbers SET batch_folder = ? WHERE number = ?",
+                                     [(folder, n) for n in found.values()])
         return {k: found[_norm(k)] for k in keys}
+
+    def _plan(self, operator: str, keys: list[LetterKey], resend: set[LetterKey],
+              prints: Mapping[LetterKey, str], folder: str,
+              check_folder: FolderCheck | None) -> _Plan:
+        """Which letters keep their number, get one, or are refused (see allocate)."""
+        plan = _Plan()
+        for key in keys:
+            rec = self._live_record(operator, key)
+            if rec is None:
+                plan.fresh.append(key)
+                continue
+            where = FolderState.FREE
+            if check_folder is not None and rec.batch_folder not in ("", folder):
+                where = check_folder(rec.batch_folder, rec.number)
+            again = key in resend and rec.state == "used"
+            fingerprint = prints.get(key, "")
+            if where is FolderState.BUSY or (where is FolderState.HOLDS and not again):
+                plan.refused.append((key, rec, where))
+            elif again:
+                plan.replaced[key] = rec.number
+                plan.fresh.append(key)
+            elif (rec.state == "used" and fingerprint and rec.fingerprint
+                  and fingerprint != rec.fingerprint):
+                # A number on a finished letter stays with that letter's content; one never
+                # finished (a killed run) may go on the letter as it is now.
+                plan.changed.append((key, rec))
+            else:
+                plan.found[key] = rec.number
+        return plan
 
     def _insert(self, number: str, postal: PostalAccount, service: str, serial: int,
                 key: LetterKey, batch_id: str, now: str) -> None:
@@ -841,19 +906,37 @@ class Ledger:
 
     @_guarded
     def mark_used(self, numbers: Iterable[str]) -> None:
-        """Record that these numbers went on letters that were printed (all or none)."""
+        """Record that these numbers went on letters that were printed (all or none); the
+        numbers they replace (a resend) are voided in the same transaction."""
         wanted = list(dict.fromkeys(numbers))
         now = self._now()
         with self._write():
             for number in wanted:
                 state = self._state(number)
                 if state == "voided":
-                    raise LedgerError(f"registered number {number} was voided and cannot be used")
+                    raise LedgerError(f"registered number {number} was voided and cannot be used",
+                                      file=str(self.path))
             self._db.executemany(
                 "UPDATE numbers SET state = 'used', used_at = ?"
                 " WHERE number = ? AND state = 'allocated'",
                 [(now, n) for n in wanted],
             )
+            for number in wanted:
+                self._void_replaced(number, now)
+
+    def _void_replaced(self, number: str, now: str) -> None:
+        """Void the numbers ``number`` replaces: their letter went out again under it."""
+        (fingerprint,) = self._db.execute(
+            "SELECT fingerprint FROM numbers WHERE number = ?", (number,)).fetchone()
+        for old, old_print in self._db.execute(
+                "SELECT number, fingerprint FROM numbers WHERE replaced_by = ?"
+                " AND state <> 'voided'", (number,)).fetchall():
+            changed = bool(fingerprint and old_print and fingerprint != old_print)
+            reason = (f"corrected letter sent under {number}" if changed
+                      else f"sent again under {number}")
+            self._db.execute(
+                "UPDATE numbers SET state = 'voided', voided_at = ?, void_reason = ?"
+                " WHERE number = ?", (now, reason, old))
 
     @_guarded
     def void(self, number: str, reason: str) -> None:
@@ -868,6 +951,9 @@ class Ledger:
                     " WHERE number = ?",
                     (self._now(), reason, number),
                 )
+                # A resend whose new letter was not made: the old number is the live one again.
+                self._db.execute("UPDATE numbers SET replaced_by = '' WHERE replaced_by = ?"
+                                 " AND state <> 'voided'", (number,))
 
     @_guarded
     def record_event(
@@ -942,6 +1028,75 @@ class Ledger:
         return [_to_record(r) for r in rows]
 
 
+class FolderState(Enum):
+    """What the batch folder recorded for a letter says about it (see Ledger.allocate)."""
+
+    FREE = "free"  # gone, or not holding the letter: another folder may produce it
+    BUSY = "busy"  # a run is writing into it now
+    HOLDS = "holds"  # its finished batch has the letter under this number
+
+
+FolderCheck = Callable[[str, str], FolderState]
+"""check_folder(batch_folder, number): what that folder says about the letter."""
+
+
+def folder_text(batch_folder: str) -> str:
+    """A batch folder as a clerk reads it: ``host:/path`` -> ``/path (on host)``.
+
+    >>> folder_text("pc-12:/srv/out/b1")
+    '/srv/out/b1 (on pc-12)'
+    """
+    host, _, path = batch_folder.partition(":")
+    return f"{path} (on {host})" if path else batch_folder
+
+
+def _letters_text(items: Sequence[tuple[LetterKey, NumberRecord]], limit: int = 10) -> str:
+    shown = [f"case {k.case_id} ({k.kind}, {k.letter_date.isoformat()}) under {r.number}"
+             for k, r in items[:limit]]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(shown) + more
+
+
+@dataclass
+class _Plan:
+    """allocate()'s decision per letter, before anything is written."""
+
+    found: dict[LetterKey, str] = field(default_factory=dict)  # keep their number
+    fresh: list[LetterKey] = field(default_factory=list)  # get a new one
+    replaced: dict[LetterKey, str] = field(default_factory=dict)  # resent: the old number
+    refused: list[tuple[LetterKey, NumberRecord, FolderState]] = field(default_factory=list)
+    changed: list[tuple[LetterKey, NumberRecord]] = field(default_factory=list)
+
+    def refuse(self, ledger_path: Path) -> None:
+        """Raise for the refused letters (another run or folder), then the changed ones."""
+        busy = [(k, r) for k, r, w in self.refused if w is FolderState.BUSY]
+        held = [(k, r) for k, r, w in self.refused if w is FolderState.HOLDS]
+        if busy:
+            where = folder_text(busy[0][1].batch_folder)
+            raise LettersBusyError(
+                f"{len(busy)} letter(s) of this batch are being produced right now by another "
+                f"run, in {where}: {_letters_text(busy)}. Two runs never produce the same "
+                "letters: wait until that run has finished and use the batch it makes. Nothing "
+                "was written.", cases=[k.case_id for k, _ in busy])
+        if held:
+            where = folder_text(held[0][1].batch_folder)
+            raise LettersBusyError(
+                f"{len(held)} letter(s) of this batch were already produced in another batch "
+                f"folder, {where}, under the same registered numbers: {_letters_text(held)}. "
+                "Print them from there. To produce them in this folder instead, move that "
+                "folder away (its letters must then not be posted) and run again; to send a "
+                "letter again under a new number (the old one voided), run with --resend. "
+                "Nothing was written.", cases=[k.case_id for k, _ in held])
+        if self.changed:
+            raise ContentChangedError(
+                f"the content of {len(self.changed)} letter(s) changed since their registered "
+                f"number went on a finished batch: {_letters_text(self.changed)}. A registered "
+                "number stands for one letter. To send the corrected letters under new numbers "
+                "(the old ones are voided), run again with --resend; to produce the letters as "
+                "they were, run with the case file as it was. Nothing was written.",
+                cases=[k.case_id for k, _ in self.changed])
+
+
 @dataclass(frozen=True)
 class CarrierEvent:
     """One carrier event as stored: the carrier's code and label, and how they were read."""
@@ -958,7 +1113,7 @@ class CarrierEvent:
 
 _RECORD_COLUMNS = (
     "number, operator, case_id, kind, letter_date, batch_id, state, allocated_at, used_at,"
-    " voided_at, void_reason"
+    " voided_at, void_reason, fingerprint, batch_folder, replaced_by"
 )
 
 
@@ -976,6 +1131,9 @@ def _to_record(row: tuple[str, ...]) -> NumberRecord:
         used_at=values[8],
         voided_at=values[9],
         void_reason=values[10],
+        fingerprint=values[11],
+        batch_folder=values[12],
+        replaced_by=values[13],
     )
 
 
