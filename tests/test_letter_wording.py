@@ -10,7 +10,16 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
-from conftest import BATCH_DATE, DEMO_CASES, FIXTURES, demo_ledger, pdftotext
+import pytest
+from conftest import (
+    BATCH_DATE,
+    DEMO_CASES,
+    FIXTURES,
+    RenderedSet,
+    demo_case_params,
+    demo_ledger,
+    pdftotext,
+)
 
 from notice_factory.model import Case, EarlierLetter, Kind, Locale
 from notice_factory.pipeline import run_batch
@@ -85,3 +94,29 @@ def test_the_lawyer_letter_mentions_earlier_letters_only_with_history(
         EarlierLetter(Kind.FORMAL_NOTICE, dt.date(2026, 7, 3))))
     text = render(renderer, sender, with_history)
     assert "malgré les relances qui vous ont été adressées, la dernière le 3 juillet 2026" in text
+
+
+# ---------------------------------------------------------------- boilerplate said once
+
+# Per language: groups of phrases that say one thing; a letter says each thing at most once (the
+# mediator is free of charge, the Chinese dispute annotation and third-party sentence, ANPC /
+# CSALB / the GDPR acts in Romanian).
+AT_MOST_ONCE: dict[str, list[tuple[str, ...]]] = {
+    "fr": [("gratuitement le médiateur", "médiateur est gratuite"),
+           ("commission de surendettement",), ("34 14",)],
+    "zh": [("异议标注",), ("与债务无关的第三",), ("调解免费", "调解不收取费用"),
+           ("双方可申请调解",)],
+    "ro": [("(ANPC)", "(ANPC,"), ("procedura CSALB", "(CSALB)"),
+           ("CSALB este gratuită", "apela gratuit la"), ("2016/679",),
+           ("Responsabilul cu protecția datelor: Responsabilul",)],
+}
+
+
+@pytest.mark.parametrize("case", demo_case_params())
+def test_no_boilerplate_is_said_twice(rendered: RenderedSet, case: Case) -> None:
+    text = flat(rendered[case].pdf).lower()
+    if case.locale is Locale.ZH_CN:
+        text = "".join(text.split())
+    counts = {group: sum(text.count(p.lower()) for p in group)
+              for group in AT_MOST_ONCE[case.locale.language]}
+    assert all(n <= 1 for n in counts.values()), (case.letter_key, counts)
