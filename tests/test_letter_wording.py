@@ -59,16 +59,18 @@ def test_previous_reminders_are_mentioned_only_when_the_ledger_holds_one(
         tmp_path: Path, sender: SenderProfile) -> None:
     """A formal notice says "Malgré ..." only after a letter of its case went out (a batch
     on an earlier day, its number used in the ledger); before that its opening is neutral."""
-    ledger = demo_ledger(tmp_path / "ledger.sqlite")
     [notice] = _demo_rows("FR-2026-0002")
     first = run_batch(_write(tmp_path / "a.csv", [notice]), tmp_path / "a", sender=sender,
-                      ledger_path=ledger, batch_date=BATCH_DATE, jobs=0)
+                      ledger_path=demo_ledger(tmp_path / "first.sqlite"),
+                      batch_date=BATCH_DATE, jobs=0)
     assert first.letters == 1
     text = flat((tmp_path / "a" / "letters" / "FR-2026-0002-formal_notice.pdf").read_bytes())
     assert "précédentes relances" not in text and "Malgré" not in text
     assert "Or, sauf erreur de notre part, les sommes échues depuis le 10 juillet 2026" in text
 
-    # A reminder of the same case went out on 2 October: the notice of 23 November cites it.
+    # Another ledger: a reminder of the same case went out on 2 October, and the notice of
+    # 23 November cites it.
+    ledger = demo_ledger(tmp_path / "ledger.sqlite")
     reminder = {**notice, "kind": "reminder", "letter_date": "2026-10-02", "penalties": "0",
                 "acknowledgement": "false"}
     run_batch(_write(tmp_path / "b.csv", [reminder]), tmp_path / "b", sender=sender,
