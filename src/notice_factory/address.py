@@ -79,7 +79,7 @@ _POSTAL_RULES = {
     ),
     "US": _PostalRule("US", r"\d{5}(-\d{4})?", "it must be a 5-digit ZIP code (or ZIP+4)"),
 }
-_GENERIC_POSTAL = re.compile(r"(?=.*[A-Z0-9])[A-Z0-9 -]{2,10}", re.IGNORECASE)
+_GENERIC_POSTAL = re.compile(r"(?=.*[A-Z0-9])[A-Z0-9 -]{2,10}", re.IGNORECASE | re.ASCII)
 
 
 def postal_code_problem(country: str, code: str) -> str | None:
@@ -110,7 +110,7 @@ def postal_code_problem(country: str, code: str) -> str | None:
             f"'{code}' is not a valid postal code for {key}: "
             "it must have 2 to 10 letters, digits, spaces or dashes"
         )
-    if not re.fullmatch(rule.pattern, value, re.IGNORECASE):
+    if not re.fullmatch(rule.pattern, value, re.IGNORECASE | re.ASCII):
         return f"'{code}' is not a {rule.adjective} postal code: {rule.requirement}"
     if key == "FR":
         return _french_code_problem(code, value)

@@ -2,8 +2,16 @@
 
 A bad row never stops the others: each problem becomes a :class:`CaseError` naming
 the row, the field and the reason in words a back-office clerk understands. Rows are
-numbered as a spreadsheet shows them (CSV: the header is row 1, the first case row 2;
-JSON Lines: the line number; JSON: the object's position from 1).
+numbered as a spreadsheet shows them (CSV: the header is row 1, the first case row 2, and a
+cell holding a line break does not shift the rows after it; JSON Lines: the line number;
+JSON: the object's position from 1).
+
+What a row may hold is checked here, before any number is spent: text in every text field
+(a JSON number is not a case reference nor a postal code), no invisible character (by
+Unicode category, see :func:`invisible_character`), codes and numbers in ASCII once
+full-width forms are folded (NFKC: ``７５０１１`` is ``75011``), at most
+:data:`MAX_CELL` characters a field, amounts a letter can state and dates a letter can
+carry. A reason quotes a value shortened (:func:`shown`), never a huge value whole.
 
 >>> result = parse_rows([{"case_id": "A1", "kind": "reminder"}], batch_date=dt.date(2026, 11, 23))
 >>> [e.format_message() for e in result.rejects][:2]  # doctest: +NORMALIZE_WHITESPACE
@@ -23,7 +31,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +59,77 @@ STATUS_FIELDS: tuple[str, ...] = ("paid_amount", "plan_signed", "disputed", "ins
                                   "deceased")
 
 _CASE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_AMOUNT = re.compile(r"\d+(\.\d{1,2})?")
-_RATE = re.compile(r"\d+(\.\d{1,4})?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
+_RATE = re.compile(r"[0-9]+(\.[0-9]{1,4})?")
+
+#: The longest value a field may hold: no field of a letter needs more (a window line holds
+#: 38 characters), and a reason never has to quote more.
+MAX_CELL = 1000
+#: The largest amount (and total) a letter can state, in figures and in words.
+MAX_AMOUNT = Decimal(words.AMOUNT_LIMIT) - Decimal("0.01")
+#: Dates a letter can carry; the letter date itself stays within a year of the batch date.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+LETTER_DATE_SPAN = dt.timedelta(days=366)
+
+# Characters shown as nothing (or as a blank) that the categories below do not catch:
+# Unicode's Default_Ignorable_Code_Point outside Cf/Cn (DerivedCoreProperties.txt): the
+# combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Mongolian and other
+# variation selectors; and the braille blank, which looks like a space.
+_IGNORABLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0),
+    (0xE0100, 0xE01EF),
+)
+# Cc control, Cf format (soft hyphen, joiners, direction marks, BOM, tags...), Cs surrogate,
+# Co private use, Cn unassigned, Zl/Zp line and paragraph separators.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_CATEGORY_WORDS = {"Cc": "control character", "Cs": "surrogate", "Co": "private-use character",
+                   "Cn": "unassigned code point"}
+
+
+def invisible_character(text: str) -> str | None:
+    r"""The first character of ``text`` a reader cannot see, or None.
+
+    By design, not by list: every control, format, private-use, unassigned and separator
+    character (Unicode categories Cc Cf Co Cn Cs Zl Zp), and the default-ignorable ones
+    outside them (Hangul fillers, variation selectors...). Spaces are visible; letters of
+    every script pass (whether the letter's fonts print them is the pre-flight's check).
+
+    >>> [f"U+{ord(h):04X}" for t in ("a\u2060b", "x\u3164", "\U000e0041", "\u00ad")
+    ...  if (h := invisible_character(t))]
+    ['U+2060', 'U+3164', 'U+E0041', 'U+00AD']
+    >>> invisible_character("Ștefan Țurcanu, 北京市 朝阳区, Élodie\u202fMarchand") is None
+    True
+    """
+    for ch in text:
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+            return ch
+        code = ord(ch)
+        if code >= 0x034F and any(lo <= code <= hi for lo, hi in _IGNORABLE_RANGES):
+            return ch
+    return None
+
+
+def describe_character(ch: str) -> str:
+    r"""``U+2060 (WORD JOINER)``: the code point and its Unicode name, for a reason.
+
+    >>> describe_character("\ue000"), describe_character("\t")
+    ('U+E000 (private-use character)', 'U+0009 (control character)')
+    """
+    name = unicodedata.name(ch, "") or _CATEGORY_WORDS.get(unicodedata.category(ch), "")
+    return f"U+{ord(ch):04X} ({name})" if name else f"U+{ord(ch):04X}"
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value quoted in a reason, shortened with an ellipsis: a reason never carries a huge
+    value whole.
+
+    >>> shown("75011"), shown("x" * 100)
+    ("'75011'", "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'")
+    """
+    text = str(value)
+    return f"'{text}'" if len(text) <= limit else f"'{text[:limit - 1]}…'"
+
 
 @dataclass
 class ReadResult:
@@ -76,7 +152,14 @@ class _Row:
     def fail(self, name: str, reason: str) -> None:
         self.errors.append(CaseError(reason, row=self.row, field=name, case_id=self.case_id))
 
-    def text(self, name: str, required: bool = False) -> str | None:
+    def text(self, name: str, required: bool = False, *, code: bool = False,
+             number: bool = False) -> str | None:
+        """The field as text (None when empty), or None with the problem recorded.
+
+        ``code``: a code or number field, folded by NFKC (full-width ``７５０１１`` is
+        ``75011``); ``number``: a JSON number is accepted (amounts, counts), elsewhere a
+        value must be a JSON string.
+        """
         value = self.raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
@@ -85,36 +168,54 @@ class _Row:
         if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
             self.fail(name, "must be text")
             return None
-        text = unicodedata.normalize("NFC", str(value).strip())
-        if _CONTROL.search(text):
-            self.fail(name, "contains an invisible control character (tab, line break, "
-                            "direction mark...); retype the value")
+        raw = str(value)
+        if len(raw) > MAX_CELL:
+            self.fail(name, f"{shown(raw)} is {len(raw):,} characters long; a field holds at "
+                            f"most {MAX_CELL:,}")
+            return None
+        if not isinstance(value, str) and not number:
+            self.fail(name, f"must be written as text in quotes (\"{raw}\"), not as the JSON "
+                            f"number {shown(raw)}: a number loses leading zeros and has no "
+                            "single spelling (123, 1.23e2)")
+            return None
+        text = unicodedata.normalize("NFKC" if code else "NFC", raw.strip())
+        hidden = invisible_character(text)
+        if hidden is not None:
+            at = text.index(hidden) + 1
+            self.fail(name, f"contains the invisible character {describe_character(hidden)} "
+                            f"at position {at}; retype the value without it")
             return None
         return text
 
     def choice(self, name: str, enum: type[Any], required: bool = True) -> Any:
-        text = self.text(name, required)
+        text = self.text(name, required, code=True)
         if text is None:
             return None
         try:
             return enum(text)
         except ValueError:
             allowed = ", ".join(e.value for e in enum)
-            self.fail(name, f"'{text}' is not allowed; use one of: {allowed}")
+            self.fail(name, f"{shown(text)} is not allowed; use one of: {allowed}")
             return None
 
     def date(self, name: str, required: bool = False) -> dt.date | None:
-        text = self.text(name, required)
+        text = self.text(name, required, code=True)
         if text is None:
             return None
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            self.fail(name, f"'{text}' is not a date in the form YYYY-MM-DD (e.g. 2026-11-23)")
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            self.fail(name, f"{shown(text)} is not a date in the form YYYY-MM-DD "
+                            "(e.g. 2026-11-23)")
             return None
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
-            self.fail(name, f"'{text}' is not a real calendar date")
+            self.fail(name, f"{shown(text)} is not a real calendar date")
             return None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self.fail(name, f"'{text}' is not a plausible date for a letter (years "
+                            f"{FIRST_YEAR} to {LAST_YEAR}); check the year")
+            return None
+        return day
 
     def amount(self, name: str, required: bool = False, pattern: re.Pattern[str] = _AMOUNT,
                what: str = "an amount") -> Decimal | None:
@@ -123,33 +224,34 @@ class _Row:
             self.fail(name, "must be written as a string or an exact number, not a "
                             "floating-point value")
             return None
-        text = self.text(name, required)
+        text = self.text(name, required, code=True, number=True)
         if text is None:
             return None
         if text.startswith("-"):
-            self.fail(name, f"'{text}' is negative; {what} must be 0 or more")
+            self.fail(name, f"{shown(text)} is negative; {what} must be 0 or more")
             return None
         if "," in text:
-            self.fail(name, f"'{text}' uses a comma; write {what} with a dot as decimal "
+            self.fail(name, f"{shown(text)} uses a comma; write {what} with a dot as decimal "
                             "separator and no thousands separator, e.g. 1234.56")
             return None
         if not pattern.fullmatch(text):
             decimals = "2" if pattern is _AMOUNT else "4"
-            self.fail(name, f"'{text}' is not {what} with at most {decimals} decimals "
+            self.fail(name, f"{shown(text)} is not {what} with at most {decimals} decimals "
                             "(digits and an optional dot only, e.g. 1234.56)")
             return None
-        try:
-            return Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern already excludes it
-            self.fail(name, f"'{text}' is not a number")
+        amount = Decimal(text)
+        if amount > MAX_AMOUNT:
+            self.fail(name, f"{shown(text)} is more than a letter can state (at most "
+                            f"{_grouped(MAX_AMOUNT)}); check the amount")
             return None
+        return amount
 
     def integer(self, name: str, low: int, high: int, required: bool = False) -> int | None:
-        text = self.text(name, required)
+        text = self.text(name, required, code=True, number=True)
         if text is None:
             return None
-        if not re.fullmatch(r"\d+", text) or not low <= int(text) <= high:
-            self.fail(name, f"'{text}' must be a whole number from {low} to {high}")
+        if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
+            self.fail(name, f"{shown(text)} must be a whole number from {low} to {high}")
             return None
         return int(text)
 
@@ -157,7 +259,7 @@ class _Row:
         value = self.raw.get(name)
         if isinstance(value, bool):
             return value
-        text = self.text(name)
+        text = self.text(name, code=True, number=True)
         if text is None:
             return default
         lowered = text.lower()
@@ -165,8 +267,17 @@ class _Row:
             return True
         if lowered in ("false", "no", "0"):
             return False
-        self.fail(name, f"'{text}' must be true or false")
+        self.fail(name, f"{shown(text)} must be true or false")
         return default
+
+
+def _grouped(amount: Decimal) -> str:
+    """``999 999 999 999.99``: an amount as a clerk reads it in any locale.
+
+    >>> _grouped(Decimal("1234567.5"))
+    '1 234 567.50'
+    """
+    return f"{amount:,.2f}".replace(",", " ")
 
 
 def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
@@ -193,15 +304,16 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
     principal = r.amount("principal", required=True)
     interest, fees, penalties = (r.amount(f) or Decimal("0")
                                  for f in ("interest", "fees", "penalties"))
+    _check_total(r, principal, interest + fees + penalties)
     due_date = r.date("due_date", required=True)
-    letter_day = r.date("letter_date")
+    letter_day = _letter_date(r, batch_date)
     acceleration_date = r.date("acceleration_date")
     deadline_days = r.integer("payment_deadline_days", 1, 365)
     registered, acknowledgement = _delivery(r, kind)
     guarantee = _guarantee(r, registered)
     effective_day = letter_day or batch_date
     for name_, reason in rules.claim_problems(
-            locale=locale, product=product, principal=principal, fees=fees,
+            locale=locale, product=product, principal=principal, interest=interest, fees=fees,
             penalties=penalties, due_date=due_date, contract_date=contract_date,
             letter_day=effective_day, kind=kind, acceleration_date=acceleration_date):
         r.fail(name_, reason)
@@ -235,13 +347,35 @@ def _refuse_unreadable(r: _Row) -> None:
         if marker in r.raw:  # the row could not even be split into fields
             raise CaseError(f"the row is unreadable: {r.raw[marker]}", row=r.row, field="(row)",
                             case_id=r.case_id)
+    for key, values in r.raw.get(_TWICE, {}).items():
+        times = "twice" if len(values) == 2 else f"{len(values)} times"
+        r.fail(key, f"the key {shown(key)} appears {times} in this object (values "
+                    f"{', '.join(shown(v, 20) for v in values)}); keep the right one only")
+
+
+def _check_total(r: _Row, principal: Decimal | None, others: Decimal) -> None:
+    if principal is not None and principal + others > MAX_AMOUNT:
+        r.fail("principal", f"the total due (principal + interest + fees + penalties = "
+                            f"{_grouped(principal + others)}) is more than a letter can state "
+                            f"(at most {_grouped(MAX_AMOUNT)}); check the amounts")
+
+
+def _letter_date(r: _Row, batch_date: dt.date) -> dt.date | None:
+    """The letter date, within a year of the batch date: a letter is dated when it is sent."""
+    day = r.date("letter_date")
+    if day is not None and abs(day - batch_date) > LETTER_DATE_SPAN:
+        r.fail("letter_date", f"the letter date ({day.isoformat()}) is more than a year from the "
+                              f"batch date ({batch_date.isoformat()}); a letter is dated when it "
+                              "is sent: check the year")
+        return None
+    return day
 
 
 def _extra_columns(r: _Row, allow_unknown: bool) -> dict[str, str]:
     """Columns the format does not know: kept aside if allowed, else each one a problem."""
     extra: dict[str, str] = {}
     for key in r.raw:
-        if key in STATUS_FIELDS:
+        if key in STATUS_FIELDS or key == _TWICE:
             continue  # escalate's columns: known, and of no use to a letter
         if key not in FIELDS:
             if allow_unknown:
@@ -254,25 +388,26 @@ def _extra_columns(r: _Row, allow_unknown: bool) -> dict[str, str]:
 def _case_id(r: _Row) -> str | None:
     case_id = r.text("case_id", required=True)
     if case_id is not None and not _CASE_ID.fullmatch(case_id):
-        r.fail("case_id", f"'{case_id}' may only use letters, digits, '.', '_' and '-' "
+        r.fail("case_id", f"{shown(case_id)} may only use letters, digits, '.', '_' and '-' "
                           "(1 to 64 characters)")
+        return None
     return case_id
 
 
 def _country(r: _Row) -> str | None:
-    country = r.text("country", required=True)
+    country = r.text("country", required=True, code=True)
     if country is None:
         return None
     country = country.upper()
     if not re.fullmatch(r"[A-Z]{2}", country) or not formatting.is_country(country):
-        r.fail("country", f"'{country}' is not an ISO 3166-1 alpha-2 country code "
+        r.fail("country", f"{shown(country)} is not an ISO 3166-1 alpha-2 country code "
                           "(FR, CN, RO, BE, ...)")
         return None
     return country
 
 
 def _postal_code(r: _Row, country: str | None) -> str | None:
-    postal_code = r.text("postal_code", required=True)
+    postal_code = r.text("postal_code", required=True, code=True)
     if postal_code is not None and country is not None:
         problem = postal_code_problem(country, postal_code)
         if problem:
@@ -281,12 +416,12 @@ def _postal_code(r: _Row, country: str | None) -> str | None:
 
 
 def _currency(r: _Row, locale: Locale | None) -> str | None:
-    currency = r.text("currency", required=True)
+    currency = r.text("currency", required=True, code=True)
     if currency is None:
         return None
     currency = currency.upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
-        r.fail("currency", f"'{currency}' is not an ISO 4217 currency code (EUR, CNY, RON...)")
+        r.fail("currency", f"{shown(currency)} is not an ISO 4217 currency code (EUR, CNY, RON...)")
         return None
     if locale is not None:
         try:
@@ -340,7 +475,7 @@ def _plan_terms(r: _Row, kind: Kind | None, day: dt.date,
     down = r.amount("plan_down_payment") or Decimal("0")
     rate = r.amount("plan_annual_rate", pattern=_RATE, what="a rate in percent")
     if rate is not None and rate > 100:
-        r.fail("plan_annual_rate", f"'{rate}' % is not a plausible annual rate (0 to 100)")
+        r.fail("plan_annual_rate", f"{shown(rate)} % is not a plausible annual rate (0 to 100)")
     if first is not None and first < day:
         r.fail("plan_first_due_date", f"the first instalment ({first.isoformat()}) cannot fall "
                                       f"before the letter date ({day.isoformat()})")
@@ -354,7 +489,7 @@ def _plan_terms(r: _Row, kind: Kind | None, day: dt.date,
 def _unknown_field_reason(key: str) -> str:
     close = difflib.get_close_matches(key, FIELDS, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return (f"'{key}' is not a case-file field{hint}; remove the column or run with "
+    return (f"{shown(key)} is not a case-file field{hint}; remove the column or run with "
             "--ignore-unknown-columns")
 
 
@@ -376,7 +511,7 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]] | Iterable[Mapping[
         if key and len(seen[key]) > 1:
             others = ", ".join(str(n) for n in seen[key] if n != row)
             result.rejects.append(CaseError(
-                f"case_id '{key}' is also used on row {others}; every case needs its own "
+                f"case_id {shown(key)} is also used on row {others}; every case needs its own "
                 "reference, so none of these rows is sent", row=row, field="case_id",
                 case_id=key))
             continue
@@ -390,8 +525,11 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]] | Iterable[Mapping[
 
 def read_case_file(path: Path | str, *, batch_date: dt.date,
                    allow_unknown: bool = False) -> ReadResult:
-    """Read and validate a .csv, .jsonl or .json case file."""
+    """Read and validate a .csv, .jsonl or .json case file (one without cases is refused)."""
     rows = read_rows(path, allow_unknown=allow_unknown)
+    if not rows:
+        raise CaseFileError("the file holds no cases (nothing after the header row, or an "
+                            "empty list): check that the right file was exported", file=str(path))
     return parse_rows(rows, batch_date=batch_date, allow_unknown=allow_unknown, source=str(path))
 
 
@@ -421,15 +559,18 @@ def read_rows(path: Path | str, *, allow_unknown: bool = False,
 
 def _csv_rows(text: str, source: str, allow_unknown: bool,
               optional: tuple[str, ...] = ()) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    # A cell may be as long as the file: an over-long value is refused by its row (MAX_CELL),
+    # not by the reader. (The limit is the csv module's, process-wide; only ever raised.)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
         raise CaseFileError("the file is empty (no header row)", file=source) from None
     _check_header(header, source, allow_unknown, optional)
-    start = reader.line_num + 1
-    for record in reader:
-        row, start = start, reader.line_num + 1
+    # Rows as a spreadsheet numbers them: one per record (a blank line is one too), so a
+    # cell holding a line break does not shift the rows after it.
+    for row, record in enumerate(reader, start=2):
         if not any(cell.strip() for cell in record):
             continue  # blank line, e.g. at the end of a spreadsheet export
         if len(record) != len(header):
@@ -445,8 +586,8 @@ def _check_header(header: list[str], source: str, allow_unknown: bool,
     """Refuse a CSV header with a required column missing, an unknown or a repeated one."""
     missing = [f for f in REQUIRED if f not in header and f not in optional]
     if missing:
-        raise CaseFileError(f"the header row lacks the required column(s): {', '.join(missing)}",
-                            file=source, line=1)
+        raise CaseFileError(f"the header row lacks the required column(s): {', '.join(missing)}"
+                            + _separator_hint(header), file=source, line=1)
     unknown = [h for h in header if h not in FIELDS and h not in STATUS_FIELDS]
     if unknown and not allow_unknown:
         raise CaseFileError("; ".join(_unknown_field_reason(h) for h in unknown),
@@ -457,24 +598,96 @@ def _check_header(header: list[str], source: str, allow_unknown: bool,
                             file=source, line=1)
 
 
+def _separator_hint(header: list[str]) -> str:
+    """What to do when the columns were split on something else than commas.
+
+    >>> _separator_hint(["case_id;kind;locale"])  # doctest: +ELLIPSIS
+    "; the columns are separated by ';', not commas (a spreadsheet set to French or ..."
+    """
+    joined = ",".join(header)
+    for sep, name in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        if sum(1 for f in REQUIRED if f in joined.split(sep)) >= 2:
+            return (f"; the columns are separated by {name}, not commas (a spreadsheet set to "
+                    "French or another language that writes 1,5 does that): save the file again "
+                    "as 'CSV UTF-8 (comma delimited)'")
+    return ""
+
+
+_TWICE = "__twice__"  # the keys an object holds more than once, and their values
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object that remembers its repeated keys (json keeps the last one silently)."""
+    obj: dict[str, Any] = {}
+    twice: dict[str, list[Any]] = {}
+    for key, value in pairs:
+        if key in obj:
+            twice.setdefault(key, [obj[key]]).append(value)
+        obj[key] = value
+    if twice:
+        obj[_TWICE] = twice
+    return obj
+
+
+def _loads(text: str) -> Any:
+    """JSON with exact numbers (an integer of any length is a Decimal, never an int that the
+    interpreter refuses to read past 4,300 digits) and repeated keys kept in sight."""
+    return json.loads(text, parse_float=Decimal, parse_int=Decimal, object_pairs_hook=_object)
+
+
+_TOO_DEEP = "values are nested too deeply (lists or objects inside each other); a case is one " \
+            "flat object of fields"
+
+
 def _jsonl_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line, parse_float=Decimal)
+            obj = _loads(line)
         except json.JSONDecodeError as exc:
             yield n, {"__json__": f"not valid JSON ({exc.msg} at column {exc.colno})"}
+            continue
+        except RecursionError:
+            yield n, {"__json__": _TOO_DEEP}
             continue
         yield n, obj if isinstance(obj, dict) else {"__json__": "each line must be one object"}
 
 
 def _json_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = _loads(text)
     except json.JSONDecodeError as exc:
         raise CaseFileError(f"not valid JSON: {exc.msg}", file=source, line=exc.lineno) from None
+    except RecursionError:
+        raise CaseFileError(_TOO_DEEP, file=source, line=_deep_line(text)) from None
     if not isinstance(data, list):
         raise CaseFileError("a .json case file must hold an array of case objects", file=source)
     for n, obj in enumerate(data, start=1):
         yield n, obj if isinstance(obj, dict) else {"__json__": "each item must be an object"}
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|\n')
+
+
+def _deep_line(text: str, depth: int = 2) -> int | None:
+    r"""The line where the JSON text first nests deeper than ``depth`` (array of objects of
+    values: 2), to point at it; strings are skipped whole.
+
+    >>> _deep_line('[{"a": "[[["},\n {"b": [[1]]}]')
+    2
+    """
+    level, line = 0, 1
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark == "\n":
+            line += 1
+        elif mark in "[{":
+            level += 1
+            if level > depth:
+                return line
+        elif mark in "]}":
+            level -= 1
+        else:
+            line += mark.count("\n")  # a string: raw line breaks are invalid JSON anyway
+    return None

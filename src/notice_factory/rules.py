@@ -38,6 +38,11 @@ FEES_FORBIDDEN: Mapping[Locale, str] = {
     "fees must be 0",
 }
 
+# A letter claims a debt: principal, interest, fees and penalties all 0 leave nothing to claim
+# (a reminder, a notice or a plan "for 0,00 €" would tell the debtor he owes what he does not).
+NOTHING_TO_CLAIM = ("nothing to claim: principal, interest, fees and penalties are all 0, and no "
+                    "letter is sent for 0.00; remove the case or give the amount due")
+
 # Default number of days given to pay, per kind and locale (legal-content.md):
 # FR: a formal notice gives >= 30 days (cure period before acceleration, FICP 30-day window);
 # RO: 15 days makes the notice also the somatie of CPC art. 1015; CN: 15 days is practice.
@@ -142,6 +147,7 @@ def due_date_problem(locale: Locale | None, product: Product | None, due_date: d
 
 def claim_problems(*, locale: Locale | None, product: Product | None,
                    principal: Decimal | None, fees: Decimal, penalties: Decimal,
+                   interest: Decimal = Decimal(0),
                    due_date: dt.date | None, contract_date: dt.date | None,
                    letter_day: dt.date, kind: Kind | None = None,
                    acceleration_date: dt.date | None = None) -> Iterator[tuple[str, str]]:
@@ -152,6 +158,8 @@ def claim_problems(*, locale: Locale | None, product: Product | None,
     ...                     contract_date=None, letter_day=dt.date(2026, 11, 23)))[0][0]
     'fees'
     """
+    if principal is not None and principal + interest + fees + penalties == 0:
+        yield "principal", NOTHING_TO_CLAIM
     if locale is not None and (reason := fees_problem(locale, fees)):
         yield "fees", reason
     if due_date is not None and (reason := due_date_problem(locale, product, due_date,

@@ -26,9 +26,10 @@ from decimal import Decimal
 
 from notice_factory.model import Locale, cents_problem
 
-__all__ = ["SUPPORTED_CURRENCIES", "amount_in_words"]
+__all__ = ["AMOUNT_LIMIT", "SUPPORTED_CURRENCIES", "amount_in_words"]
 
-_LIMIT = 10**12
+#: Amounts a letter can state in words: below 10^12 (case files are held to it, cases.py).
+AMOUNT_LIMIT = 10**12
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def _split(amount: Decimal) -> tuple[int, int]:
         raise ValueError(f"amount {amount} is not a finite number")
     if amount < 0:
         raise ValueError(f"amount {amount} is negative")
-    if amount >= _LIMIT:
+    if amount >= AMOUNT_LIMIT:
         raise ValueError(f"amount {amount} is too large (limit: below 10^12)")
     problem = cents_problem(amount)
     if problem:

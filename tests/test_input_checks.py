@@ -1,0 +1,300 @@
+"""Issue 11, the input side: what a case file can do wrong is refused at validation (or at the
+pre-flight, for what needs the templates: fonts, LibreOffice), naming row, field and file,
+before any registered number is spent, and never as an "internal error".
+
+Real case files through the real reader and, where numbers are at stake, the real
+`notice-factory batch` (its rejects.csv, manifest and ledger read back).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BATCH_DATE, FIXTURES
+from test_batch import BatchRun, explain, ledger_rows, run_batch
+
+from notice_factory.cases import read_case_file
+from notice_factory.errors import CaseFileError
+
+CSV_FIELDS = next(csv.reader((FIXTURES / "cases.csv").open(encoding="utf-8")))
+
+
+def fixture_row(case_id: str) -> dict[str, str]:
+    with (FIXTURES / "cases.csv").open(encoding="utf-8", newline="") as fh:
+        return next(r for r in csv.DictReader(fh) if r["case_id"] == case_id)
+
+
+def fr_reminder(case_id: str, **changes: str) -> dict[str, str]:
+    """The demo's French reminder (an HTML letter) under another case id."""
+    return dict(fixture_row("FR-2026-0001"), case_id=case_id, **changes)
+
+
+def write_csv(path: Path, rows: Iterable[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def json_case(**changes: Any) -> dict[str, Any]:
+    obj: dict[str, Any] = json.loads(
+        (FIXTURES / "cases.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    obj.update(changes)
+    return obj
+
+
+def batch(tmp_path: Path, cases: Path, *extra: str,
+          env: dict[str, str] | None = None) -> BatchRun:
+    return run_batch(cases, tmp_path / "out", tmp_path / "ledger.sqlite", "--jobs", "1", *extra,
+                     env=env)
+
+
+def rejects_by_case(run: BatchRun) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    for row in run.rejects:
+        out.setdefault(row["case_id"], []).append(row)
+    return out
+
+
+def assert_clean_failure(run: BatchRun) -> None:
+    """No traceback, no 'internal error': every failure is said in words."""
+    assert "Traceback" not in run.stderr, explain(run)
+    assert "internal error" not in run.stderr, explain(run)
+
+
+def assert_numbers_only_for_letters(run: BatchRun) -> None:
+    """Every number the ledger holds is on a letter of the manifest; none voided."""
+    rows = ledger_rows(run.ledger)
+    assert [r for r in rows if r["state"] == "voided"] == [], rows
+    assert sorted(r["number"] for r in rows) == sorted(run.numbers().values()), explain(run)
+
+
+# --------------------------------------------------------------------------- failure 3: case ids
+
+
+def test_a_json_number_is_never_a_case_id(tmp_path: Path) -> None:
+    """"123" and 123 (or 1.5, "1.5", 15e-1) used to pass the duplicate check as two cases and
+    give one letter. A case id is text: a JSON number is refused, naming row and field."""
+    path = tmp_path / "ids.json"
+    objs = [json_case(case_id=v) for v in ("123", "__123__", "1.5", "__1.5__", "__15e-1__")]
+    text = json.dumps(objs, ensure_ascii=False)
+    for raw in ("123", "1.5", "15e-1"):
+        text = text.replace(f'"__{raw}__"', raw)
+    path.write_text(text, encoding="utf-8")
+    run = batch(tmp_path, path)
+    assert run.returncode == 3, explain(run)
+    assert_clean_failure(run)
+    assert sorted(run.numbers()) == ["1.5", "123"]
+    rejected = [(r["row"], r["field"]) for r in run.rejects]
+    assert rejected == [("2", "case_id"), ("4", "case_id"), ("5", "case_id")], run.rejects
+    assert all("in quotes" in r["reason"] for r in run.rejects), run.rejects
+    assert run.batch_json["new_numbers"] == len(ledger_rows(run.ledger)) == 2
+    assert_numbers_only_for_letters(run)
+
+
+def test_a_json_number_is_refused_in_any_text_field_of_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "ids.jsonl"
+    path.write_text("\n".join([
+        json.dumps(json_case(case_id="A1")),
+        json.dumps(json_case(case_id="A2")).replace('"A2"', "2"),
+        json.dumps(json_case(case_id="A3")).replace('"75011"', "75011"),
+    ]) + "\n", encoding="utf-8")
+    result = read_case_file(path, batch_date=BATCH_DATE)
+    assert [c.case_id for c in result.cases] == ["A1"]
+    assert [(e.row, e.field) for e in result.rejects] == [(2, "case_id"), (3, "postal_code")]
+    # Amounts may stay JSON numbers (read as exact decimals).
+    ok = tmp_path / "amount.jsonl"
+    ok.write_text(json.dumps(json_case()).replace('"1234.56"', "1234.56") + "\n", "utf-8")
+    assert read_case_file(ok, batch_date=BATCH_DATE).rejects == []
+
+
+# --------------------------------------------------------------------------- failure 6: bounds
+
+BOUNDS = {
+    "BIG-PRINCIPAL": ({"principal": "1000000000000"}, "principal"),
+    "BIG-TOTAL": ({"principal": "999999999999.99", "interest": "0.01"}, "principal"),
+    "YEAR-9999": ({"letter_date": "9999-12-01"}, "letter_date"),
+    "FAR-LETTER": ({"letter_date": "2031-01-15"}, "letter_date"),
+    "OLD-DUE": ({"due_date": "1066-10-14"}, "due_date"),
+    "OLD-CONTRACT": ({"contract_date": "0001-01-01"}, "contract_date"),
+}
+
+
+def test_amounts_and_dates_out_of_bounds_are_refused_before_numbering(tmp_path: Path) -> None:
+    """10^12 or a letter dated 9999 ended in "internal error" with numbers spent, part of the
+    letters written and no manifest."""
+    rows = [fr_reminder("OK-1")] + [fr_reminder(cid, **ch) for cid, (ch, _) in BOUNDS.items()]
+    run = batch(tmp_path, write_csv(tmp_path / "bounds.csv", rows))
+    assert run.returncode == 3, explain(run)
+    assert_clean_failure(run)
+    assert list(run.numbers()) == ["OK-1"]
+    got = rejects_by_case(run)
+    for n, (cid, (_, field)) in enumerate(BOUNDS.items(), start=3):
+        assert [(r["row"], r["field"]) for r in got[cid]] == [(str(n), field)], got[cid]
+    assert "999 999 999 999.99" in got["BIG-PRINCIPAL"][0]["reason"]
+    assert "total" in got["BIG-TOTAL"][0]["reason"]
+    assert "9999-12-01" in got["YEAR-9999"][0]["reason"]
+    assert_numbers_only_for_letters(run)
+
+
+def test_a_50_mb_cell_rejects_its_row_and_is_never_echoed_whole(tmp_path: Path) -> None:
+    rows = [fr_reminder("OK-1"), fr_reminder("HUGE", debtor_name="x" * (50 * 1024 * 1024)),
+            fr_reminder("OK-2")]
+    result = read_case_file(write_csv(tmp_path / "huge.csv", rows), batch_date=BATCH_DATE)
+    assert [c.case_id for c in result.cases] == ["OK-1", "OK-2"]
+    [err] = result.rejects
+    assert (err.row, err.field, err.case_id) == (3, "debtor_name", "HUGE")
+    assert len(err.message) < 300 and "52,428,800 characters" in err.message, err.message[:400]
+
+
+def test_a_5000_digit_json_integer_rejects_its_row(tmp_path: Path) -> None:
+    objs = [json_case(case_id="OK-1"), json_case(case_id="DIGITS", principal="__N__")]
+    path = tmp_path / "digits.json"
+    path.write_text(json.dumps(objs).replace('"__N__"', "9" * 5000), encoding="utf-8")
+    lines = tmp_path / "digits.jsonl"
+    lines.write_text("\n".join(json.dumps(o) for o in objs).replace('"__N__"', "9" * 5000),
+                     encoding="utf-8")
+    for source in (path, lines):
+        result = read_case_file(source, batch_date=BATCH_DATE)
+        assert [c.case_id for c in result.cases] == ["OK-1"]
+        [err] = result.rejects
+        assert (err.row, err.field) == (2, "principal"), err.format_message()
+        assert len(err.message) < 300 and "…" in err.message, err.message
+
+
+def test_deep_json_nesting_names_the_row_or_the_file_and_line(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text(json.dumps(json_case(case_id="OK-1")) + "\n"
+                     + json.dumps(json_case(case_id="DEEP", region="__D__"))
+                     .replace('"__D__"', deep) + "\n", encoding="utf-8")
+    result = read_case_file(lines, batch_date=BATCH_DATE)
+    assert [c.case_id for c in result.cases] == ["OK-1"]
+    assert [(e.row, e.field) for e in result.rejects] == [(2, "(row)")]
+    assert "nested" in result.rejects[0].message
+
+    whole = tmp_path / "deep.json"
+    whole.write_text(json.dumps([json_case(case_id="OK-1"), json_case(region="__D__")],
+                                indent=1).replace('"__D__"', deep), encoding="utf-8")
+    with pytest.raises(CaseFileError) as info:
+        read_case_file(whole, batch_date=BATCH_DATE)
+    line = next(n for n, text in enumerate(whole.read_text("utf-8").splitlines(), 1)
+                if "[[[" in text)
+    assert info.value.format_message().startswith(f"{whole}:{line}: "), info.value
+    assert "nested" in info.value.message
+
+
+def test_huge_and_deep_inputs_through_the_cli_are_never_internal_errors(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps([json_case(region="__D__")]).replace(
+        '"__D__"', "{\"a\":" * 50_000 + "1" + "}" * 50_000), encoding="utf-8")
+    run = batch(tmp_path, path)
+    assert run.returncode == 1, explain(run)
+    assert_clean_failure(run)
+    assert str(path) in run.stderr and "nested" in run.stderr
+    assert not ledger_rows(run.ledger)
+
+
+# --------------------------------------------------------------------------- failure 9
+
+
+@pytest.mark.parametrize("name,content", [
+    ("header.csv", ",".join(CSV_FIELDS) + "\n"),
+    ("empty.json", "[]"),
+    ("blank.jsonl", "\n\n"),
+])
+def test_a_file_without_cases_says_so(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    run = batch(tmp_path, path)
+    assert run.returncode == 1, explain(run)
+    assert_clean_failure(run)
+    assert f"{path}" in run.stderr and "no case" in run.stderr, explain(run)
+    assert not (tmp_path / "out" / "manifest.csv").exists()
+
+
+def test_rows_after_a_multiline_cell_are_the_spreadsheet_rows(tmp_path: Path) -> None:
+    """Rows are counted as a spreadsheet shows them (header = row 1), also after a cell that
+    holds a line break: the 3rd record is row 3 wherever its line is."""
+    rows = [fr_reminder("MULTI", address_line2="Bâtiment B\nEscalier 2"),
+            fr_reminder("BAD-CODE", postal_code="7501")]
+    result = read_case_file(write_csv(tmp_path / "multi.csv", rows), batch_date=BATCH_DATE)
+    assert [(e.row, e.case_id, e.field) for e in result.rejects] == [
+        (2, "MULTI", "address_line2"), (3, "BAD-CODE", "postal_code")]
+
+
+def test_a_semicolon_separated_csv_gets_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "excel-fr.csv"
+    path.write_text(";".join(CSV_FIELDS) + "\n" + ";".join(fr_reminder("A1").values()) + "\n",
+                    encoding="utf-8")
+    with pytest.raises(CaseFileError) as info:
+        read_case_file(path, batch_date=BATCH_DATE)
+    message = info.value.format_message()
+    assert message.startswith(f"{path}:1: ") and "';'" in message and "comma" in message, message
+
+
+# --------------------------------------------------------------------------- failure 10
+
+INVISIBLE = ["\u2060", "\ufeff", "\u00ad", "\u061c", "\u180e", "\U000e0041", "\U000e007f",
+             "\u3164", "\u115f", "\uffa0", "\u034f", "\ufe0f", "\u200b", "\u2066", "\U0001d173",
+             "\ue000", "\x85"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_invisible_characters_are_refused_naming_field_and_code_point(
+        tmp_path: Path, char: str) -> None:
+    rows = [fr_reminder("OK-1"), fr_reminder("INV", address_line1=f"12 rue des{char} Lilas")]
+    result = read_case_file(write_csv(tmp_path / "inv.csv", rows), batch_date=BATCH_DATE)
+    assert [c.case_id for c in result.cases] == ["OK-1"]
+    [err] = result.rejects
+    assert (err.row, err.field) == (3, "address_line1")
+    assert f"U+{ord(char):04X}" in err.message, err.message
+
+
+def test_visible_text_of_every_demo_language_is_kept() -> None:
+    result = read_case_file(FIXTURES / "cases.csv", batch_date=BATCH_DATE)
+    assert result.rejects == [] and len(result.cases) == 16
+
+
+def test_full_width_digits_in_codes_are_normalised_other_digits_refused(tmp_path: Path) -> None:
+    """NFKC for codes (postal code, country, currency): ７５０１１ is 75011, printed as such;
+    digits of other scripts (٧٥٠١١) are not postal codes and are refused."""
+    rows = [fr_reminder("WIDE", postal_code="７５０１１", country="ＦＲ"),
+            fr_reminder("ARABIC", postal_code="٧٥٠١١")]
+    result = read_case_file(write_csv(tmp_path / "wide.csv", rows), batch_date=BATCH_DATE)
+    [case] = result.cases
+    assert (case.case_id, case.postal_code, case.country) == ("WIDE", "75011", "FR")
+    assert [(e.case_id, e.field) for e in result.rejects] == [("ARABIC", "postal_code")]
+
+
+def test_json_duplicate_keys_are_refused_naming_the_key(tmp_path: Path) -> None:
+    obj = json.dumps(json_case(case_id="DUP"), indent=1)
+    twice = obj.replace('"principal": "1234.56"', '"principal": "1234.56",\n "principal": "1.00"')
+    assert twice != obj
+    whole = tmp_path / "dup.json"
+    whole.write_text(f"[{json.dumps(json_case(case_id='OK-1'))}, {twice}]", encoding="utf-8")
+    lines = tmp_path / "dup.jsonl"
+    lines.write_text(json.dumps(json_case(case_id="OK-1")) + "\n" + twice.replace("\n", "")
+                     + "\n", encoding="utf-8")
+    for path in (whole, lines):
+        result = read_case_file(path, batch_date=BATCH_DATE)
+        assert [c.case_id for c in result.cases] == ["OK-1"], path
+        [err] = result.rejects
+        assert (err.row, err.field, err.case_id) == (2, "principal", "DUP"), err
+        assert "twice" in err.message and "'1.00'" in err.message
+
+
+@pytest.mark.parametrize("kind_of", ["FR-2026-0001", "FR-2026-0002", "RO-2026-0001"])
+def test_nothing_to_claim_is_refused(tmp_path: Path, kind_of: str) -> None:
+    row = dict(fixture_row(kind_of), case_id="ZERO", principal="0", interest="0.00", fees="0",
+               penalties="0")
+    result = read_case_file(write_csv(tmp_path / "zero.csv", [row]), batch_date=BATCH_DATE)
+    assert result.cases == []
+    assert [(e.row, e.field) for e in result.rejects] == [(2, "principal")]
+    assert "nothing to claim" in result.rejects[0].message
