@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import BATCH_DATE, FIXTURES
-from test_batch import BatchRun, explain, ledger_rows, run_batch
+from test_batch import BatchRun, child_env, explain, ledger_rows, run_batch
 
 from notice_factory.cases import read_case_file
 from notice_factory.errors import CaseFileError
@@ -201,6 +201,30 @@ def test_huge_and_deep_inputs_through_the_cli_are_never_internal_errors(tmp_path
     assert not ledger_rows(run.ledger)
 
 
+# --------------------------------------------------------------------------- failure 8
+
+
+WORD_ENV_MISSING = {"NOTICE_FACTORY_SOFFICE": "/nonexistent/libreoffice/soffice"}
+
+
+def test_word_letters_without_libreoffice_are_refused_before_numbering(tmp_path: Path) -> None:
+    rows = [fr_reminder("HTML-1"),
+            dict(fixture_row("FR-2026-0003"), case_id="WORD-1"),   # lawyer letter (docx)
+            dict(fixture_row("FR-2026-0005"), case_id="WORD-2")]   # plan agreement (docx)
+    run = batch(tmp_path, write_csv(tmp_path / "word.csv", rows),
+                env=child_env() | WORD_ENV_MISSING)
+    assert run.returncode == 3, explain(run)
+    assert_clean_failure(run)
+    assert list(run.numbers()) == ["HTML-1"]
+    got = rejects_by_case(run)
+    for cid, row in (("WORD-1", "3"), ("WORD-2", "4")):
+        [reject] = got[cid]
+        assert reject["row"] == row and reject["field"] == "kind", reject
+        assert "LibreOffice is not installed" in reject["reason"], reject
+        assert "apt-get install" in reject["reason"], reject
+    assert_numbers_only_for_letters(run)
+
+
 # --------------------------------------------------------------------------- failure 9
 
 
@@ -288,6 +312,24 @@ def test_json_duplicate_keys_are_refused_naming_the_key(tmp_path: Path) -> None:
         [err] = result.rejects
         assert (err.row, err.field, err.case_id) == (2, "principal", "DUP"), err
         assert "twice" in err.message and "'1.00'" in err.message
+
+
+def test_a_name_the_letters_fonts_cannot_print_is_refused_before_numbering(
+        tmp_path: Path) -> None:
+    """A Thai name in a French letter (Liberation fonts) used to fail at render time, its
+    number voided. A Chinese letter's Noto CJK prints 堃 (a rare name character) and Latin."""
+    rows = [fr_reminder("OK-1"), fr_reminder("THAI", debtor_name="สมชาย ใจดี"),
+            fr_reminder("HAN-FR", city="Paris 堃"),
+            dict(fixture_row("CN-2026-0001"), case_id="CN-KUN", debtor_name="王堃")]
+    run = batch(tmp_path, write_csv(tmp_path / "scripts.csv", rows))
+    assert run.returncode == 3, explain(run)
+    assert_clean_failure(run)
+    assert sorted(run.numbers()) == ["CN-KUN", "OK-1"]
+    got = rejects_by_case(run)
+    assert [(r["row"], r["field"]) for r in got["THAI"]] == [("3", "debtor_name")]
+    assert "U+0E2A" in got["THAI"][0]["reason"] and "font" in got["THAI"][0]["reason"]
+    assert [(r["row"], r["field"]) for r in got["HAN-FR"]] == [("4", "city")]
+    assert_numbers_only_for_letters(run)
 
 
 @pytest.mark.parametrize("kind_of", ["FR-2026-0001", "FR-2026-0002", "RO-2026-0001"])

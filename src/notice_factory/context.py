@@ -397,7 +397,13 @@ def preflight(case: Case, entity: Entity, *,
         region=case.region, country=case.country, sender_country=entity.postal.country,
         locale=case.locale,
     )
-    return lines, case_schedule(case, batch_date)
+    schedule = case_schedule(case, batch_date)
+    if schedule is not None and schedule.total_to_pay >= words.AMOUNT_LIMIT:
+        raise CaseError(f"the plan's total to pay with interest ({schedule.total_to_pay}) is more "
+                        "than a letter can state (at most 999 999 999 999.99); lower the rate "
+                        "or split the debt", field="plan_annual_rate", case_id=case.case_id,
+                        row=case.row)
+    return lines, schedule
 
 
 def build_context(

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from notice_factory.assembly import LetterPdf, build_print_file, plan_placements
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
-from notice_factory.cases import ReadResult, read_case_file
+from notice_factory.cases import ReadResult, describe_character, read_case_file
 from notice_factory.catalog import Catalog, load_catalog
 from notice_factory.context import letter_date, preflight
 from notice_factory.errors import (
@@ -38,13 +38,16 @@ from notice_factory.errors import (
     EXIT_PARTIAL,
     CaseError,
     NoticeFactoryError,
+    OfficeUnavailableError,
     RangeExhaustedError,
     RenderError,
     UsageError,
 )
+from notice_factory.fonts import unprintable
 from notice_factory.fsutil import remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey, operator_key
 from notice_factory.model import Case, Clock, EarlierLetter, Kind, system_clock
+from notice_factory.office import find_office
 from notice_factory.records import (
     ManifestRow,
     RejectRow,
@@ -418,12 +421,17 @@ class Checked:
 def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
                     day: dt.date) -> Checked:
     """Stage 2: everything that can reject a case without rendering it (address that does
-    not fit the window, impossible plan, missing template), before any number is spent."""
+    not fit the window, impossible plan, missing template, text the letter's fonts cannot
+    print, a Word letter without LibreOffice), before any number is spent."""
     ok: list[Case] = []
     rejects: list[CaseError] = []
+    office = _OfficeCheck()
     for case in cases:
         try:
-            catalog.template(case.locale, case.kind)
+            spec = catalog.template(case.locale, case.kind)
+            if spec.engine == "docx":
+                office.require(case)
+            _check_printable(case, spec.fonts, spec.id)
             lines, _ = preflight(case, profile.entity(case.locale), batch_date=day)
             _check_address_width(case, lines, profile)
             ok.append(case)
@@ -744,6 +752,47 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
         "windows": windows_json(profile.windows),
     })
     write_batch_json(data, out_dir)
+
+
+#: The case's fields a letter prints (in the address block or its text).
+PRINTED_FIELDS = ("debtor_name", "debtor_title", "address_line1", "address_line2",
+                  "postal_code", "city", "region", "contract_ref")
+
+
+def _check_printable(case: Case, fonts: tuple[str, ...], template_id: str) -> None:
+    """A character the template's fonts cannot print, refused before numbering (it would be an
+    empty box, or whatever font the machine has, and fail the letter's own checks)."""
+    if not fonts:
+        return
+    for name in PRINTED_FIELDS:
+        value = getattr(case, name)
+        ch = unprintable(value, fonts) if value else None
+        if ch is not None:
+            raise CaseError(
+                f"'{ch}', {describe_character(ch)}, cannot be printed: the fonts of "
+                f"{template_id} ({', '.join(fonts)}) have no such character; write the value "
+                "in a script the letter uses, as it must appear on the envelope",
+                field=name, case_id=case.case_id, row=case.row)
+
+
+class _OfficeCheck:
+    """Whether LibreOffice is there for Word letters, looked up once per batch."""
+
+    def __init__(self) -> None:
+        self.problem: str | None = None
+        self.checked = False
+
+    def require(self, case: Case) -> None:
+        if not self.checked:
+            self.checked = True
+            try:
+                find_office()
+            except OfficeUnavailableError as err:
+                self.problem = err.message
+        if self.problem is not None:
+            raise CaseError(f"this kind of letter is made with Word and {self.problem}; the "
+                            "other letters go on", field="kind", case_id=case.case_id,
+                            row=case.row)
 
 
 def _check_address_width(case: Case, lines: list[str], profile: SenderProfile) -> None:
