@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import json
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,9 @@ from conftest import (
     pdftotext,
 )
 
-from notice_factory.model import Case, EarlierLetter, Kind, Locale
+from notice_factory.cases import parse_rows, read_case_file
+from notice_factory.errors import CaseFileError
+from notice_factory.model import Case, EarlierLetter, Kind, Locale, StatementItem
 from notice_factory.pipeline import run_batch
 from notice_factory.render import LetterRenderer
 from notice_factory.settings import SenderProfile
@@ -122,3 +126,97 @@ def test_no_boilerplate_is_said_twice(rendered: RenderedSet, case: Case) -> None
     counts = {group: sum(text.count(p.lower()) for p in group)
               for group in AT_MOST_ONCE[case.locale.language]}
     assert all(n <= 1 for n in counts.values()), (case.letter_key, counts)
+
+
+# ---------------------------------------------------------------- the itemised statement
+
+
+def with_statement(case: Case, lines: int) -> Case:
+    """The case with a statement of ``lines`` items dated monthly up to its due date, the last
+    taking the rest so that they sum to the claim; labels carry markup characters."""
+    total = case.amounts.total
+    share = (total / lines).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    items = [StatementItem(case.due_date - dt.timedelta(days=30 * (lines - 1 - n)),
+                           f"Échéance <n°{n + 1}> & frais", share) for n in range(lines - 1)]
+    items.append(StatementItem(case.due_date, f"Échéance <n°{lines}> & frais",
+                               total - share * (lines - 1)))
+    return dataclasses.replace(case, statement=tuple(items))
+
+
+@pytest.mark.parametrize("case", demo_case_params())
+def test_the_statement_prints_every_line_and_its_total(renderer: LetterRenderer,
+                                                       sender: SenderProfile,
+                                                       case: Case) -> None:
+    stated = with_statement(case, 4)
+    letter = renderer.render(stated, sender.entity(case.locale), batch_date=BATCH_DATE)
+    text = flat(letter.pdf)
+    squeezed = "".join(text.split())
+    for line in letter.context.amounts.statement:
+        assert "".join(f"{line.label}".split()) in squeezed, (case.letter_key, line.label)
+        assert "".join(line.amount.split()) in squeezed, (case.letter_key, line.amount)
+        assert "".join(line.due_date.split()) in squeezed
+    total = {"fr": "Total du décompte", "zh": "明细合计", "ro": "Total"}[case.locale.language]
+    total_figures = letter.context.amounts.total_figures_zh if case.locale is Locale.ZH_CN \
+        else letter.context.amounts.total
+    lines = ["".join(line.split()) for line in pdftotext(letter.pdf, "-layout").splitlines()]
+    label, figures = "".join(total.split()), "".join(total_figures.split())
+    assert any(line.startswith(label) and line.endswith(figures) for line in lines), \
+        case.letter_key
+    # Without a statement, the one-line-per-component breakdown only.
+    plain = flat(renderer.render(case, sender.entity(case.locale), batch_date=BATCH_DATE).pdf)
+    assert "<n°1>" not in plain and "Échéance <" not in plain
+
+
+def _json_case(**changes: object) -> dict[str, object]:
+    [row] = _demo_rows("FR-2026-0002")
+    raw: dict[str, object] = {k: v for k, v in row.items() if v != ""}
+    raw.update(changes)
+    return raw
+
+
+STATEMENT = [{"due_date": "2026-07-10", "label": "Échéance de juillet", "amount": "4225.00"},
+             {"due_date": "2026-08-10", "label": "Échéance d'août", "amount": "4225.00"},
+             {"due_date": "2026-08-10", "label": "Intérêts", "amount": "312.75"},
+             {"due_date": "2026-11-23", "label": "Indemnité D312-17", "amount": "676.00"}]
+
+
+def test_a_statement_summing_to_the_claim_is_read_from_json(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_text(json.dumps(_json_case(statement=STATEMENT)) + "\n", encoding="utf-8")
+    result = read_case_file(path, batch_date=BATCH_DATE)
+    assert not result.rejects
+    [case] = result.cases
+    assert [i.amount for i in case.statement] == [Decimal("4225.00"), Decimal("4225.00"),
+                                                  Decimal("312.75"), Decimal("676.00")]
+    assert sum(i.amount for i in case.statement) == case.amounts.total
+
+
+def test_a_statement_that_does_not_sum_to_the_claim_is_rejected_with_both_sums() -> None:
+    wrong = [*STATEMENT[:-1], {**STATEMENT[-1], "amount": "670.00"}]
+    result = parse_rows([_json_case(statement=wrong)], batch_date=BATCH_DATE)
+    [err] = result.rejects
+    assert err.row == 1 and err.field == "statement"
+    assert "9432.75" in err.message and "9438.75" in err.message
+    assert "principal + interest + fees + penalties" in err.message
+
+
+@pytest.mark.parametrize(("line", "field", "why"), [
+    ({"due_date": "2026-12-01", "label": "x", "amount": "1.00"}, "statement[1].due_date",
+     "after the letter date"),
+    ({"due_date": "2026-07-10", "label": "x", "amount": 1.5}, "statement[1].amount",
+     "floating-point"),
+    ({"due_date": "2026-07-10", "label": "x", "amount": "1,50"}, "statement[1].amount",
+     "at most 2 decimals"),
+    ({"due_date": "2026-07-10", "amount": "1.00"}, "statement[1]", "exactly the keys"),
+])
+def test_a_bad_statement_line_names_its_field(line: dict[str, object], field: str,
+                                              why: str) -> None:
+    result = parse_rows([_json_case(statement=[line])], batch_date=BATCH_DATE)
+    assert any(e.field == field and why in e.message for e in result.rejects), \
+        [(e.field, e.message) for e in result.rejects]
+
+
+def test_a_csv_statement_column_is_refused_with_the_reason(tmp_path: Path) -> None:
+    rows = [{**_demo_rows("FR-2026-0002")[0], "statement": "[]"}]
+    with pytest.raises(CaseFileError, match=r"read only from \.json or \.jsonl"):
+        read_case_file(_write(tmp_path / "cases.csv", rows), batch_date=BATCH_DATE)

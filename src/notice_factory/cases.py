@@ -38,7 +38,16 @@ from typing import Any
 from notice_factory import formatting, rules, words
 from notice_factory.address import postal_code_problem
 from notice_factory.errors import CaseError, CaseErrors, CaseFileError
-from notice_factory.model import Amounts, Case, Frequency, Kind, Locale, PlanTerms, Product
+from notice_factory.model import (
+    Amounts,
+    Case,
+    Frequency,
+    Kind,
+    Locale,
+    PlanTerms,
+    Product,
+    StatementItem,
+)
 
 FIELDS: tuple[str, ...] = (
     "case_id", "kind", "locale", "debtor_name", "debtor_title", "address_line1", "address_line2",
@@ -52,6 +61,11 @@ REQUIRED: tuple[str, ...] = (
     "case_id", "kind", "locale", "debtor_name", "address_line1", "postal_code", "city",
     "country", "contract_ref", "product", "currency", "principal", "due_date",
 )
+
+# Fields only a JSON or JSON Lines case file can carry (a list of objects does not fit a cell).
+JSON_FIELDS: tuple[str, ...] = ("statement",)
+# The longest itemised statement a letter prints.
+MAX_STATEMENT_LINES = 200
 
 # Optional columns of the case file `escalate` reads (issue 14): what the back office knows of
 # the case besides the letters. `batch` accepts them too and does not use them.
@@ -317,8 +331,9 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
             penalties=penalties, due_date=due_date, contract_date=contract_date,
             letter_day=effective_day, kind=kind, acceleration_date=acceleration_date):
         r.fail(name_, reason)
-    plan = _plan_terms(r, kind, effective_day, None if principal is None
-                       else principal + interest + fees + penalties)
+    total = None if principal is None else principal + interest + fees + penalties
+    plan = _plan_terms(r, kind, effective_day, total)
+    statement = _statement(r, total, effective_day)
     if r.errors:
         raise r.errors[0] if len(r.errors) == 1 else CaseErrors(r.errors)
     assert case_id and kind and locale and name and line1 and postal_code and city
@@ -338,7 +353,7 @@ def parse_case(raw: Mapping[str, Any], row: int, *, batch_date: dt.date,
         amounts=Amounts(principal, interest, fees, penalties), due_date=due_date,
         letter_date=letter_day, payment_deadline_days=deadline_days, plan=plan,
         registered=registered, acknowledgement=acknowledgement, row=row, extra=extra,
-        acceleration_date=acceleration_date, guarantee=guarantee,
+        acceleration_date=acceleration_date, guarantee=guarantee, statement=statement,
     )
 
 
@@ -375,8 +390,8 @@ def _extra_columns(r: _Row, allow_unknown: bool) -> dict[str, str]:
     """Columns the format does not know: kept aside if allowed, else each one a problem."""
     extra: dict[str, str] = {}
     for key in r.raw:
-        if key in STATUS_FIELDS or key == _TWICE:
-            continue  # escalate's columns: known, and of no use to a letter
+        if key in STATUS_FIELDS or key in JSON_FIELDS or key == _TWICE:
+            continue  # escalate's columns (known, of no use to a letter); the statement
         if key not in FIELDS:
             if allow_unknown:
                 extra[key] = str(r.raw[key])
@@ -486,6 +501,70 @@ def _plan_terms(r: _Row, kind: Kind | None, day: dt.date,
     return PlanTerms(count, first, frequency, down, rate or Decimal("0"))
 
 
+_SIGNED_AMOUNT = re.compile(r"-?\d+(\.\d{1,2})?")
+_ITEM_KEYS = ("due_date", "label", "amount")
+
+
+def _statement(r: _Row, total: Decimal | None, day: dt.date) -> tuple[StatementItem, ...]:
+    """The itemised statement: every line valid, and the lines summing to the whole claim
+    (principal + interest + fees + penalties, the letter's total), to the cent."""
+    raw = r.raw.get("statement")
+    if raw is None or raw == []:
+        return ()
+    if not isinstance(raw, list) or len(raw) > MAX_STATEMENT_LINES:
+        r.fail("statement", "must be a list of at most "
+                            f"{MAX_STATEMENT_LINES} {{due_date, label, amount}} objects")
+        return ()
+    items = [item for n, obj in enumerate(raw, 1)
+             if (item := _statement_item(r, n, obj, day)) is not None]
+    if len(items) != len(raw) or total is None:
+        return ()
+    listed = sum((i.amount for i in items), Decimal("0"))
+    if listed != total:
+        r.fail("statement", f"the statement's {len(items)} lines sum to {listed:.2f}, but the "
+                            f"claim (principal + interest + fees + penalties) is {total:.2f} "
+                            f"(difference {listed - total:.2f}); the lines must account for "
+                            "exactly what the letter claims")
+        return ()
+    return tuple(items)
+
+
+def _statement_item(r: _Row, n: int, obj: Any, day: dt.date) -> StatementItem | None:
+    where = f"statement[{n}]"
+    if not isinstance(obj, dict) or set(obj) != set(_ITEM_KEYS):
+        r.fail(where, "each line must be an object with exactly the keys due_date, label "
+                      "and amount")
+        return None
+    line = _Row({f"{where}.{k}": v for k, v in obj.items()}, r.row)
+    line.case_id = r.case_id
+    due = line.date(f"{where}.due_date", required=True)
+    label = line.text(f"{where}.label", required=True)
+    amount = _signed_amount(line, f"{where}.amount", obj["amount"])
+    if due is not None and due > day:
+        line.fail(f"{where}.due_date", f"{due.isoformat()} is after the letter date "
+                                       f"({day.isoformat()}): an item not yet due is not claimed")
+    if label is not None and len(label) > 120:
+        line.fail(f"{where}.label", "is longer than 120 characters")
+    r.errors.extend(line.errors)
+    if line.errors or due is None or label is None or amount is None:
+        return None
+    return StatementItem(due, label, amount)
+
+
+def _signed_amount(line: _Row, name: str, value: Any) -> Decimal | None:
+    """A line's amount: a payment received is negative ("-50.00"); never a float."""
+    if isinstance(value, float | bool) or value is None:
+        line.fail(name, "must be written as a string or an exact number such as \"-50.00\", "
+                        "not a floating-point value")
+        return None
+    text = str(value).strip()
+    if not _SIGNED_AMOUNT.fullmatch(text) or Decimal(text) == 0:
+        line.fail(name, f"'{text}' is not a non-zero amount with at most 2 decimals and a dot "
+                        "(e.g. 123.45, or -50.00 for a payment received)")
+        return None
+    return Decimal(text)
+
+
 def _unknown_field_reason(key: str) -> str:
     close = difflib.get_close_matches(key, FIELDS, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -588,6 +667,13 @@ def _check_header(header: list[str], source: str, allow_unknown: bool,
     if missing:
         raise CaseFileError(f"the header row lacks the required column(s): {', '.join(missing)}"
                             + _separator_hint(header), file=source, line=1)
+    in_json = [h for h in header if h in JSON_FIELDS]
+    if in_json:
+        raise CaseFileError(f"column {in_json[0]}: an itemised statement is a list of "
+                            "{due_date, label, amount} objects, read only from .json or .jsonl "
+                            "case files; remove the column (the letter then prints the "
+                            "principal / interest / accessories breakdown) or use JSON",
+                            file=source, line=1)
     unknown = [h for h in header if h not in FIELDS and h not in STATUS_FIELDS]
     if unknown and not allow_unknown:
         raise CaseFileError("; ".join(_unknown_field_reason(h) for h in unknown),

@@ -102,6 +102,14 @@ class CaseVars:
 
 
 @dataclass(frozen=True)
+class StatementLineVars:
+    due_date: str = _doc("the day the item fell due, written out")
+    due_date_iso: str = _doc("that day, ISO form")
+    label: str = _doc("what the item is (case data, printed as written)")
+    amount: str = _doc("its amount, formatted (a payment received is negative)")
+
+
+@dataclass(frozen=True)
 class AmountVars:
     principal: str = _doc("principal (capital) due, formatted")
     interest: str = _doc("interest due, formatted")
@@ -111,6 +119,9 @@ class AmountVars:
     total_words: str = _doc("total due written in words (words prevail)")
     total_figures_zh: str = _doc("total in figures with the ¥ sign (zh); same as total elsewhere")
     nonzero: tuple[str, ...] = _doc("names of the components that are not zero")
+    statement: tuple[StatementLineVars, ...] = _doc(
+        "the claim itemised (JSON case files' statement), oldest first; its amounts sum to "
+        "total; empty when the case gives none (print the breakdown only)")
 
 
 @dataclass(frozen=True)
@@ -463,6 +474,10 @@ def build_context(
             total_figures_zh=fr_figures,
             nonzero=tuple(n for n in ("principal", "interest", "fees", "penalties")
                           if getattr(a, n) != 0),
+            statement=tuple(
+                StatementLineVars(long(i.due_date), i.due_date.isoformat(), i.label,
+                                  money(i.amount))
+                for i in sorted(case.statement, key=lambda i: i.due_date)),
         ),
         creditor=_org(entity.creditor),
         payment=_payment_vars(case, entity),
@@ -633,6 +648,8 @@ def _describe(prefix: str, value: Any, cls: type[Any] | None) -> Iterator[Variab
         yield VariableDoc(name, f.metadata.get("doc", ""), _example(sub))
         if f.name == "installments":
             yield from _describe(name, sub, InstallmentVars)
+        if f.name == "statement":
+            yield from _describe(name, sub, StatementLineVars)
 
 
 def _example(value: Any) -> str:

@@ -122,6 +122,15 @@ class PlanTerms:
 
 
 @dataclass(frozen=True)
+class StatementItem:
+    """One line of an itemised statement of the claim (JSON case files' ``statement``)."""
+
+    due_date: dt.date
+    label: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class EarlierLetter:
     """A letter of the same case that the ledger shows as sent before this one.
 
@@ -160,6 +169,9 @@ class Case:
     # The day the creditor declared the whole loan due (déchéance du terme / acceleration); None
     # while only the missed instalments are due.
     acceleration_date: dt.date | None = None
+    # The claim itemised (due date, label, amount), summing to amounts.total; empty: the
+    # letter prints only the principal / interest / accessories breakdown.
+    statement: tuple[StatementItem, ...] = ()
     registered: bool = True
     acknowledgement: bool = False
     # France: the recommandé's guarantee level (R1/R2/R3) of this item, overriding the sender
