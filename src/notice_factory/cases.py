@@ -667,13 +667,7 @@ def _check_header(header: list[str], source: str, allow_unknown: bool,
     if missing:
         raise CaseFileError(f"the header row lacks the required column(s): {', '.join(missing)}"
                             + _separator_hint(header), file=source, line=1)
-    in_json = [h for h in header if h in JSON_FIELDS]
-    if in_json:
-        raise CaseFileError(f"column {in_json[0]}: an itemised statement is a list of "
-                            "{due_date, label, amount} objects, read only from .json or .jsonl "
-                            "case files; remove the column (the letter then prints the "
-                            "principal / interest / accessories breakdown) or use JSON",
-                            file=source, line=1)
+    _refuse_json_only_columns(header, source)
     unknown = [h for h in header if h not in FIELDS and h not in STATUS_FIELDS]
     if unknown and not allow_unknown:
         raise CaseFileError("; ".join(_unknown_field_reason(h) for h in unknown),
@@ -697,6 +691,16 @@ def _separator_hint(header: list[str]) -> str:
                     "French or another language that writes 1,5 does that): save the file again "
                     "as 'CSV UTF-8 (comma delimited)'")
     return ""
+
+
+def _refuse_json_only_columns(header: list[str], source: str) -> None:
+    in_json = [h for h in header if h in JSON_FIELDS]
+    if in_json:
+        raise CaseFileError(f"column {in_json[0]}: an itemised statement is a list of "
+                            "{due_date, label, amount} objects, read only from .json or .jsonl "
+                            "case files; remove the column (the letter then prints the "
+                            "principal / interest / accessories breakdown) or use JSON",
+                            file=source, line=1)
 
 
 _TWICE = "__twice__"  # the keys an object holds more than once, and their values
