@@ -2,9 +2,11 @@
 # Installs everything notice_factory needs on a bare Debian/Ubuntu machine (idempotent).
 #   system: fonts (Liberation for fr/ro, Noto CJK for zh), HarfBuzz subsetting for WeasyPrint,
 #           Pango, poppler-utils (pdftotext/pdftoppm), LibreOffice Writer + python3-uno (DOCX),
-#           zbar-tools (zbarimg: the tests decode barcodes and QR codes as a scanner would)
+#           zbar-tools (zbarimg: the tests decode barcodes and QR codes as a scanner would),
+#           postgresql (the server programs: the tests start a throwaway cluster with initdb
+#           and pg_ctl on 127.0.0.1, tests/pgserver.py; the package's own service is not used)
 #   python: the package itself with its test extras (which include the cluster extra:
-#           Dask distributed), editable
+#           Dask distributed, and the postgresql extra: psycopg 3), editable
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,7 @@ APT_PACKAGES=(
   libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fontconfig
   poppler-utils zbar-tools
   libreoffice-writer-nogui python3-uno
+  postgresql
 )
 
 missing=()

@@ -18,18 +18,20 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import pytest
+from pgserver import ThrowawayPostgres
 from pypdf import PdfReader
 
 from notice_factory.cases import read_case_file
 from notice_factory.catalog import Catalog, load_catalog
-from notice_factory.errors import OfficeUnavailableError
+from notice_factory.errors import LedgerMissingError, OfficeUnavailableError
 from notice_factory.ledger import Ledger, init_ledger
 from notice_factory.model import Case, Locale
 from notice_factory.office import find_office
@@ -48,16 +50,63 @@ PT_PER_MM = 72 / 25.4
 DEMO_CASES: list[Case] = read_case_file(FIXTURES / "cases.csv", batch_date=BATCH_DATE).cases
 
 
-def demo_ledger(path: Path) -> Path:
-    """``path`` as a ledger made on purpose (`ledger init`) for the demo profile, if there is
-    no file there yet: a batch never creates its ledger."""
-    if not path.exists():
-        init_ledger(path, [e.postal for e in load_sender_profile().entities.values()],
-                    profile="demo")
-        with Ledger(path) as ledger:  # La Poste's domestic numbers come from its list
-            ledger.import_numbers("la-poste", LA_POSTE_LIST.read_text("utf-8").splitlines(),
-                                  LA_POSTE_LIST.name)
+@overload
+def demo_ledger(path: Path) -> Path: ...
+
+
+@overload
+def demo_ledger(path: str) -> str: ...
+
+
+def demo_ledger(path: Path | str) -> Path | str:
+    """``path`` (a file, or a PostgreSQL URL) as a ledger made on purpose (`ledger init`) for
+    the demo profile, if there is none there yet: a batch never creates its ledger."""
+    if isinstance(path, Path) and path.exists():
+        return path
+    if isinstance(path, str):
+        try:
+            Ledger(path).close()
+            return path
+        except LedgerMissingError:
+            pass
+    init_ledger(path, [e.postal for e in load_sender_profile().entities.values()],
+                profile="demo")
+    with Ledger(path) as ledger:  # La Poste's domestic numbers come from its list
+        ledger.import_numbers("la-poste", LA_POSTE_LIST.read_text("utf-8").splitlines(),
+                              LA_POSTE_LIST.name)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[ThrowawayPostgres]:
+    """A real PostgreSQL server for the session (initdb/pg_ctl in a temporary folder, on
+    127.0.0.1 with a free port), stopped and removed at its end."""
+    server = ThrowawayPostgres().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres: ThrowawayPostgres) -> Iterator[str]:
+    """The URL of a new, empty database of the session's server (dropped after the test)."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    url = postgres.create_database(name)
+    try:
+        yield url
+    finally:
+        postgres.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_at(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where a test's ledger goes, once per backend: a file path, or a new database's URL.
+    Every test that takes it runs against both (one ledger interface, two backends)."""
+    if request.param == "sqlite":
+        return tmp_path / "ledger.sqlite"
+    url: str = request.getfixturevalue("pg_url")
+    return url
 
 
 def case_param_id(case: Case) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,8 +46,21 @@ def stepping_clock() -> Callable[[], dt.datetime]:
     return lambda: start + dt.timedelta(seconds=next(ticks))
 
 
-def new_ledger(path: Path) -> Path:
-    """A ledger made on purpose, serving every range these tests number from."""
+@overload
+def new_ledger(path: Path) -> Path: ...
+
+
+@overload
+def new_ledger(path: str) -> str: ...
+
+
+@overload
+def new_ledger(path: Path | str) -> Path | str: ...
+
+
+def new_ledger(path: Path | str) -> Path | str:
+    """A ledger made on purpose (a file, or in a PostgreSQL database), serving every range
+    these tests number from."""
     everything = (SerialRange("RR", 0, MAX_SERIAL), SerialRange("RS", 0, MAX_SERIAL))
     init_ledger(path, [postal(*everything),
                        postal(*everything, operator="Poșta Română", country="RO")])
@@ -53,9 +68,24 @@ def new_ledger(path: Path) -> Path:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    with Ledger(new_ledger(tmp_path / "ledger.sqlite"), clock=stepping_clock()) as led:
+def ledger(ledger_at: Path | str) -> Iterator[Ledger]:
+    """A new ledger, once in an SQLite file and once in PostgreSQL (conftest.ledger_at)."""
+    with Ledger(new_ledger(ledger_at), clock=stepping_clock()) as led:
         yield led
+
+
+@contextlib.contextmanager
+def raw(target: Path | str) -> Iterator[Any]:
+    """A plain driver connection to the ledger's database (sqlite3 or psycopg), autocommit."""
+    if isinstance(target, Path):
+        db = sqlite3.connect(target, isolation_level=None)
+        try:
+            yield db
+        finally:
+            db.close()
+    else:
+        with psycopg.connect(target, autocommit=True) as conn:
+            yield conn
 
 
 # --------------------------------------------------------------------------- S10
@@ -157,12 +187,26 @@ def test_schema_is_versioned_wal_and_survives_reopening(tmp_path: Path) -> None:
         assert led.count() == 1
 
 
-def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
-    path = new_ledger(tmp_path / "ledger.sqlite")
-    with sqlite3.connect(path) as raw:
-        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+def test_a_postgresql_ledger_is_versioned_and_survives_reopening(pg_url: str) -> None:
+    new_ledger(pg_url)
+    with Ledger(pg_url) as led:
+        assert led.backend == "postgresql" and led.schema_version() == SCHEMA_VERSION
+        number = led.allocate(keys(1), postal(SerialRange("RR", 1, 9)), "b1")[keys(1)[0]]
+    with raw(pg_url) as db:
+        assert db.execute("SELECT version FROM ledger_schema").fetchall() == [(SCHEMA_VERSION,)]
+    with Ledger(pg_url) as led:
+        assert led.lookup(keys(1)[0]) == number and led.count() == 1
+
+
+def test_a_newer_schema_is_refused(ledger_at: Path | str) -> None:
+    new_ledger(ledger_at)
+    with raw(ledger_at) as db:
+        if isinstance(ledger_at, Path):
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        else:
+            db.execute(f"UPDATE ledger_schema SET version = {SCHEMA_VERSION + 1}")
     with pytest.raises(LedgerError, match="newer notice-factory"):
-        Ledger(path)
+        Ledger(ledger_at)
 
 
 def test_a_file_that_is_not_a_ledger_is_refused(tmp_path: Path) -> None:
@@ -172,10 +216,23 @@ def test_a_file_that_is_not_a_ledger_is_refused(tmp_path: Path) -> None:
         Ledger(path)
 
 
-def test_the_database_itself_refuses_a_bad_state(ledger: Ledger, tmp_path: Path) -> None:
-    ledger.allocate(keys(1), postal(SerialRange("RR", 1, 9)), "b1")
-    with sqlite3.connect(tmp_path / "ledger.sqlite") as raw, pytest.raises(sqlite3.IntegrityError):
-        raw.execute("UPDATE numbers SET state = 'lost'")
+def test_the_database_itself_refuses_a_bad_state(ledger: Ledger,
+                                                  ledger_at: Path | str) -> None:
+    number = ledger.allocate(keys(1), postal(SerialRange("RR", 1, 9)), "b1")[keys(1)[0]]
+    with raw(ledger_at) as db:
+        with pytest.raises((sqlite3.IntegrityError, psycopg.errors.CheckViolation)):
+            db.execute("UPDATE numbers SET state = 'lost'")
+        # The same number twice, or a second live number for one letter, even by hand.
+        row = ("La Poste", "RR", 1, "FR", "FR-X", "reminder", "2026-11-23", "b1", "allocated",
+               "2026-11-23T08:00:00+00:00")
+        insert = ("INSERT INTO numbers (number, operator, service, serial, country, case_id, kind,"
+                  " letter_date, batch_id, state, allocated_at) VALUES ({})")
+        marks = ", ".join(["?" if isinstance(ledger_at, Path) else "%s"] * 11)
+        with pytest.raises((sqlite3.IntegrityError, psycopg.errors.UniqueViolation)):
+            db.execute(insert.format(marks), (number, *row))
+        second = (*row[:2], 7, *row[3:4], "FR-0000", "formal_notice", *row[6:])
+        with pytest.raises((sqlite3.IntegrityError, psycopg.errors.UniqueViolation)):
+            db.execute(insert.format(marks), (make_s10("RR", 7, "FR"), *second))
 
 
 # --------------------------------------------------------------------------- allocation
@@ -382,7 +439,7 @@ def _allocate_worker(
 
 
 def _run_workers(
-    path: Path, prefixes: list[str], count: int, chunk: int
+    path: Path | str, prefixes: list[str], count: int, chunk: int
 ) -> list[tuple[str, dict[str, str]]]:
     # forkserver, not fork: forking a test process that has threads (left by earlier tests'
     # pools) can copy a held lock into the child, which then hangs forever.
@@ -410,8 +467,8 @@ def _run_workers(
 
 
 @pytest.mark.parametrize("chunk", [1, 10, 200])
-def test_concurrent_processes_never_share_a_number(tmp_path: Path, chunk: int) -> None:
-    path = new_ledger(tmp_path / "ledger.sqlite")  # a fresh ledger
+def test_concurrent_processes_never_share_a_number(ledger_at: Path | str, chunk: int) -> None:
+    path = new_ledger(ledger_at)  # a fresh ledger, in a file or in PostgreSQL
     prefixes = ["A", "B", "C", "D"]
     results = _run_workers(path, prefixes, 200, chunk)
     numbers = [n for _, result in results for n in result.values()]
@@ -428,8 +485,8 @@ def test_concurrent_processes_never_share_a_number(tmp_path: Path, chunk: int) -
                 assert led.lookup(LetterKey(case_id, "formal_notice", DAY)) == number, prefix
 
 
-def test_concurrent_reruns_of_the_same_letters_agree(tmp_path: Path) -> None:
-    path = new_ledger(tmp_path / "ledger.sqlite")
+def test_concurrent_reruns_of_the_same_letters_agree(ledger_at: Path | str) -> None:
+    path = new_ledger(ledger_at)
     results = _run_workers(path, ["S", "S", "S"], 150, 25)
     assert len(results) == 3 and len(results[0][1]) == 150
     assert len({tuple(sorted(r.items())) for _, r in results}) == 1

@@ -28,9 +28,10 @@ OTHER = LetterKey("FR-0002", "reminder", DAY)
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    init_ledger(tmp_path / "ledger.sqlite", [ACCOUNT])
-    with Ledger(tmp_path / "ledger.sqlite") as led:
+def ledger(ledger_at: Path | str) -> Iterator[Ledger]:
+    """A new ledger, in a file and in PostgreSQL (conftest.ledger_at)."""
+    init_ledger(ledger_at, [ACCOUNT])
+    with Ledger(ledger_at) as led:
         yield led
 
 

@@ -141,6 +141,16 @@ class LedgerDamagedError(LedgerError):
     """The ledger file is not a ledger, or its content is damaged."""
 
 
+class LedgerUnreachableError(LedgerError):
+    """The ledger's database server cannot be reached, refused the login, or the connection
+    was lost (an unfinished transaction is rolled back whole)."""
+
+
+class LedgerMovedError(LedgerError):
+    """The ledger was moved to another database (`ledger migrate`): it is kept for reading,
+    and every write goes to the new one."""
+
+
 class LedgerProfileError(LedgerError):
     """The ledger does not serve the sender profile's ranges (another profile's ledger, or a
     new range not yet recorded), or a range overlaps another operator's."""

@@ -1,4 +1,5 @@
-"""The registered-number ledger: UPU S10 numbers, never issued twice, kept in an SQLite file.
+"""The registered-number ledger: UPU S10 numbers, never issued twice, kept in an SQLite file or
+a PostgreSQL database shared by several machines (``postgresql://user@host/db``).
 
 A registered letter's number is a legal proof (it is on the deposit list the post office
 stamps), so the ledger promises three things:
@@ -9,16 +10,18 @@ stamps), so the ledger promises three things:
 - a batch that needs more numbers than the sender's ranges have left fails before writing
   anything.
 
-Every write runs in one ``BEGIN IMMEDIATE`` transaction, which takes SQLite's write lock before
-reading what is free, so two processes allocating at the same time are serialised; the primary
-key on the number is the last guard.
+Every write runs in one transaction that first takes the ledger's one write lock (SQLite's
+``BEGIN IMMEDIATE``, a PostgreSQL advisory transaction lock: ``ledgerdb``) before reading what
+is free, so two processes allocating at the same time, on one machine or many, are serialised;
+the primary key on the number is the last guard. The SQL is written once; ``ledgerdb`` runs it
+on either database.
 
 A ledger is created only on purpose (:func:`init_ledger`, ``notice-factory ledger init``): opening
 a path where there is no ledger, or an emptied file, is refused, because a new ledger there would
 issue again numbers already printed on letters. The ledger records the ranges it serves (per
 operator); a profile whose ranges it does not serve is refused (another profile's ledger), and a
-range that overlaps another operator's is never recorded. Each SQLite failure is reported as what
-it is (locked, read-only, disk full, damaged) with what to do.
+range that overlaps another operator's is never recorded. Each database failure is reported as
+what it is (locked, read-only, disk full, damaged, unreachable) with what to do.
 
 >>> import tempfile, pathlib, datetime as dt
 >>> from notice_factory.settings import PostalAccount, SerialRange
@@ -42,10 +45,7 @@ import datetime as dt
 import functools
 import os
 import re
-import shutil
 import sqlite3
-import stat
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -57,17 +57,24 @@ from notice_factory.batching import operator_slug
 from notice_factory.errors import (
     ConfigError,
     ContentChangedError,
-    LedgerBusyError,
     LedgerDamagedError,
-    LedgerDiskFullError,
-    LedgerEmptyError,
     LedgerError,
     LedgerMissingError,
+    LedgerMovedError,
     LedgerProfileError,
-    LedgerReadOnlyError,
     LettersBusyError,
     RangeExhaustedError,
     UsageError,
+)
+from notice_factory.ledgerdb import (
+    Backend,
+    PostgresBackend,
+    SQLiteBackend,
+    explain_sqlite_error,
+    is_database_url,
+    ledger_target,
+    open_backend,
+    redact,
 )
 from notice_factory.s10 import make_s10
 from notice_factory.settings import PostalAccount, SerialRange
@@ -265,6 +272,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
 }
 
 
+#: The tables of a ledger, in creation order (PostgreSQL adds `ledger_schema`, its version).
+LEDGER_TABLES: tuple[str, ...] = tuple(
+    m.group(1) for step in sorted(_MIGRATIONS) for statement in _MIGRATIONS[step]
+    if (m := re.match(r"\s*CREATE TABLE (\w+)", statement)))
+
+
 def _kind_text(kind: object) -> str:
     # Accept model.Kind as well as plain text: a str-Enum hashes by name, not value, so keys are
     # normalised to the value before they reach SQL or are compared.
@@ -291,82 +304,6 @@ def _range_text(service: str, first: int, last: int) -> str:
 
 # --------------------------------------------------------------------------- failures, in words
 
-# SQLite's primary result codes (https://sqlite.org/rescode.html).
-_PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT, _FULL, _CANTOPEN, _NOTADB = (
-    3, 5, 6, 8, 10, 11, 13, 14, 26)
-
-_KEEP = ("Do not delete the ledger or start a new one in its place: the numbers it holds are "
-         "printed on letters, and a new ledger would issue them again.")
-
-
-def explain_sqlite_error(exc: sqlite3.Error, path: Path, waited_s: float = 0.0) -> LedgerError:
-    """What a clerk reads when SQLite fails on the ledger: which failure, and what to do."""
-    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-    detail = str(exc)
-    where = str(path)
-    if code in (_BUSY, _LOCKED):
-        return LedgerBusyError(
-            f"the ledger is locked by another run (waited {waited_s:g} s): wait until the "
-            "other batch or ledger command has finished, then run this command again. The "
-            "ledger itself is fine.", file=where)
-    if code in (_READONLY, _PERM, _CANTOPEN):
-        return LedgerReadOnlyError(
-            f"the ledger cannot be written ({detail}): the file, its folder or the disk is "
-            "read-only or not writable by this user (SQLite also writes the -wal and -shm files "
-            "beside it). Give this user write access there, then run again. The ledger itself "
-            "is fine; nothing was allocated.", file=where)
-    if code == _FULL or (code == _IOERR and _nearly_full(path.parent)):
-        # A full disk reaches SQLite as SQLITE_FULL, or (writing its -shm/-wal) as an I/O
-        # error: the free space tells which.
-        return LedgerDiskFullError(
-            f"the disk holding the ledger is full ({path.parent}): free space there, then run "
-            "again. Nothing was allocated; the ledger itself is fine.", file=where)
-    if code == _IOERR:
-        return LedgerError(
-            f"the disk reported an error on the ledger ({detail}): check the disk and the free "
-            f"space in {path.parent}, then run again. " + _KEEP, file=where)
-    if code in (_CORRUPT, _NOTADB):
-        return LedgerDamagedError(
-            f"the ledger file is damaged or is not a ledger ({detail}). Check the --ledger path; "
-            "if it is your ledger, restore it from your last backup (or have your administrator "
-            f"recover it, e.g. with `sqlite3 {path} .recover`), then run again. " + _KEEP,
-            file=where)
-    return LedgerError(f"the ledger failed ({detail}); run again, and if it fails again, "
-                       "have your administrator look at the file. " + _KEEP, file=where)
-
-
-def _nearly_full(folder: Path) -> bool:
-    """Too little room left for SQLite to write a few pages of its journal."""
-    try:
-        return shutil.disk_usage(folder).free < 256 * 1024
-    except OSError:
-        return False
-
-
-def _check_file(path: Path) -> None:
-    """Refuse, before SQLite may create anything, a path that holds no ledger."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise LedgerMissingError(
-            "there is no ledger here. A ledger is never created by a batch: if the path is "
-            "mistyped or another machine's, give the right one with --ledger; if this is the "
-            "first batch of this sender profile, create its ledger on purpose with "
-            f"`notice-factory ledger init {path} --sender PROFILE`.", file=str(path)) from None
-    except OSError as exc:
-        raise LedgerError(f"cannot reach the ledger ({exc.strerror}): check the path and that "
-                          "its folder is mounted and readable.", file=str(path)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise LedgerError("this is a folder; give the path of the ledger file (e.g. "
-                          f"{path / 'ledger.sqlite'})", file=str(path))
-    if info.st_size == 0:
-        raise LedgerEmptyError(
-            "the ledger file is empty (0 bytes): the numbers it recorded are gone (an "
-            "interrupted copy, a full disk or a file emptied by hand). Nothing was allocated. "
-            "Restore the file from your last backup, or ask your administrator. " + _KEEP,
-            file=str(path))
-
-
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
@@ -375,41 +312,26 @@ _Method = Callable[Concatenate["Ledger", _P], _T]
 
 
 def _guarded(method: _Method[_P, _T]) -> _Method[_P, _T]:
-    """A ledger method whose SQLite failures come out as the LedgerError that names them."""
+    """A ledger method whose database failures come out as the LedgerError that names them."""
 
     def wrapper(self: Ledger, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
         try:
             return method(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise explain_sqlite_error(exc, self.path, self.busy_timeout_s) from None
+        except self._db.errors() as exc:
+            raise self._db.explain(exc) from None
 
     functools.update_wrapper(wrapper, method)
     return wrapper
 
 
-def _connect(target: str, busy_timeout_s: float, *, uri: bool) -> sqlite3.Connection:
-    # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE.
-    db = sqlite3.connect(target, timeout=busy_timeout_s, isolation_level=None, uri=uri)
-    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-    return db
-
-
-def _tune(db: sqlite3.Connection) -> None:
-    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        db.execute("PRAGMA journal_mode = WAL")
-    # FULL: a committed allocation survives a power cut, so a number is never re-issued.
-    db.execute("PRAGMA synchronous = FULL")
-    db.execute("PRAGMA foreign_keys = ON")
-
-
-def _apply_migrations(db: sqlite3.Connection, version: int) -> None:
+def _apply_migrations(db: Backend, version: int) -> None:
     for step in range(version + 1, SCHEMA_VERSION + 1):
         for statement in _MIGRATIONS[step]:
-            db.execute(statement)
-        db.execute(f"PRAGMA user_version = {step}")
+            db.execute(db.ddl(statement))
+        db.set_user_version(step)
 
 
-def _record_ranges(db: sqlite3.Connection, postal: PostalAccount, profile: str,
+def _record_ranges(db: Backend, postal: PostalAccount, profile: str,
                    now: str) -> list[SerialRange]:
     """Record the account's ranges not yet served (inside the caller's transaction); refuse
     one that overlaps a range of another operator (the same S10 numbers twice)."""
@@ -427,41 +349,64 @@ def _record_ranges(db: sqlite3.Connection, postal: PostalAccount, profile: str,
                 "to two operators. Correct the sender profile (ask the operator which range is "
                 "yours); nothing was recorded.")
         cursor = db.execute(
-            "INSERT OR IGNORE INTO ranges (operator, country, service, first, last, profile,"
-            " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ranges (operator, country, service, first, last, profile,"
+            " added_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (postal.operator, postal.country, r.service, r.first, r.last, profile, now))
         if cursor.rowcount == 1:
             added.append(r)
     return added
 
 
+def _fill_new(db: Backend, accounts: Iterable[PostalAccount], profile: str, now: str) -> None:
+    """The schema, the ledger's facts and the accounts' ranges, in the caller's transaction."""
+    _apply_migrations(db, 0)
+    db.executemany("INSERT INTO ledger_info (key, value) VALUES (?, ?)",
+                   [("created_at", now), ("profile", profile)])
+    for postal in accounts:
+        _record_ranges(db, postal, profile, now)
+
+
 def init_ledger(path: Path | str, accounts: Iterable[PostalAccount], *, profile: str = "",
                 clock: DateTimeClock | None = None) -> None:
-    """Create a new ledger at ``path`` serving the accounts' ranges; never replaces a file.
+    """Create a new ledger at ``path`` (a file, or a ``postgresql://`` URL) serving the
+    accounts' ranges; never replaces one.
 
-    The ledger is built under a temporary name and linked into place, so a crash leaves no
-    half-made ledger, and two ``init`` at once make one ledger (the other is refused).
+    A file is built under a temporary name and linked into place, so a crash leaves no
+    half-made ledger, and two ``init`` at once make one ledger (the other is refused). In
+    PostgreSQL the database must exist (made by its administrator) and hold no ledger; the
+    schema is made in one transaction under the ledger's write lock, with the same effect.
     """
-    target = Path(path)
+    now = (clock or utc_now)().isoformat(timespec="seconds")
+    if is_database_url(path):
+        build_in_database(str(path), lambda db: _fill_new(db, accounts, profile, now))
+    else:
+        build_file(Path(path), lambda db: _fill_new(db, accounts, profile, now))
+
+
+def _refuse_existing(target: Path) -> None:
     if target.exists() or target.is_symlink():
         raise LedgerError(
             "a file already exists here, and a ledger is never replaced or re-created: to use "
             f"it, pass --ledger {target}; to start another ledger, choose a new path.",
             file=str(target))
+
+
+def build_file(target: Path, fill: Callable[[Backend], None]) -> None:
+    """Make a new ledger file: ``fill`` writes it under a temporary name, in one transaction,
+    then it is linked into place (never over an existing file)."""
+    _refuse_existing(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.init")
-    now = (clock or utc_now)().isoformat(timespec="seconds")
+    for leftover in _sqlite_files(tmp):
+        leftover.unlink(missing_ok=True)
     try:
-        db = _connect(str(tmp), 5.0, uri=False)
+        db = SQLiteBackend(tmp, 5.0, create=True)
         try:
-            _tune(db)
-            db.execute("BEGIN IMMEDIATE")
-            _apply_migrations(db, 0)
-            db.executemany("INSERT INTO ledger_info (key, value) VALUES (?, ?)",
-                           [("created_at", now), ("profile", profile)])
-            for postal in accounts:
-                _record_ranges(db, postal, profile, now)
-            db.execute("COMMIT")
+            db.begin_write()
+            fill(db)
+            db.commit()
+        except sqlite3.Error as exc:
+            raise explain_sqlite_error(exc, target) from None
         finally:
             db.close()
         os.link(tmp, target)  # fails if the path appeared meanwhile: never replaces
@@ -469,18 +414,46 @@ def init_ledger(path: Path | str, accounts: Iterable[PostalAccount], *, profile:
         raise LedgerError("a file appeared here while the ledger was being created; it was "
                           "left as it is. Run `ledger init` again with a new path.",
                           file=str(target)) from None
-    except sqlite3.Error as exc:
-        raise explain_sqlite_error(exc, target) from None
     finally:
-        for leftover in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"), Path(f"{tmp}-journal")):
+        for leftover in _sqlite_files(tmp):
             leftover.unlink(missing_ok=True)
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    return [path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal"))]
+
+
+def build_in_database(url: str, fill: Callable[[Backend], None]) -> None:
+    """Make a new ledger in an existing PostgreSQL database that holds none: ``fill`` writes
+    it in one transaction (PostgreSQL's schema changes are transactional: all or nothing)."""
+    db = PostgresBackend(url, 30.0)
+    try:
+        db.begin_write()  # two `init` at once: the second waits, then finds the first's ledger
+        clash = sorted(set(db.table_names()) & {*LEDGER_TABLES, "ledger_schema"})
+        if db.user_version() or clash:
+            raise LedgerError(
+                "this database already holds a ledger (tables " + ", ".join(clash or
+                ["ledger_schema"]) + "), and a ledger is never replaced or re-created: to "
+                f"use it, pass --ledger {db.where}; to start another ledger, give an empty "
+                "database.", file=db.where)
+        fill(db)
+        db.commit()
+    except BaseException as exc:
+        with contextlib.suppress(*db.errors()):
+            db.rollback()
+        if isinstance(exc, db.errors()):
+            raise db.explain(exc) from None
+        raise
+    finally:
+        db.close()
 
 
 # --------------------------------------------------------------------------- the ledger
 
 
 class Ledger:
-    """An open ledger file. Use as a context manager, or call :meth:`close`."""
+    """An open ledger: an SQLite file or a PostgreSQL database (``postgresql://`` URL). Use as
+    a context manager, or call :meth:`close`."""
 
     def __init__(
         self,
@@ -489,24 +462,25 @@ class Ledger:
         clock: DateTimeClock = utc_now,
         busy_timeout_s: float = 60.0,
     ) -> None:
-        self.path = Path(path) if path is not None else default_ledger_path()
+        target = ledger_target(path) if path is not None else default_ledger_path()
+        # A file's path, or the database's URL without its password (what messages name).
+        self.path: Path | str = target if isinstance(target, Path) else redact(target)
         self._clock = clock
         self.busy_timeout_s = busy_timeout_s
-        _check_file(self.path)
-        # mode=rw: SQLite must never create the file (a ledger is created only by init_ledger).
-        uri = "file:" + urllib.parse.quote(str(self.path.absolute())) + "?mode=rw"
+        self._db: Backend = open_backend(target, busy_timeout_s)
         try:
-            self._db = _connect(uri, busy_timeout_s, uri=True)
-        except sqlite3.Error as exc:
-            raise explain_sqlite_error(exc, self.path, busy_timeout_s) from None
-        try:
-            _tune(self._db)
             self._migrate()
         except BaseException as exc:
-            self._db.close()
-            if isinstance(exc, sqlite3.Error):
-                raise explain_sqlite_error(exc, self.path, busy_timeout_s) from None
+            with contextlib.suppress(*self._db.errors()):
+                self._db.close()
+            if isinstance(exc, self._db.errors()):
+                raise self._db.explain(exc) from None
             raise
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._db.dialect
 
     # -- plumbing
 
@@ -528,25 +502,43 @@ class Ledger:
         return self._clock().isoformat(timespec="seconds")
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        """One write transaction: committed if the block ends normally, else rolled back."""
-        # IMMEDIATE takes the write lock now (waiting up to busy_timeout), so what the block
-        # reads stays true until COMMIT: the free-serial computation cannot race another process.
-        self._db.execute("BEGIN IMMEDIATE")
+    def _write(self, *, moved_ok: bool = False) -> Iterator[None]:
+        """One write transaction under the ledger's write lock (see ledgerdb): committed if the
+        block ends normally, else rolled back whole. What the block reads stays true until
+        COMMIT: the free-serial computation cannot race another process."""
         try:
+            self._db.begin_write()  # inside: a lock wait that times out still rolls back
+            if not moved_ok:
+                self._refuse_if_moved()
             yield
         except BaseException:
-            if self._db.in_transaction:  # SQLite may already have rolled back on some errors
-                self._db.execute("ROLLBACK")
+            # A lost connection has rolled back already (and cannot say ROLLBACK).
+            with contextlib.suppress(*self._db.errors()):
+                self._db.rollback()
             raise
-        self._db.execute("COMMIT")
+        self._db.commit()
+
+    def _refuse_if_moved(self) -> None:
+        row = self._db.execute(
+            "SELECT value FROM ledger_info WHERE key = 'moved_to'").fetchone()
+        if row is not None:
+            raise LedgerMovedError(
+                f"this ledger was moved to {row[0]} (`notice-factory ledger migrate`): it is "
+                f"kept for reading, and numbers are issued only by the new one. Give --ledger "
+                f"{row[0]}; nothing was written here.", file=str(self.path))
 
     def _migrate(self) -> None:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        version = self._db.user_version()
         if version == SCHEMA_VERSION:
             return  # the usual case: no write lock needed just to open
         if version == 0:
-            # An SQLite file, but no ledger was ever made in it: never turn it into one.
+            # No ledger was ever made here: never turn the file or database into one.
+            if self._db.dialect == "postgresql":
+                raise LedgerMissingError(
+                    "this database holds no notice-factory ledger. A ledger is never created "
+                    "by a batch: check the --ledger URL; to make a new ledger in this (empty) "
+                    f"database: `notice-factory ledger init {self.path} --sender PROFILE`.",
+                    file=str(self.path))
             raise LedgerDamagedError(
                 "this file is an SQLite database but not a notice-factory ledger: check the "
                 "--ledger path. A ledger is created on purpose with "
@@ -557,14 +549,12 @@ class Ledger:
                 f"this one knows {SCHEMA_VERSION}); upgrade notice-factory",
                 file=str(self.path),
             )
-        with self._write():
-            (version,) = self._db.execute("PRAGMA user_version").fetchone()
-            _apply_migrations(self._db, version)
+        with self._write(moved_ok=True):
+            _apply_migrations(self._db, self._db.user_version())
 
     @_guarded
     def schema_version(self) -> int:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        return int(version)
+        return self._db.user_version()
 
     # -- reading
 
@@ -725,8 +715,9 @@ class Ledger:
             lines.append(StatusLine(operator, f"S10 {_range_text(r.service, r.first, r.last)} "
                                     f"{country}", r.size, int(issued), left))
         for operator, total, free in self._db.execute(
-                "SELECT i.operator, COUNT(*), SUM(NOT EXISTS (SELECT 1 FROM numbers n"
-                " WHERE n.number = i.number)) FROM imported_numbers i GROUP BY i.operator"
+                "SELECT i.operator, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM numbers n"
+                " WHERE n.number = i.number) THEN 0 ELSE 1 END) FROM imported_numbers i"
+                " GROUP BY i.operator"
                 " ORDER BY i.operator").fetchall():
             lines.append(StatusLine(str(operator), "imported list", int(total),
                                     int(total) - int(free), int(free)))
@@ -875,7 +866,8 @@ class Ledger:
                 f"{postal.operator} for a new range and add it to the sender profile",
                 missing=missing,
             )
-        self._db.execute("INSERT OR IGNORE INTO batches (batch_id, created_at) VALUES (?, ?)",
+        self._db.execute("INSERT INTO batches (batch_id, created_at) VALUES (?, ?)"
+                         " ON CONFLICT DO NOTHING",
                          (batch_id, now))
         out = {}
         for key, (service, serial) in zip(fresh, _take(blocks, len(fresh)), strict=True):
@@ -896,7 +888,8 @@ class Ledger:
                 f"list {postal.operator} issued with `notice-factory ledger import-numbers FILE "
                 f"--operator {operator_key(postal.operator)} --ledger {self.path}`",
                 missing=missing)
-        self._db.execute("INSERT OR IGNORE INTO batches (batch_id, created_at) VALUES (?, ?)",
+        self._db.execute("INSERT INTO batches (batch_id, created_at) VALUES (?, ?)"
+                         " ON CONFLICT DO NOTHING",
                          (batch_id, now))
         out = {}
         for key, (number, row) in zip(fresh, free, strict=True):
@@ -969,8 +962,8 @@ class Ledger:
         with self._write():
             self._state(number)
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO events (number, status, event_time, location, source,"
-                " imported_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO events (number, status, event_time, location, source,"
+                " imported_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (number, status, when.isoformat(timespec="seconds"), location, source, self._now()),
             )
         return cursor.rowcount == 1
@@ -996,8 +989,9 @@ class Ledger:
             for e in events:
                 self._state(e.number)
                 cursor = self._db.execute(
-                    "INSERT OR IGNORE INTO carrier_events (number, operator, code, label, event_at,"
-                    " status, outcome, source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO carrier_events (number, operator, code, label, event_at, status,"
+                    " outcome, source, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     (e.number, e.operator, e.code, e.label, e.event_at, e.status, e.outcome,
                      e.source, now),
                 )
@@ -1067,7 +1061,7 @@ class _Plan:
     refused: list[tuple[LetterKey, NumberRecord, FolderState]] = field(default_factory=list)
     changed: list[tuple[LetterKey, NumberRecord]] = field(default_factory=list)
 
-    def refuse(self, ledger_path: Path) -> None:
+    def refuse(self, ledger_path: Path | str) -> None:
         """Raise for the refused letters (another run or folder), then the changed ones."""
         busy = [(k, r) for k, r, w in self.refused if w is FolderState.BUSY]
         held = [(k, r) for k, r, w in self.refused if w is FolderState.HOLDS]
@@ -1195,7 +1189,7 @@ def _clean_imported(numbers: Sequence[str], source: str) -> list[tuple[str, int]
     return out
 
 
-def _known_numbers(db: sqlite3.Connection, numbers: list[str]) -> set[str]:
+def _known_numbers(db: Backend, numbers: list[str]) -> set[str]:
     known: set[str] = set()
     for i in range(0, len(numbers), 500):
         chunk = numbers[i:i + 500]

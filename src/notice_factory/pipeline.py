@@ -275,7 +275,7 @@ class BatchOptions:
 
 
 def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
-              ledger_path: Path | None = None, templates: Path | None = None,
+              ledger_path: Path | str | None = None, templates: Path | None = None,
               clock: Clock = system_clock, batch_date: dt.date | None = None,
               jobs: int | None = None, resend: bool = False, allow_unknown: bool = False,
               letters_per_file: int | None = None, duplex: bool | None = None,

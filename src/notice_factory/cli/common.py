@@ -29,6 +29,33 @@ def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"'{value}' is not a date in the form YYYY-MM-DD") from None
 
 
+if TYPE_CHECKING:  # click >= 8.4 types its parameter types by value
+    _LocationType = click.ParamType[Path | str]
+else:
+    _LocationType = click.ParamType
+
+
+class LedgerLocation(_LocationType):
+    """A ledger: an SQLite file's path, or a PostgreSQL URL (``postgresql://user@host/db``),
+    kept as text (a path would fold its ``//``)."""
+
+    name = "ledger"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "PATH|URL"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path | str:
+        if isinstance(value, Path):
+            return value
+        from notice_factory.ledgerdb import ledger_target
+
+        return ledger_target(str(value))
+
+
+LEDGER_LOCATION = LedgerLocation()
+
+
 def sender_option(f: F) -> F:
     return click.option(
         "--sender", type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from notice_factory.cli.common import sender_option
+from notice_factory.cli.common import LEDGER_LOCATION, sender_option
 from notice_factory.ledger import Ledger, default_ledger_path, init_ledger
+from notice_factory.ledgerdb import redact
 from notice_factory.settings import SenderProfile, load_sender_profile
 
-LEDGER_PATH = click.argument("path", required=False,
-                             type=click.Path(dir_okay=False, path_type=Path))
+LEDGER_PATH = click.argument("path", required=False, type=LEDGER_LOCATION)
 
 
 def _accounts(profile: SenderProfile) -> str:
@@ -26,6 +26,7 @@ def _accounts(profile: SenderProfile) -> str:
 @click.group(epilog="""\b
 Examples:
   notice-factory ledger init /srv/nf/ledger.sqlite --sender sender.toml
+  notice-factory ledger init postgresql://nf@db01/ledger --sender sender.toml
   notice-factory ledger add-ranges /srv/nf/ledger.sqlite --sender sender.toml""")
 def ledger() -> None:
     """The registered-number ledger: every number ever issued, never issued twice.
@@ -38,17 +39,19 @@ def ledger() -> None:
 @ledger.command(epilog="Example: notice-factory ledger init out/ledger.sqlite --sender s.toml")
 @LEDGER_PATH
 @sender_option
-def init(path: Path | None, sender: Path | None) -> None:
+def init(path: Path | str | None, sender: Path | None) -> None:
     """Create a new ledger at PATH serving the sender profile's number ranges.
 
     PATH defaults to the ledger batches use when no --ledger is given (in your data
-    folder). An existing file is never replaced. Ranges that overlap another operator's
-    are refused.
+    folder). An existing file is never replaced. PATH may be a PostgreSQL URL
+    (postgresql://user@host:port/db) of an existing database that holds no ledger: one
+    ledger several machines share. Ranges that overlap another operator's are refused.
     """
     target = path or default_ledger_path()
     profile = load_sender_profile(sender)
     init_ledger(target, [e.postal for e in profile.entities.values()], profile=profile.source)
-    click.echo(f"ledger created at {target}, serving the ranges of {profile.source}:\n"
+    shown = redact(target) if isinstance(target, str) else target
+    click.echo(f"ledger created at {shown}, serving the ranges of {profile.source}:\n"
                + _accounts(profile))
 
 
@@ -56,7 +59,7 @@ def init(path: Path | None, sender: Path | None) -> None:
                                      "out/ledger.sqlite --sender s.toml")
 @LEDGER_PATH
 @sender_option
-def add_ranges(path: Path | None, sender: Path | None) -> None:
+def add_ranges(path: Path | str | None, sender: Path | None) -> None:
     """Record in the ledger at PATH the sender profile's ranges it does not serve yet.
 
     For a new block of numbers an operator assigned to you, once it is in the sender
@@ -79,9 +82,10 @@ def add_ranges(path: Path | None, sender: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--operator", required=True,
               help="The operator's key as in the print files' names, e.g. la-poste.")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The ledger (default: the one batches use without --ledger).")
-def import_numbers(file: Path, operator: str, ledger_path: Path | None) -> None:
+@click.option("--ledger", "ledger_path", type=LEDGER_LOCATION,
+              help="The ledger, a file or a postgresql:// URL (default: the one batches use "
+                   "without --ledger).")
+def import_numbers(file: Path, operator: str, ledger_path: Path | str | None) -> None:
     """Load the registered numbers an operator issued (FILE: one a line) into the ledger.
 
     For operators whose numbers have no public check rule (La Poste's domestic recommandé,
@@ -102,9 +106,10 @@ def import_numbers(file: Path, operator: str, ledger_path: Path | None) -> None:
 
 
 @ledger.command(epilog="Example: notice-factory ledger status --ledger out/ledger.sqlite")
-@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The ledger (default: the one batches use without --ledger).")
-def status(ledger_path: Path | None) -> None:
+@click.option("--ledger", "ledger_path", type=LEDGER_LOCATION,
+              help="The ledger, a file or a postgresql:// URL (default: the one batches use "
+                   "without --ledger).")
+def status(ledger_path: Path | str | None) -> None:
     """What is left, per operator and range (S10) or imported list."""
     with Ledger(ledger_path) as led:
         lines = led.status()

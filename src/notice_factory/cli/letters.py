@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from notice_factory.cli.common import (
+    LEDGER_LOCATION,
     Tracker,
     clock_for,
     date_option,
@@ -78,8 +79,10 @@ Examples:
 @CASES
 @OUT
 @sender_option
-@click.option("--ledger", type=click.Path(dir_okay=False, path_type=Path),
-              help="Registered-number ledger (SQLite). Default: one in your data folder.")
+@click.option("--ledger", type=LEDGER_LOCATION,
+              help="Registered-number ledger: an SQLite file, or a PostgreSQL database shared "
+                   "by several machines (postgresql://user@host/db). Default: a file in your "
+                   "data folder.")
 @date_option
 @templates_option
 @IGNORE
@@ -96,7 +99,7 @@ Examples:
                    "`notice-factory worker`); numbering, print files and records stay on this "
                    "machine, and --jobs then only sets the processes merging print files.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
-def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | None,
+def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | str | None,
           day: dt.date | None, templates: Path | None, ignore_unknown_columns: bool,
           jobs: int | None, letters_per_file: int | None, simplex: bool, resend: bool,
           cluster: str | None, as_json: bool) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from notice_factory.cli.common import parse_day
+from notice_factory.cli.common import LEDGER_LOCATION, parse_day
 from notice_factory.errors import EXIT_PARTIAL, UsageError
 from notice_factory.followup import STALE_DAYS
 from notice_factory.ledger import Ledger
@@ -20,8 +20,9 @@ FORMATS = ("csv", "laposte-json", "maileva")  # tracking.FORMATS, checked there 
 
 # Not exists=True: the ledger itself says what a missing, emptied or damaged ledger means and
 # what to do (a missing one is never created here: it would read as "no letter ever sent").
-LEDGER = click.option("--ledger", required=True, type=click.Path(dir_okay=False, path_type=Path),
-                      help="The registered-number ledger the letters were numbered in.")
+LEDGER = click.option("--ledger", required=True, type=LEDGER_LOCATION,
+                      help="The registered-number ledger the letters were numbered in (a file "
+                           "or a postgresql:// URL).")
 AS_OF = click.option("--date", "day", callback=parse_day, metavar="YYYY-MM-DD",
                      help="The day the report or decision is made for. Default: today.")
 STALE = click.option("--stale-days", type=click.IntRange(1, 365), default=STALE_DAYS,
@@ -55,7 +56,7 @@ Examples:
               help="A code table (TOML) or a folder of them, added to the bundled ones "
                    "(repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
-def import_cmd(events: Path, ledger: Path, fmt: str | None, codes: tuple[Path, ...],
+def import_cmd(events: Path, ledger: Path | str, fmt: str | None, codes: tuple[Path, ...],
                as_json: bool) -> None:
     """Read carrier EVENTS into the ledger (the same file twice adds nothing).
 
@@ -92,7 +93,7 @@ Examples:
               help="Also write an HTML report with a chart of outcomes per batch.")
 @AS_OF
 @STALE
-def report_cmd(ledger: Path, batch_id: str | None, as_json: bool, html_file: Path | None,
+def report_cmd(ledger: Path | str, batch_id: str | None, as_json: bool, html_file: Path | None,
                day: dt.date | None, stale_days: int) -> None:
     """Where every letter stands: last event, legal outcome, effective date, deadline."""
     from notice_factory.fsutil import atomic_write_text
@@ -124,7 +125,8 @@ Examples:
               help="The case file of today's letters (.csv, .jsonl or .json), for `batch`; "
                    "escalation.csv is written beside it.")
 @STALE
-def escalate_cmd(cases: Path, ledger: Path, day: dt.date, out: Path, stale_days: int) -> None:
+def escalate_cmd(cases: Path, ledger: Path | str, day: dt.date, out: Path,
+                 stale_days: int) -> None:
     """Decide, for each case of CASES, which letter it needs today, if any.
 
     CASES is a case file whose kind may be empty, with optional status columns
