@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
+import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BATCH_DATE, FIXTURES
-from test_batch import BatchRun, child_env, explain, ledger_rows, run_batch
+from conftest import BATCH_DATE, FIXTURES, REPO
+from test_batch import BatchRun, batch_command, child_env, explain, ledger_rows, run_batch
 
 from notice_factory.cases import read_case_file
 from notice_factory.errors import CaseFileError
@@ -261,6 +264,65 @@ def test_a_semicolon_separated_csv_gets_a_hint(tmp_path: Path) -> None:
         read_case_file(path, batch_date=BATCH_DATE)
     message = info.value.format_message()
     assert message.startswith(f"{path}:1: ") and "';'" in message and "comma" in message, message
+
+
+def _in_private_tmpfs(script: str, folder: Path,
+                      size: str = "2m") -> subprocess.CompletedProcess[str]:
+    """Run ``script`` (bash) with a small tmpfs mounted on ``folder`` in a mount namespace of
+    its own (the mount vanishes with it)."""
+    if not shutil.which("unshare"):
+        pytest.skip("unshare (util-linux) is needed to mount a small disk for the test")
+    prefix = ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "-rm"]
+    full = f"mount -t tmpfs -o size={size} tmpfs {folder} || {{ echo NO-MOUNT; exit 0; }}\n{script}"
+    proc = subprocess.run([*prefix, "bash", "-c", full], capture_output=True, text=True,
+                          env=child_env(), cwd=REPO, timeout=900)
+    if proc.returncode and "unshare" in proc.stderr:
+        pytest.skip(f"no mount namespace here: {proc.stderr.strip()}")
+    if "NO-MOUNT" in proc.stdout:
+        pytest.skip("tmpfs cannot be mounted here")
+    return proc
+
+
+def test_a_full_disk_names_the_path(tmp_path: Path) -> None:
+    cases = write_csv(tmp_path / "cases.csv", [fr_reminder("DISK-1"), fr_reminder("DISK-2")])
+    disk = tmp_path / "disk"
+    disk.mkdir()
+
+    command = " ".join(f"'{a}'" for a in batch_command(cases, disk / "out",
+                                                      tmp_path / "ledger.sqlite", "--jobs", "1"))
+    proc = _in_private_tmpfs(f"cat /dev/zero > {disk}/filler 2>/dev/null\n{command}", disk)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "disk" in proc.stderr and "full" in proc.stderr, proc.stderr
+    assert f"{disk}/out" in proc.stderr and ".part" not in proc.stderr, proc.stderr
+
+
+def _immutable(path: Path) -> None:
+    if os.geteuid() != 0 or not shutil.which("chattr"):
+        pytest.skip("chattr +i needs root")
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode:
+        pytest.skip("this file system has no immutable flag")
+
+
+def test_an_immutable_output_file_is_said_in_words_before_numbering(tmp_path: Path) -> None:
+    cases = write_csv(tmp_path / "cases.csv", [fr_reminder("IMM-1"), fr_reminder("IMM-2")])
+    first = batch(tmp_path, cases)
+    assert first.returncode == 0, explain(first)
+    before = ledger_rows(first.ledger)
+    cases.write_text(cases.read_text("utf-8") + ",".join(fr_reminder("IMM-3").values()) + "\n",
+                     encoding="utf-8")
+    letter = tmp_path / "out" / "letters" / "IMM-1-reminder.pdf"
+    _immutable(letter)
+    try:
+        run = batch(tmp_path, cases)
+    finally:
+        subprocess.run(["chattr", "-i", str(letter)], check=True)
+    assert run.returncode == 1, explain(run)
+    assert_clean_failure(run)
+    assert str(letter) in run.stderr and ".part" not in run.stderr, explain(run)
+    assert "does not allow changing it" in run.stderr, explain(run)
+    assert "No number was allocated" in run.stderr, explain(run)
+    assert ledger_rows(run.ledger) == before  # checked before IMM-3 got a number
 
 
 # --------------------------------------------------------------------------- failure 10

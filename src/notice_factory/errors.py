@@ -15,6 +15,8 @@ No caller needs a traceback to understand what went wrong.
 
 from __future__ import annotations
 
+import errno
+
 # Exit statuses promised by the interface (shared/spec/interface.md section 3).
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -99,6 +101,35 @@ class CaseErrors(CaseError):
         first = errors[0]
         super().__init__(first.message, row=first.row, field=first.field, case_id=first.case_id)
         self.errors = errors
+
+
+class OutputError(NoticeFactoryError):
+    """The output folder, or a file in it, cannot be written (found before numbering)."""
+
+
+# What a system error means to a clerk, and what to do about it.
+_OS_ERROR_WORDS = {
+    errno.ENOSPC: "the disk is full (no space left on device); free some space, or choose "
+                  "another folder, and run the same command again",
+    errno.EDQUOT: "your disk quota is used up; free some space and run the same command again",
+    errno.EROFS: "the disk is mounted read-only; choose another folder",
+    errno.EPERM: "the system does not allow changing it (an immutable or protected file: "
+                 "`lsattr` shows an 'i' or 'a' flag, which an administrator lifts with "
+                 "`chattr -i` or `chattr -a`)",
+    errno.EACCES: "permission denied; check who owns the folder and its rights",
+    errno.EISDIR: "a folder has that name",
+    errno.ENOTDIR: "a file stands where a folder is needed on that path",
+}
+
+
+def describe_os_error(err: OSError) -> str:
+    """A system error in words, naming its path.
+
+    >>> describe_os_error(OSError(errno.ENOSPC, "No space left on device", "/out/manifest.csv"))
+    '/out/manifest.csv: the disk is full (no space left on device); free some space, or choose another folder, and run the same command again'
+    """  # noqa: E501
+    words = _OS_ERROR_WORDS.get(err.errno or -1, err.strerror or str(err))
+    return f"{err.filename}: {words}" if err.filename else words
 
 
 class TemplateError(NoticeFactoryError):

@@ -16,7 +16,7 @@ import functools
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,9 +24,16 @@ from typing import IO, Any
 @contextlib.contextmanager
 def atomic_open(path: Path, mode: str = "wb",
                 encoding: str | None = None) -> Iterator[IO[Any]]:
-    """Open a temporary file beside ``path``; on success fsync and rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Open a temporary file beside ``path``; on success fsync and rename it to ``path``.
+
+    A failure to create, write or rename it (a full disk, an immutable file) is an
+    :class:`OSError` naming ``path``, never the temporary name nor no file at all.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise _naming(exc, path, path.parent) from exc
     try:
         # mkstemp creates 0600; a finished file gets the mode any new file would get
         # (0644 under the usual umask), so a print house account in the group can read it.
@@ -36,11 +43,46 @@ def atomic_open(path: Path, mode: str = "wb",
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path, tmp) from exc
         raise
     _fsync_dir(path.parent)
+
+
+def _naming(exc: OSError, path: Path, ours: Path | str) -> OSError:
+    """``exc`` about ``path`` when it was about our own writing (no file named, or the
+    temporary file or folder); an error about another file (read by the caller) unchanged."""
+    if exc.errno is None or exc.filename not in (None, str(ours), ours):
+        return exc
+    return OSError(exc.errno, exc.strerror, str(path))
+
+
+def check_replaceable(folder: Path, names: Iterable[str] = ()) -> None:
+    """Raise the :class:`OSError` that writing ``folder/name`` atomically would meet, before
+    anything is written: the folder made if needed and a file created and removed in it (a
+    read-only disk, no permission), and each existing file's times set to what they are,
+    which an immutable or append-only file refuses as it refuses being replaced.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise _naming(exc, folder, folder) from exc
+    os.close(fd)
+    os.unlink(probe)
+    for name in names:
+        target = folder / name
+        try:
+            st = target.stat()
+        except FileNotFoundError:
+            continue
+        try:
+            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
 
 
 @functools.cache

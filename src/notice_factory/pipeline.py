@@ -39,12 +39,14 @@ from notice_factory.errors import (
     CaseError,
     NoticeFactoryError,
     OfficeUnavailableError,
+    OutputError,
     RangeExhaustedError,
     RenderError,
     UsageError,
+    describe_os_error,
 )
 from notice_factory.fonts import unprintable
-from notice_factory.fsutil import remove_stale_parts
+from notice_factory.fsutil import check_replaceable, remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey, operator_key
 from notice_factory.model import Case, Clock, EarlierLetter, Kind, system_clock
 from notice_factory.office import find_office
@@ -339,6 +341,7 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     summary.timings["validate"] = clock() - t0
     if pool is not None and remote is None:
         pool.set_offices(_offices_for(catalog, checked.cases, opts.workers))
+    check_output(out_dir, checked.cases)
 
     t1 = clock()
     numbering = number_stage(ledger, checked.cases, opts, summary.batch_id)
@@ -438,6 +441,27 @@ def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
         except NoticeFactoryError as err:
             rejects.append(reject_from(err, case))
     return Checked(ok, rejects)
+
+
+#: The batch's records, in the output folder itself.
+RECORD_FILES = ("manifest.csv", "manifest.json", "rejects.csv", "batch.json")
+
+
+def check_output(out_dir: Path, cases: list[Case]) -> None:
+    """The output folder can take this batch, checked before any number is allocated: each
+    folder writable, and no file the batch would replace immutable (a full disk can still
+    stop it later: the same command then completes it with the same numbers)."""
+    folders: dict[Path, list[str]] = {out_dir: list(RECORD_FILES),
+                                      out_dir / "letters": [f"{c.letter_key}.pdf" for c in cases]}
+    for sub in ("print", "deposit-slips"):
+        folder = out_dir / sub
+        folders[folder] = sorted(p.name for p in folder.glob("*.pdf")) if folder.is_dir() else []
+    try:
+        for folder, names in folders.items():
+            check_replaceable(folder, names)
+    except OSError as err:
+        raise OutputError(f"the output folder cannot take this batch: {describe_os_error(err)}. "
+                          "No number was allocated and nothing was written.") from None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from notice_factory.errors import EXIT_FAILURE, NoticeFactoryError
+from notice_factory.errors import EXIT_FAILURE, NoticeFactoryError, describe_os_error
 
 EPILOG = """\b
 Examples:
@@ -42,8 +42,7 @@ class _Group(click.Group):
         except OSError as err:
             if ctx.find_root().params.get("debug"):
                 raise
-            where = f" ({err.filename})" if getattr(err, "filename", None) else ""
-            click.echo(f"Error: {err.strerror or err}{where}", err=True)
+            click.echo(f"Error: {describe_os_error(err)}", err=True)
             ctx.exit(EXIT_FAILURE)
         except Exception as err:  # a bug: still one line, the traceback with --debug
             if ctx.find_root().params.get("debug"):
