@@ -324,6 +324,11 @@ def _guarded(method: _Method[_P, _T]) -> _Method[_P, _T]:
     return wrapper
 
 
+def create_schema(db: Backend) -> None:
+    """Every table of a new, empty ledger (inside the caller's transaction)."""
+    _apply_migrations(db, 0)
+
+
 def _apply_migrations(db: Backend, version: int) -> None:
     for step in range(version + 1, SCHEMA_VERSION + 1):
         for statement in _MIGRATIONS[step]:
@@ -482,6 +487,11 @@ class Ledger:
         """``sqlite`` or ``postgresql``."""
         return self._db.dialect
 
+    @property
+    def database(self) -> Backend:
+        """The open connection (for ``ledger migrate``, which copies tables as they are)."""
+        return self._db
+
     # -- plumbing
 
     def close(self) -> None:
@@ -509,7 +519,7 @@ class Ledger:
         try:
             self._db.begin_write()  # inside: a lock wait that times out still rolls back
             if not moved_ok:
-                self._refuse_if_moved()
+                self.refuse_if_moved()
             yield
         except BaseException:
             # A lost connection has rolled back already (and cannot say ROLLBACK).
@@ -518,7 +528,8 @@ class Ledger:
             raise
         self._db.commit()
 
-    def _refuse_if_moved(self) -> None:
+    def refuse_if_moved(self) -> None:
+        """Raise LedgerMovedError when ``ledger migrate`` moved this ledger elsewhere."""
         row = self._db.execute(
             "SELECT value FROM ledger_info WHERE key = 'moved_to'").fetchone()
         if row is not None:
@@ -638,6 +649,7 @@ class Ledger:
     def check_serves(self, postal: PostalAccount) -> None:
         """Refuse a profile whose ranges this ledger does not serve (another profile's ledger,
         or a new range nobody recorded): numbers are only ever taken from recorded ranges."""
+        self.refuse_if_moved()  # a moved ledger numbers nothing, whatever its ranges
         served = [r for op, country, r in self.ranges()
                   if op == postal.operator and country == postal.country]
         if not postal.ranges:

@@ -145,6 +145,10 @@ class Backend:
     def table_names(self) -> list[str]:
         raise NotImplementedError
 
+    def columns(self, table: str) -> list[str]:
+        """The table's columns in order, without PostgreSQL's explicit ``rowid``."""
+        raise NotImplementedError
+
     def errors(self) -> tuple[type[Exception], ...]:
         """The driver's exceptions, which :meth:`explain` turns into words."""
         raise NotImplementedError
@@ -288,6 +292,9 @@ class SQLiteBackend(Backend):
         return [str(n) for (n,) in self.db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
 
+    def columns(self, table: str) -> list[str]:
+        return [str(r[1]) for r in self.db.execute(f"PRAGMA table_info({table})")]
+
     def errors(self) -> tuple[type[Exception], ...]:
         return (sqlite3.Error,)
 
@@ -400,6 +407,12 @@ class PostgresBackend(Backend):
         return [str(n) for (n,) in self.db.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema ="
             " current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name")]
+
+    def columns(self, table: str) -> list[str]:
+        return [str(n) for (n,) in self.db.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema ="
+            " current_schema() AND table_name = %s AND column_name <> 'rowid'"
+            " ORDER BY ordinal_position", (table,))]
 
     def reset_identities(self, tables: Sequence[str]) -> None:
         """After rows were copied with their ``rowid``/``id``: the identity counters continue

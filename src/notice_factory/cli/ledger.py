@@ -119,3 +119,29 @@ def status(ledger_path: Path | str | None) -> None:
     for line in lines:
         click.echo(f"  {line.operator:<16} {line.source:<32} {line.left:>10} left "
                    f"of {line.size} ({line.issued} issued)")
+
+
+@ledger.command(epilog="""\b
+Examples:
+  notice-factory ledger migrate --from /srv/nf/ledger.sqlite --to postgresql://nf@db01/ledger
+  notice-factory ledger migrate --from postgresql://nf@db01/ledger --to backup.sqlite""")
+@click.option("--from", "source", required=True, type=LEDGER_LOCATION,
+              help="The ledger to move (a file or a postgresql:// URL).")
+@click.option("--to", "target", required=True, type=LEDGER_LOCATION,
+              help="Where it goes: a new file, or an empty PostgreSQL database's URL.")
+def migrate(source: Path | str, target: Path | str) -> None:
+    """Move a ledger into a new database, every number kept as it is.
+
+    Every table is copied with its order in one transaction, then compared with the
+    original (counts and every row) before it is committed. The old ledger stays readable
+    and refuses every write from then on, so numbers are only ever issued by the new one.
+    A target that already holds a ledger (an existing file, or a database with a ledger) is
+    refused.
+    """
+    from notice_factory.ledgermove import migrate_ledger
+
+    report = migrate_ledger(source, target)
+    counts = ", ".join(f"{table} {n}" for table, n in report.rows.items())
+    click.echo(f"ledger moved from {report.source} to {report.target}; every row compared "
+               f"({counts}).\n{report.source} is kept for reading and refuses writes: give "
+               f"--ledger {report.target} from now on.")
