@@ -559,7 +559,7 @@ def _signed_amount(line: _Row, name: str, value: Any) -> Decimal | None:
         return None
     text = str(value).strip()
     if not _SIGNED_AMOUNT.fullmatch(text) or Decimal(text) == 0:
-        line.fail(name, f"'{text}' is not a non-zero amount with at most 2 decimals and a dot "
+        line.fail(name, f"{shown(text)} is not a non-zero amount with at most 2 decimals and a dot "
                         "(e.g. 123.45, or -50.00 for a payment received)")
         return None
     return Decimal(text)
@@ -760,11 +760,12 @@ def _json_rows(text: str, source: str) -> Iterator[tuple[int, Mapping[str, Any]]
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|\n')
 
 
-def _deep_line(text: str, depth: int = 2) -> int | None:
-    r"""The line where the JSON text first nests deeper than ``depth`` (array of objects of
-    values: 2), to point at it; strings are skipped whole.
+def _deep_line(text: str, depth: int = 32) -> int | None:
+    r"""The line where the JSON text first nests deeper than ``depth``, to point at it once
+    the reader gave up (a case file nests 4 deep at most: array, case, statement, line);
+    strings are skipped whole.
 
-    >>> _deep_line('[{"a": "[[["},\n {"b": [[1]]}]')
+    >>> _deep_line('[{"a": "[[["},\n {"b": [{"c": [[1]]}]}]', depth=4)
     2
     """
     level, line = 0, 1
