@@ -1,6 +1,7 @@
 """A batch against the envelope window: a letter whose first page breaks the window rules is
 rejected with the case and the reason (not silently clipped), the other letters go on, and
-``batch.json`` records the zone each envelope guarantees visible."""
+``batch.json`` records the zone each envelope guarantees visible; a return address the window
+cannot show refuses the batch before numbering."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from conftest import BATCH_DATE, DEMO_CASES
+from conftest import BATCH_DATE, DEMO_CASES, FIXTURES
 from test_batch import derived_cases, explain, ledger_rows, run_batch
 
 from notice_factory.render import LetterRenderer
@@ -65,3 +66,25 @@ def test_a_rendered_first_page_that_misses_the_window_fails_the_letter(
     # The same letter with the profile's own window is written.
     right = render_job(dataclasses.replace(job, windows=sender.windows), renderer)
     assert isinstance(right, Done) and target.exists()
+
+
+def test_a_return_address_too_wide_refuses_the_batch_before_numbering(tmp_path: Path) -> None:
+    """A sender profile mistake (a return address the window cannot show whole) refuses the
+    batch before any number is spent or any file written, naming the key to fix."""
+    profile = (FIXTURES / "sender-demo.toml").read_text(encoding="utf-8")
+    short = 'return_address = ["Banque Exemple SA", "12 rue de la Paix", "75002 PARIS"]'
+    assert short in profile
+    sender = tmp_path / "sender.toml"
+    sender.write_text(profile.replace(short, 'return_address = ["Banque Exemple SA", '
+                                      '"Direction des opérations clientèle", '
+                                      '"Immeuble Le Ponant", "12 rue de la Paix", '
+                                      '"75002 PARIS"]'), encoding="utf-8")
+    cases = tmp_path / "cases.csv"
+    derived_cases(cases, "RET", picks=["FR-2026-0001", "FR-2026-0002"])
+    out = tmp_path / "out"
+    run = run_batch(cases, out, tmp_path / "ledger.sqlite", "--sender", str(sender))
+    assert run.returncode == 1, explain(run)
+    assert "fr_FR.postal.return_address" in run.stderr and "mm wide" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+    assert ledger_rows(run.ledger) == []

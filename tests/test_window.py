@@ -2,7 +2,8 @@
 
 The window is the one the demo sender profile declares (``[windows.DL]``): the address block
 and the registered number with its barcode must be seen through it with 3 mm clear wherever
-the folded sheet sits in its play, and nothing else may show through it. Positions come from
+the folded sheet sits in its play, the return address for undeliverable items whole where the
+window always shows it (above the number), and nothing else may show through it. Positions come from
 poppler (``pdftotext -bbox``), ink from a 200 dpi render, and the barcode is decoded by
 zbarimg from what the window shows at each extreme of the play.
 """
@@ -20,6 +21,7 @@ import pytest
 from conftest import BATCH_DATE, DEMO_CASES, page_words, tracking_for
 
 from notice_factory.catalog import Catalog
+from notice_factory.context import return_address_line
 from notice_factory.errors import ConfigError
 from notice_factory.model import Case, Kind, Locale
 from notice_factory.render import LetterRenderer
@@ -29,6 +31,7 @@ from notice_factory.settings import (
     SenderProfile,
     load_sender_profile,
     parse_sender_profile,
+    sender_of,
 )
 from notice_factory.window import (
     CLEAR_MM,
@@ -38,6 +41,7 @@ from notice_factory.window import (
     content_zone,
     opening,
     reach,
+    return_problem,
     visible,
     windows_json,
 )
@@ -74,7 +78,8 @@ def module_renderer(catalog: Catalog) -> Iterator[LetterRenderer]:
 
 
 def render(renderer: LetterRenderer, sender: SenderProfile, case: Case,
-           lines: tuple[str, ...] | None = None) -> tuple[bytes, tuple[str, ...], str]:
+           lines: tuple[str, ...] | None = None) -> tuple[bytes, tuple[str, ...], str, str]:
+    """(PDF, address lines, registered number, return address line) of the case's letter."""
     number = tracking_for(sender, case, DEMO_CASES.index(case))
     spec, ctx = renderer.context_for(dataclasses.replace(case, registered=True),
                                      sender.entity(case.locale), batch_date=BATCH_DATE,
@@ -83,7 +88,7 @@ def render(renderer: LetterRenderer, sender: SenderProfile, case: Case,
         ctx = dataclasses.replace(ctx, debtor=dataclasses.replace(ctx.debtor,
                                                                   address_lines=lines))
     pdf = renderer.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
-    return pdf, tuple(ctx.debtor.address_lines), number
+    return pdf, tuple(ctx.debtor.address_lines), number, ctx.letter.return_address
 
 
 def zbar(png: bytes) -> list[str]:
@@ -105,15 +110,27 @@ def window_view(pdf: bytes, zone: Rect, dpi: int = 200) -> bytes:
         input=pdf, capture_output=True, check=True, timeout=120).stdout
 
 
-def assert_window_right(pdf: bytes, lines: tuple[str, ...], number: str) -> None:
-    """Measured from the PDF: each address line and the number inside the safe zone, one
-    printed row per line, nothing else in the window's reach; the barcode decodes at every
-    extreme of the play from what the window shows."""
+def flat(text: str) -> str:
+    return "".join(text.split())  # NBSP too: "Retour\u00a0:"
+
+
+def assert_window_right(pdf: bytes, lines: tuple[str, ...], number: str, back: str) -> None:
+    """Measured from the PDF: the return address one whole line where the window always shows
+    it, above the rest; each address line and the number inside the safe zone, one printed
+    row per line, nothing else in the window's reach; the barcode decodes at every extreme of
+    the play from what the window shows."""
     win = window()
-    safe, near = content_zone(win), reach(win)
+    safe, seen, near = content_zone(win), visible(win), reach(win)
     words = page_words(pdf, 1)
     shown = [w for w in words if w.x1 > near.x and w.x0 < near.right
              and w.y1 > near.y and w.y0 < near.bottom]
+    top = min(w.y0 for w in shown)
+    returned = [w for w in shown if abs(w.y0 - top) < 0.5]
+    shown = [w for w in shown if w not in returned]
+    assert back and flat("".join(w.text for w in returned)) == flat(back), (returned, back)
+    for w in returned:
+        assert seen.holds(Rect(w.x0, w.y0, w.x1 - w.x0, w.y1 - w.y0), 0.3), (w, seen)
+    assert max(w.y1 for w in returned) <= min(w.y0 for w in shown) + 0.3
     for w in shown:
         assert safe.holds(Rect(w.x0, w.y0, w.x1 - w.x0, w.y1 - w.y0), 0.3), (w, safe)
     text = [w.text for w in shown]
@@ -124,7 +141,8 @@ def assert_window_right(pdf: bytes, lines: tuple[str, ...], number: str) -> None
         for dy in (-win.play_y, win.play_y):
             seen = dataclasses.replace(opening(win), x=win.x + dx, y=win.y + dy)
             assert zbar(window_view(pdf, seen)) == [number], (dx, dy)
-    assert check_first_page(pdf, win, address_lines=lines, tracking_number=number) == []
+    assert check_first_page(pdf, win, address_lines=lines, tracking_number=number,
+                            return_line=back) == []
 
 
 def test_every_locale_and_kind_has_a_demo_case() -> None:
@@ -154,8 +172,9 @@ def test_five_and_six_line_addresses_fit_the_window(module_renderer: LetterRende
 def test_a_line_wider_than_the_window_is_reported(module_renderer: LetterRenderer,
                                                   sender: SenderProfile, case: Case) -> None:
     wanted = ("M. " + "W" * 35, "12 RUE DE LA PAIX", "75002 PARIS")
-    pdf, lines, number = render(module_renderer, sender, case, wanted)
-    problems = check_first_page(pdf, window(), address_lines=lines, tracking_number=number)
+    pdf, lines, number, back = render(module_renderer, sender, case, wanted)
+    problems = check_first_page(pdf, window(), address_lines=lines, tracking_number=number,
+                                return_line=back)
     assert problems and "WWWW" in problems[0] and "3 mm" in problems[0], problems
 
 
@@ -165,8 +184,9 @@ def test_a_window_the_layout_does_not_match_is_reported(module_renderer: LetterR
                                                         case: Case) -> None:
     # A left-hand window (DIN 5008 position) would show the letterhead, not the address.
     left = EnvelopeWindow(x=20, y=45, width=90, height=45, play_x=4, play_y=5)
-    pdf, lines, number = render(module_renderer, sender, case)
-    problems = check_first_page(pdf, left, address_lines=lines, tracking_number=number)
+    pdf, lines, number, back = render(module_renderer, sender, case)
+    problems = check_first_page(pdf, left, address_lines=lines, tracking_number=number,
+                                return_line=back)
     assert any("other text shows through the window" in p for p in problems), problems
     assert any(f"registered number {number} is not printed" in p for p in problems), problems
 
@@ -192,14 +212,15 @@ def test_seven_lines_do_not_fit_the_default_window() -> None:
                                   PAIRS[(Locale.FR_FR, Kind.LAWYER_LETTER)]])
 def test_seven_line_international_address_fits_a_window_that_holds_it(
         module_renderer: LetterRenderer, sender: SenderProfile, case: Case) -> None:
-    pdf, lines, number = render(module_renderer, sender, case, SEVEN_LINES)
-    assert check_first_page(pdf, SNUG, address_lines=lines, tracking_number=number) == []
+    pdf, lines, number, back = render(module_renderer, sender, case, SEVEN_LINES)
+    assert check_first_page(pdf, SNUG, address_lines=lines, tracking_number=number,
+                            return_line=back) == []
     words = [w for w in page_words(pdf, 1) if w.x0 >= 100 and 58.5 < w.y0 < 90]
     assert len({round(w.y0, 1) for w in words}) == 7
     assert max(w.y1 for w in words) <= content_zone(SNUG).bottom + 0.3
     # The same letter does not fit the default window: its 7th line leaves the safe zone.
     assert check_first_page(pdf, DEFAULT_WINDOWS["DL"], address_lines=lines,
-                            tracking_number=number)
+                            tracking_number=number, return_line=back)
 
 
 def test_zones_follow_the_play() -> None:
@@ -245,3 +266,86 @@ def test_bad_window_is_refused_naming_the_key(window: dict[str, Any], message: s
     with pytest.raises(ConfigError) as err:
         parse_sender_profile(_profile({"DL": window}))
     assert message in str(err.value)
+
+
+# ---------------------------------------------------------------- the return address
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+@pytest.mark.parametrize("kind", list(Kind))
+def test_every_letter_carries_its_senders_return_address(sender: SenderProfile,
+                                                         locale: Locale, kind: Kind) -> None:
+    """The law firm's for a lawyer letter, else the creditor's ([<locale>.postal]
+    return_address when the profile gives one), with the language's label."""
+    import tomllib
+
+    from notice_factory.settings import demo_sender_path
+    raw = tomllib.loads(demo_sender_path().read_text("utf-8"))[locale.value]
+    case = PAIRS[(locale, kind)]
+    if kind is Kind.LAWYER_LETTER:
+        parts = [raw["lawyer"]["firm"], *raw["lawyer"]["address"]]
+    else:
+        parts = raw["postal"].get("return_address") or [raw["creditor"]["name"],
+                                                        *raw["creditor"]["address"]]
+    label = {"fr": "Retour\u00a0: ", "ro": "Expeditor: ", "zh": "退回地址："}[locale.language]
+    back = return_address_line(case, sender.entity(locale))
+    assert back == label + (" " if locale is Locale.ZH_CN else ", ").join(parts)
+    # What the window shows of an envelope must not reveal a debt.
+    assert "ecouvrement" not in back and "催收" not in back
+
+
+def test_without_the_key_the_return_address_is_the_creditors() -> None:
+    data = _profile({})
+    del data["fr_FR"]["postal"]["return_address"]
+    data["fr_FR"]["creditor"]["address"] = ["12 rue de la Paix", "75002 Paris"]
+    entity = parse_sender_profile(data).entity(Locale.FR_FR)
+    assert sender_of("reminder", entity).return_address == (
+        "Banque Exemple SA", "12 rue de la Paix", "75002 Paris")
+    data["fr_FR"]["lawyer"]["return_address"] = ["Lefèvre & Associés", "BP 12", "75008 PARIS"]
+    entity = parse_sender_profile(data).entity(Locale.FR_FR)
+    assert sender_of("lawyer_letter", entity).return_address == (
+        "Lefèvre & Associés", "BP 12", "75008 PARIS")
+
+
+@pytest.mark.parametrize(("change", "key", "word"), [
+    # The demo creditor's address names its "Service Recouvrement amiable".
+    (lambda d: d["fr_FR"]["postal"].pop("return_address"), "fr_FR.postal.return_address",
+     "Recouvrement"),
+    (lambda d: d["zh_CN"]["postal"].update(return_address=["信用卡中心催收部", "100022"]),
+     "zh_CN.postal.return_address", "催收"),
+    (lambda d: d["ro_RO"]["lawyer"].update(return_address=["Departament Creanțe", "București"]),
+     "ro_RO.lawyer.return_address", "Creanțe"),
+])
+def test_a_return_address_that_reveals_a_debt_is_refused(change: Any, key: str,
+                                                          word: str) -> None:
+    data = _profile({})
+    change(data)
+    with pytest.raises(ConfigError) as err:
+        parse_sender_profile(data)
+    message = str(err.value)
+    assert key in message and f"«{word}»" in message and "reveal a debt" in message
+
+
+@pytest.mark.parametrize("case", [PAIRS[(Locale.FR_FR, Kind.REMINDER)]])
+def test_a_return_address_missing_or_unexpected_is_reported(module_renderer: LetterRenderer,
+                                                            sender: SenderProfile,
+                                                            case: Case) -> None:
+    pdf, lines, number, _ = render(module_renderer, sender, case)
+    # Printed but not expected: other text in the window.
+    problems = check_first_page(pdf, window(), address_lines=lines, tracking_number=number)
+    assert any("other text shows through the window" in p and "Retour" in p
+               for p in problems), problems
+    # Expected but not what is printed: said, with the zone it must be in.
+    other = "Retour\u00a0: Banque Exemple SA, 1 place Vendôme, 75001 PARIS"
+    problems = check_first_page(pdf, window(), address_lines=lines, tracking_number=number,
+                                return_line=other)
+    assert any(f"return address «{other}» is not printed whole" in p for p in problems)
+
+
+def test_a_return_address_too_wide_for_the_window_is_found_before_numbering() -> None:
+    wide = "Retour\u00a0: " + ", ".join(["Banque Exemple SA, Direction des opérations",
+                                          "Immeuble Le Ponant, 12 rue de la Paix",
+                                          "75002 PARIS"])
+    problem = return_problem(wide, DEFAULT_WINDOWS["DL"])
+    assert problem and "prints" in problem and "86 mm" in problem
+    assert return_problem(wide[:60], DEFAULT_WINDOWS["DL"]) is None

@@ -30,15 +30,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from notice_factory.errors import CaseError
 from notice_factory.formatting import country_name, normalize_ro
 from notice_factory.model import Locale
 
-__all__ = ["MAX_LINES", "MAX_LINES_ABROAD", "MAX_WIDTH", "layout_address",
-           "postal_code_problem"]
+__all__ = ["MAX_LINES", "MAX_LINES_ABROAD", "MAX_WIDTH", "RETURN_LABELS", "layout_address",
+           "postal_code_problem", "return_line"]
 
 MAX_LINES = 6
 #: A cross-border item may take a 7th line (the destination country, UPU S42) where the
@@ -444,3 +444,23 @@ def _fit(lines: list[_Line], max_lines: int = MAX_LINES) -> list[_Line]:
             field=culprit,
         )
     return out
+
+
+# --- return address ----------------------------------------------------------------------
+
+#: The label of the return address printed small at the top of the window, per language: where
+#: the operator sends an undeliverable item back (La Poste "Retour", Poșta Română's "Expeditor"
+#: box of an envelope, China Post "退回地址").
+RETURN_LABELS = {"fr": "Retour\u00a0: ", "ro": "Expeditor: ", "zh": "退回地址："}
+
+
+def return_line(lines: Sequence[str], language: str) -> str:
+    """The return address as one line, label first (the window has room for one line).
+
+    >>> return_line(["Banque Exemple SA", "12 rue de la Paix", "75002 PARIS"], "fr")
+    'Retour\xa0: Banque Exemple SA, 12 rue de la Paix, 75002 PARIS'
+    >>> return_line(["示例银行信用卡中心", "北京市朝阳区建国路88号", "100022"], "zh")
+    '退回地址：示例银行信用卡中心 北京市朝阳区建国路88号 100022'
+    """
+    parts = [_clean(x) for x in lines if _clean(x)]
+    return RETURN_LABELS[language] + (" " if language == "zh" else ", ").join(parts)

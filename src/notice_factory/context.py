@@ -23,13 +23,13 @@ import jinja2
 from markupsafe import Markup
 
 from notice_factory import formatting, payref, words
-from notice_factory.address import layout_address
+from notice_factory.address import layout_address, return_line
 from notice_factory.barcode import code128_svg
 from notice_factory.errors import CaseError
 from notice_factory.model import Case, Frequency, Kind, Locale, Product
 from notice_factory.rules import KIND_CODES, deadline_days, max_plan_months, new_credit_law
 from notice_factory.schedule import Schedule, add_months, build_schedule, months_between
-from notice_factory.settings import Entity, Organisation
+from notice_factory.settings import Entity, Organisation, sender_of
 
 # The registered zone above the window's address lines is 10 mm tall: one text line, then the
 # Code 128 of the number (0.3 mm modules) with the number printed beside it.
@@ -58,6 +58,9 @@ class LetterVars:
     acknowledgement: bool = _doc("with return receipt (AR / 回执 / confirmare de primire)")
     tracking_number: str = _doc("registered number (empty when not yet numbered)")
     barcode_svg: Markup = _doc("Code 128 of the registered number (SVG; a picture in Word)")
+    return_address: str = _doc("where the operator returns the letter if undeliverable, one "
+                               "line with its label, printed small at the top of the window: "
+                               "the sender's (the law firm's for a lawyer letter)")
     template_id: str = _doc("id of the template the letter comes from")
     template_version: str = _doc("version of that template")
 
@@ -417,6 +420,13 @@ def preflight(case: Case, entity: Entity, *,
     return lines, schedule
 
 
+def return_address_line(case: Case, entity: Entity) -> str:
+    """The return address line of the case's letter, as printed at the top of the window:
+    the sender's (the law firm's for a lawyer letter), with its label."""
+    line = return_line(sender_of(case.kind.value, entity).return_address, case.locale.language)
+    return formatting.normalize_ro(line) if case.locale is Locale.RO_RO else line
+
+
 def build_context(
     case: Case,
     entity: Entity,
@@ -458,6 +468,7 @@ def build_context(
             barcode_svg=Markup(code128_svg(tracking_number, height_mm=BARCODE_HEIGHT_MM,
                                           module_mm=BARCODE_MODULE_MM))
             if tracking_number else Markup(""),
+            return_address=return_address_line(case, entity),
             template_id=template_id, template_version=template_version,
         ),
         debtor=DebtorVars(

@@ -31,12 +31,13 @@ from notice_factory.assembly import LetterPdf, build_print_file, plan_placements
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
 from notice_factory.cases import ReadResult, describe_character, read_case_file
 from notice_factory.catalog import Catalog, load_catalog
-from notice_factory.context import letter_date, preflight
+from notice_factory.context import letter_date, preflight, return_address_line
 from notice_factory.errors import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_PARTIAL,
     CaseError,
+    ConfigError,
     NoticeFactoryError,
     OfficeUnavailableError,
     OutputError,
@@ -61,14 +62,13 @@ from notice_factory.render import LetterRenderer
 from notice_factory.render.slips import (
     SlipDetail,
     declared_documents,
-    sender_of,
     slip_items,
     slips_dir,
     write_deposit_slip,
 )
 from notice_factory.rules import deadline_days, declared_content
-from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile
-from notice_factory.window import address_problem, windows_json
+from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile, sender_of
+from notice_factory.window import address_problem, return_problem, windows_json
 from notice_factory.workers import (
     Done,
     Failed,
@@ -440,6 +440,7 @@ def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
             ok.append(case)
         except NoticeFactoryError as err:
             rejects.append(reject_from(err, case))
+    _check_return_addresses(ok, profile)
     return Checked(ok, rejects)
 
 
@@ -462,6 +463,24 @@ def check_output(out_dir: Path, cases: list[Case]) -> None:
     except OSError as err:
         raise OutputError(f"the output folder cannot take this batch: {describe_os_error(err)}. "
                           "No number was allocated and nothing was written.") from None
+
+
+def _check_return_addresses(cases: list[Case], profile: SenderProfile) -> None:
+    """Every sender's return address fits the windows, checked once per sender before any
+    number is spent: a profile mistake refuses the batch rather than every letter."""
+    seen: set[str] = set()
+    for case in cases:
+        line = return_address_line(case, profile.entity(case.locale))
+        if line in seen:
+            continue
+        seen.add(line)
+        for name, window in sorted(profile.windows.items()):
+            problem = return_problem(line, window)
+            if problem is not None:
+                table = "lawyer" if sender_of(case.kind.value, profile.entity(
+                    case.locale)).firm else "postal"
+                raise ConfigError(f"{case.locale.value}.{table}.return_address: {problem} "
+                                  f"({name} envelope)", file=profile.source)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ Decimal('80.00')
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
@@ -73,6 +75,41 @@ MAX_PLAN_MONTHS: Mapping[Locale, int | None] = {
 }
 # Where a plan-length rule applies, as its message says it ("... a repayment plan in China").
 RULE_PLACE: Mapping[Locale, str] = {Locale.ZH_CN: " in China"}
+
+
+# What shows through an envelope's window must not reveal a debt (RO: AMCC code, "sealed
+# envelope with no sign of debt"; FR and CN: the debtor's privacy, legal-content.md; issue 13:
+# no "recouvrement" through the window). The return address printed there is checked against
+# these words, whole words for Latin scripts (accents and case ignored).
+REVEALS_DEBT: Mapping[str, tuple[str, ...]] = {
+    "fr": ("recouvrement", "recouvrements", "contentieux", "impaye", "impayes", "creance",
+           "creances", "dette", "dettes"),
+    "ro": ("recuperare", "recuperari", "creanta", "creante", "creantelor", "datorie", "datorii",
+           "restanta", "restante", "executare"),
+    "zh": ("催收", "催缴", "欠款", "欠费", "债务", "追债", "清收", "逾期"),
+}
+
+
+def debt_word(text: str, language: str) -> str | None:
+    """The first word of ``text`` that would reveal a debt on an envelope, or None.
+
+    >>> debt_word("Service Recouvrement amiable, 12 rue de la Paix", "fr")
+    'Recouvrement'
+    >>> debt_word("Banque Exemple SA, 3 rue Claudette", "fr") is None
+    True
+    >>> debt_word("Direcția Creanțe", "ro"), debt_word("信用卡中心催收部", "zh")
+    ('Creanțe', '催收')
+    """
+    words = REVEALS_DEBT.get(language, ())
+    if language == "zh":
+        return next((w for w in words if w in text), None)
+    for token in re.findall(r"\w+", text):
+        token = str(token)
+        plain = "".join(ch for ch in unicodedata.normalize("NFKD", token.casefold())
+                        if not unicodedata.combining(ch))
+        if plain in words:
+            return token
+    return None
 
 
 def max_plan_months(locale: Locale) -> int | None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from notice_factory.errors import ConfigError
 from notice_factory.model import Locale
+from notice_factory.rules import debt_word
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _BUNDLED = PACKAGE_DIR / "_bundled"
@@ -119,6 +120,9 @@ class PostalAccount:
     #: operator's lists, `ledger import-numbers`, e.g. La Poste's domestic recommandé).
     #: Items abroad always take S10 numbers from the ranges.
     domestic_numbers: str = "s10"
+    #: Where the operator returns the creditor's undeliverable items, printed small at the top
+    #: of the window (name first); empty: the creditor's name and address.
+    return_address: tuple[str, ...] = ()
 
     def imported_for(self, recipient_country: str) -> bool:
         """Whether an item to ``recipient_country`` takes an imported number."""
@@ -223,6 +227,8 @@ class Lawyer:
     #: or, said on purpose, the creditor's (``creditor_postal_account = true``).
     postal_account: str = ""
     creditor_postal_account: bool = False
+    #: Where undeliverable lawyer letters go back to; empty: the firm's name and address.
+    return_address: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,6 +257,39 @@ class Entity:
     postal: PostalAccount
     agency: Agency | None = None
     lawyer: Lawyer | None = None
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who posts a letter: the name and address printed on its deposit slip, the postal
+    account it is deposited under (empty: the profile's), and the return address for
+    undeliverable items printed at the top of the window (name first)."""
+
+    name: str
+    address: tuple[str, ...]
+    registration: str = ""
+    postal_account: str = ""
+    firm: bool = False  # a law firm posting for the creditor
+    return_address: tuple[str, ...] = ()
+
+
+def sender_of(kind: str, entity: Entity) -> Sender:
+    """Who posts a letter of ``kind``: a lawyer letter by the law firm (its name and address,
+    its postal account or the creditor's when the profile says so, its return address), else
+    the creditor.
+    """
+    lawyer = entity.lawyer
+    if kind == "lawyer_letter" and lawyer is not None:
+        account = (entity.postal.customer_id if lawyer.creditor_postal_account
+                   else lawyer.postal_account)
+        return Sender(lawyer.firm, tuple(lawyer.address),
+                      ", ".join(x for x in (lawyer.bar, lawyer.licence) if x), account,
+                      firm=True,
+                      return_address=lawyer.return_address or (lawyer.firm, *lawyer.address))
+    creditor = entity.creditor
+    return Sender(creditor.name, tuple(creditor.address), creditor.registration,
+                  return_address=entity.postal.return_address
+                  or (creditor.name, *creditor.address))
 
 
 @dataclass(frozen=True)
@@ -440,6 +479,7 @@ def _postal(r: _Reader) -> PostalAccount:
         currency=currency,
         tariffs=tariffs,
         domestic_numbers=_domestic_numbers(r, ranges),
+        return_address=r.lines("return_address"),
     )
 
 
@@ -525,9 +565,28 @@ def _entity(locale: Locale, r: _Reader) -> Entity:
             phone=lawyer.text("phone", ""),
             email=lawyer.text("email", ""),
             mandate_ref=lawyer.text("mandate_ref", ""),
+            return_address=lawyer.lines("return_address"),
             **_firm_account(lawyer),
         ),
     )
+
+
+def _check_return_addresses(entity: Entity, source: str) -> None:
+    """The return address shows through the window: it must not reveal a debt."""
+    checks = [("postal", sender_of("", entity), entity.postal.return_address,
+               "the creditor's name and address")]
+    if entity.lawyer is not None:
+        checks.append(("lawyer", sender_of("lawyer_letter", entity),
+                       entity.lawyer.return_address, "the firm's name and address"))
+    for table, sender, given, default in checks:
+        word = debt_word(" ".join(sender.return_address), entity.locale.language)
+        if word is not None:
+            key = f"{entity.locale.value}.{table}.return_address"
+            what = "it says" if given else f"without it, {default} say"
+            raise ConfigError(
+                f"{key}: the return address printed through the envelope's window must not "
+                f"reveal a debt, and {what} «{word}»: set {key} to a neutral form (the name "
+                "and postal address without the department, or a P.O. box)", file=source)
 
 
 def _firm_account(r: _Reader) -> dict[str, Any]:
@@ -558,6 +617,7 @@ def parse_sender_profile(data: Mapping[str, Any],
             reader = _Reader(table, loc.value, source)
             entities[loc] = _entity(loc, reader)
             reader.finish()
+            _check_return_addresses(entities[loc], source)
     if not entities:
         raise ConfigError("the sender profile defines no locale table ([fr_FR], ...)", file=source)
     _check_operators_apart(entities, source)

@@ -46,11 +46,15 @@ PT_PER_MM = 72 / 25.4
 INK_DPI = 100
 #: A word box may overshoot its line by this much (pdftotext spans the font's whole ascent).
 SLACK_MM = 0.3
+#: Words whose tops are this close sit on one printed line.
+ROW_MM = 0.5
 #: The address block's type size (templates/_common/letter.css, the Word templates' Address style).
 ADDRESS_PT = 9.0
 #: Where the layout prints the address block (mm from the sheet's top) and its line pitch.
 ADDRESS_TOP_MM = 59.0
 ADDRESS_PITCH_MM = 3.6
+#: The return address's type size (letter.css .return; the Word templates' return line).
+RETURN_PT = 6.0
 #: The families an address may be printed in (HTML: sans; Word: serif): a line must fit in both.
 ADDRESS_FAMILIES = ("Liberation Sans", "Liberation Serif")
 
@@ -186,6 +190,26 @@ def address_problem(lines: Sequence[str], window: EnvelopeWindow) -> str | None:
     return None
 
 
+def return_problem(line: str, window: EnvelopeWindow) -> str | None:
+    """Why the return address line cannot be printed whole in the window, found before any
+    number is spent (it prints at :data:`RETURN_PT` from the address block's left edge).
+
+    >>> from notice_factory.settings import DEFAULT_WINDOWS
+    >>> return_problem("Retour : Banque Exemple SA, 12 rue de la Paix, 75002 PARIS",
+    ...                DEFAULT_WINDOWS["DL"]) is None
+    True
+    >>> return_problem("Retour : " + "Banque " * 10, DEFAULT_WINDOWS["DL"])  # doctest: +ELLIPSIS
+    'the return address «Retour : Banque Banque ...» prints 87 mm wide at 6 pt and the window ...'
+    """
+    room = content_zone(window).width
+    width = printed_width_mm(line, RETURN_PT)
+    if width <= room:
+        return None
+    return (f"the return address «{line}» prints {width:.0f} mm wide at {RETURN_PT:g} pt "
+            f"and the window shows {room:g} mm: shorten it (return_address in the sender "
+            "profile)")
+
+
 # ---------------------------------------------------------------- reading the first page
 
 
@@ -233,13 +257,14 @@ class Ink:
     zone: Rect
     dark: frozenset[tuple[int, int]]  # (column, row) inside the zone
 
-    def boxes_outside(self, allowed: Rect) -> list[Rect]:
-        """One small box per dark pixel of the zone outside ``allowed`` (at most 5)."""
+    def boxes_outside(self, allowed: Sequence[Rect]) -> list[Rect]:
+        """One small box per dark pixel of the zone outside every ``allowed`` (at most 5)."""
         mm = 25.4 / INK_DPI
+        grown = [a.grown(mm, mm) for a in allowed]
         out = []
         for col, row in sorted(self.dark, key=lambda p: (p[1], p[0])):
             pixel = Rect(self.zone.x + col * mm, self.zone.y + row * mm, mm, mm)
-            if not allowed.grown(mm, mm).holds(pixel):
+            if not any(a.holds(pixel) for a in grown):
                 out.append(pixel)
                 if len(out) == 5:
                     break
@@ -267,41 +292,105 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
+@dataclass(frozen=True)
+class _Page:
+    """What the check needs of a first page: the words the window may show, and the zones."""
+
+    zone: Rect  # content_zone: the address and the number, 3 mm clear
+    seen: Rect  # visible: the return address
+    near: Rect  # reach: nothing else
+    inside: list[Word]  # the words printed in ``near``
+
+    def text(self, where: Rect | None = None) -> str:
+        return "".join(_squash(w.text) for w in self.inside
+                       if where is None or where.holds(w.box, SLACK_MM))
+
+
 def check_first_page(pdf: bytes, window: EnvelopeWindow, *, address_lines: Sequence[str],
-                     tracking_number: str) -> list[str]:
+                     tracking_number: str, return_line: str = "") -> list[str]:
     """What breaks the window rules on the letter's first page; empty when it is right.
 
     The address lines and the registered number (when the letter has one) must be printed
-    inside :func:`content_zone`; no other word may be printed in :func:`reach`; no ink in
-    :func:`reach` may fall outside :func:`content_zone` (a rule, a logo, a clipped line).
+    inside :func:`content_zone`, the return address (when given) inside :func:`visible`; no
+    other word may be printed in :func:`reach`; no ink in :func:`reach` may fall outside the
+    zones of these (a rule, a logo, a clipped line).
     """
-    zone, near = content_zone(window), reach(window)
-    words = first_page_words(pdf)
-    problems: list[str] = []
-    inside = [w for w in words if near.meets(w.box)]
-    expected = _squash("".join(address_lines)) + _squash(tracking_number)
-    seen = "".join(_squash(w.text) for w in inside)
-    strays = [w for w in inside if _squash(w.text) not in expected]
-    if strays:
-        problems.append("other text shows through the window: "
-                        + ", ".join(f"«{w.text}»" for w in strays[:6]))
-    for line in address_lines:
-        if _squash(line) not in seen:
-            problems.append(f"the address line «{line}» is not printed in the window")
-    outside = [w for w in inside if not zone.holds(w.box, SLACK_MM)]
-    for w in outside[:3]:
-        problems.append(
-            f"«{w.text}» reaches {_where(w.box, zone)}, closer than {CLEAR_MM:g} mm to the "
-            "window's edge once the sheet moves in its envelope")
-    if tracking_number and not any(w.text == tracking_number and zone.holds(w.box, SLACK_MM)
-                                   for w in inside):
-        problems.append(f"the registered number {tracking_number} is not printed in the window")
+    near = reach(window)
+    page = _Page(content_zone(window), visible(window), near,
+                 [w for w in first_page_words(pdf) if near.meets(w.box)])
+    expected = [*address_lines, tracking_number, return_line]
+    problems = [*_strays(page, expected), *_missing_lines(page, address_lines),
+                *_outside_zone(page, return_line),
+                *_number_missing(page, tracking_number), *_return_missing(page, return_line)]
     if not problems:
-        stray_ink = zone_ink(pdf, near).boxes_outside(zone)
-        if stray_ink:
-            problems.append(f"something is printed in the window's reach at "
-                            f"{_where(stray_ink[0], zone)} (a line too long, a rule or a logo)")
+        problems += _stray_ink(pdf, page, return_line)
     return problems
+
+
+def _strays(page: _Page, expected: Sequence[str]) -> list[str]:
+    wanted = "".join(_squash(x) for x in expected)
+    strays = [w for w in page.inside if _squash(w.text) not in wanted]
+    if not strays:
+        return []
+    return ["other text shows through the window: "
+            + ", ".join(f"«{w.text}»" for w in strays[:6])]
+
+
+def _missing_lines(page: _Page, address_lines: Sequence[str]) -> list[str]:
+    seen = page.text()
+    return [f"the address line «{line}» is not printed in the window"
+            for line in address_lines if _squash(line) not in seen]
+
+
+def _return_words(page: _Page, return_line: str) -> list[Word]:
+    """The words of the return address: the topmost line of what the window may show, when
+    it reads as the return address (empty otherwise)."""
+    if not return_line or not page.inside:
+        return []
+    top = min(w.box.y for w in page.inside)
+    row = [w for w in page.inside if abs(w.box.y - top) < ROW_MM]
+    if "".join(_squash(w.text) for w in row) != _squash(return_line):
+        return []
+    return row
+
+
+def _outside_zone(page: _Page, return_line: str) -> list[str]:
+    """Address and number words closer than 3 mm to the window's edge."""
+    back = set(map(id, _return_words(page, return_line)))
+    outside = [w for w in page.inside
+               if id(w) not in back and not page.zone.holds(w.box, SLACK_MM)]
+    return [f"«{w.text}» reaches {_where(w.box, page.zone)}, closer than {CLEAR_MM:g} mm to "
+            "the window's edge once the sheet moves in its envelope" for w in outside[:3]]
+
+
+def _number_missing(page: _Page, tracking_number: str) -> list[str]:
+    if not tracking_number or any(w.text == tracking_number
+                                  and page.zone.holds(w.box, SLACK_MM) for w in page.inside):
+        return []
+    return [f"the registered number {tracking_number} is not printed in the window"]
+
+
+def _return_missing(page: _Page, return_line: str) -> list[str]:
+    """The return address must be seen whole whatever the sheet's play."""
+    if not return_line:
+        return []
+    words = _return_words(page, return_line)
+    if words and all(page.seen.holds(w.box, SLACK_MM) for w in words):
+        return []
+    return [f"the return address «{return_line}» is not printed whole where the window always "
+            f"shows it (x {page.seen.x:g}-{page.seen.right:g}, y {page.seen.y:g}-"
+            f"{page.seen.bottom:g} mm): check its length (return_address in the sender profile) "
+            "and the template's window block"]
+
+
+def _stray_ink(pdf: bytes, page: _Page, return_line: str) -> list[str]:
+    allowed = [page.zone, *(w.box.grown(SLACK_MM, SLACK_MM)
+                            for w in _return_words(page, return_line))]
+    stray = zone_ink(pdf, page.near).boxes_outside(allowed)
+    if not stray:
+        return []
+    return [f"something is printed in the window's reach at {_where(stray[0], page.zone)} "
+            "(a line too long, a rule or a logo)"]
 
 
 def _where(box: Rect, zone: Rect) -> str:

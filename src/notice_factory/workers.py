@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from notice_factory.batching import envelope_for, sheets
-from notice_factory.context import preflight
+from notice_factory.context import preflight, return_address_line
 from notice_factory.errors import CaseError, NoticeFactoryError
 from notice_factory.fsutil import atomic_write_bytes
 from notice_factory.model import Case
@@ -248,7 +248,8 @@ def window_problem(job: Job, pdf: bytes, pages: int) -> str | None:
         return None
     lines, _ = preflight(job.case, job.entity, batch_date=job.batch_date)
     problems = check_first_page(pdf, window, address_lines=lines,
-                                tracking_number=job.tracking_number)
+                                tracking_number=job.tracking_number,
+                                return_line=return_address_line(job.case, job.entity))
     if not problems:
         return None
     return (f"the first page does not fit the {envelope} window envelope: "

@@ -40,7 +40,7 @@ from notice_factory.fsutil import atomic_write_bytes
 from notice_factory.model import Locale
 from notice_factory.records import ManifestRow
 from notice_factory.render.html import ConfinedFetcher, make_environment
-from notice_factory.settings import Entity, PostalAccount, templates_root
+from notice_factory.settings import Entity, PostalAccount, Sender, templates_root
 
 
 @dataclass(frozen=True)
@@ -242,33 +242,6 @@ def _totals(items: Sequence[SlipItem], locale: Locale, currency: str) -> dict[st
             for tier in sorted(tiers, key=lambda t: (order.get(t, len(order)), t))
         ],
     }
-
-
-def sender_of(kind: str, entity: Entity) -> Sender:
-    """Who posts a letter of ``kind``: a lawyer letter by the law firm (its name and return
-    address, its postal account or the creditor's when the profile says so), else the creditor.
-    """
-    lawyer = entity.lawyer
-    if kind == "lawyer_letter" and lawyer is not None:
-        account = (entity.postal.customer_id if lawyer.creditor_postal_account
-                   else lawyer.postal_account)
-        return Sender(lawyer.firm, tuple(lawyer.address),
-                      ", ".join(x for x in (lawyer.bar, lawyer.licence) if x), account,
-                      firm=True)
-    creditor = entity.creditor
-    return Sender(creditor.name, tuple(creditor.address), creditor.registration)
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who deposits the items: the name and return address printed on the slip, and the
-    postal account it deposits under (empty: the profile's)."""
-
-    name: str
-    address: tuple[str, ...]
-    registration: str = ""
-    postal_account: str = ""
-    firm: bool = False  # a law firm posting for the creditor
 
 
 def deposit_slip_html(
