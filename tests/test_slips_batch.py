@@ -144,3 +144,22 @@ def test_a_lawyer_letter_is_on_the_firms_slip_with_the_firms_address(batch: Batc
     assert flat(lawyer["postal_account"]) in flat(slip_text(batch, row["print_file"],
                                                             layout=False))
     assert row["tracking_number"] in text
+
+
+def page_one(run: BatchRun, row: dict[str, Any]) -> str:
+    return subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(run.out / row["letter_file"]),
+                           "-"], check=True, capture_output=True, text=True).stdout
+
+
+def test_letters_carry_their_posters_return_address(batch: BatchRun) -> None:
+    """A lawyer letter goes back to the firm, the creditor's letters to the creditor's
+    neutral return address (not its "Service Recouvrement" line), as printed on page 1."""
+    fr = PROFILE["fr_FR"]
+    firm = [fr["lawyer"]["firm"], *fr["lawyer"]["address"]]
+    bank = fr["postal"]["return_address"]
+    for row in registered(batch):
+        if row["locale"] != "fr_FR":
+            continue
+        parts = firm if row["kind"] == "lawyer_letter" else bank
+        assert flat("Retour :" + ", ".join(parts)) in flat(page_one(batch, row)), row["case_id"]
+    assert "Recouvrement" not in " ".join(bank)
