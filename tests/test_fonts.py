@@ -7,6 +7,7 @@ and render real zh letters through the real engine.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import shutil
@@ -90,9 +91,9 @@ def test_every_template_character_is_in_the_subset() -> None:
 
 def test_generated_font_is_a_faithful_reordered_subset() -> None:
     spec = fonts.SPECS[0]
-    built = TTFont(str(fonts.ensure_font(spec)))
+    built = TTFont(io.BytesIO(fonts.ensure_font(spec).read_bytes()))
     source, index = fonts.find_system_face(spec.face)
-    orig = TTFont(str(source), fontNumber=index, lazy=True)
+    orig = TTFont(io.BytesIO(Path(source).read_bytes()), fontNumber=index, lazy=True)
     order = built.getGlyphOrder()
     # CID == GID: WeasyPrint writes glyph ids as CIDs.
     assert all(name == f"cid{gid:05d}" for gid, name in enumerate(order) if gid)
@@ -134,8 +135,8 @@ def office_dir() -> Path:
 
 def test_office_font_is_the_same_cut_with_truetype_outlines(office_dir: Path) -> None:
     spec = fonts.OFFICE_SPECS[0]
-    ttf = TTFont(str(office_dir / "fonts" / spec.file))
-    otf = TTFont(str(fonts.ensure_font(spec.source)))
+    ttf = TTFont(io.BytesIO((office_dir / "fonts" / spec.file).read_bytes()))
+    otf = TTFont(io.BytesIO(fonts.ensure_font(spec.source).read_bytes()))
     # glyf outlines (LibreOffice embeds them as compressed TrueType), no CFF, no hinting.
     assert "glyf" in ttf and "CFF " not in ttf and "fpgm" not in ttf
     assert ttf["head"].unitsPerEm == fonts.OFFICE_UPEM
@@ -160,7 +161,7 @@ def test_office_font_is_the_same_cut_with_truetype_outlines(office_dir: Path) ->
 
 def test_office_fonts_are_named_for_libreoffice(office_dir: Path) -> None:
     for spec in fonts.OFFICE_SPECS:
-        font = TTFont(str(office_dir / "fonts" / spec.file))
+        font = TTFont(io.BytesIO((office_dir / "fonts" / spec.file).read_bytes()))
         names = font["name"]
         # One family with plain Regular/Bold styles: bold text gets the bold face.
         assert names.getDebugName(1) == spec.family

@@ -285,7 +285,9 @@ def build_font(spec: FontSpec) -> bytes:
     from fontTools.ttLib import TTFont
 
     source, index = find_system_face(spec.face)
-    font = TTFont(str(source), fontNumber=index, recalcTimestamp=False)
+    # Read from bytes: a font opened on its path keeps the file open until collected.
+    font = TTFont(io.BytesIO(Path(source).read_bytes()), fontNumber=index,
+                  recalcTimestamp=False)
     options = subset.Options()
     options.layout_features = list(_LAYOUT_FEATURES)
     options.name_IDs = ["*"]
@@ -445,7 +447,7 @@ def build_office_font(spec: OfficeFontSpec) -> bytes:
     from fontTools.ttLib import TTFont, newTable
     from fontTools.ttLib.scaleUpem import scale_upem
 
-    font = TTFont(str(ensure_font(spec.source)), recalcTimestamp=False)
+    font = TTFont(io.BytesIO(ensure_font(spec.source).read_bytes()), recalcTimestamp=False)
     order = font.getGlyphOrder()
     glyph_set = font.getGlyphSet()
     upem = font["head"].unitsPerEm

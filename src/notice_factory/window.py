@@ -26,6 +26,7 @@ Rect(x=102.0, y=52.5, width=86.0, height=29.0)
 from __future__ import annotations
 
 import functools
+import io
 import re
 import shutil
 import subprocess
@@ -33,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import unescape
+from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
@@ -137,7 +139,7 @@ def _advances(family: str) -> tuple[dict[int, int], int]:
     """(code point -> advance width in font units, units per em) of the family's regular face."""
     found = _run([_tool("fc-match"), "-f", "%{file}", family], b"").decode()
     try:
-        font = TTFont(found, lazy=True)
+        font = TTFont(io.BytesIO(Path(found).read_bytes()), lazy=True)  # no file left open
         metrics, cmap = font["hmtx"].metrics, font.getBestCmap()
         return {cp: metrics[glyph][0] for cp, glyph in cmap.items()}, font["head"].unitsPerEm
     except Exception as exc:  # a missing or broken font file: no letter can be measured
