@@ -119,6 +119,11 @@ def test_totals_add_up_per_slip(batch: BatchRun) -> None:
 
 
 def test_items_abroad_and_the_law_firm_have_their_own_slips(batch: BatchRun) -> None:
+    kinds = {(r["country"] != PROFILE[r["locale"]]["postal"]["country"], r["kind"])
+             for r in registered(batch)}
+    # The demo batch has both: a domestic and an international item, and a lawyer letter.
+    assert {abroad for abroad, _ in kinds} == {True, False}
+    assert any(kind == "lawyer_letter" for _, kind in kinds)
     for row in registered(batch):
         postal = PROFILE[row["locale"]]["postal"]
         abroad = row["country"] != postal["country"]
