@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,23 @@ def test_word_letters_without_libreoffice_are_refused_before_numbering(tmp_path:
         assert "LibreOffice is not installed" in reject["reason"], reject
         assert "apt-get install" in reject["reason"], reject
     assert_numbers_only_for_letters(run)
+
+
+def test_render_without_libreoffice_says_so_without_a_traceback(tmp_path: Path) -> None:
+    rows = [fr_reminder("HTML-1"), dict(fixture_row("FR-2026-0003"), case_id="WORD-1")]
+    cases = write_csv(tmp_path / "word.csv", rows)
+    out = tmp_path / "letters"
+    proc = subprocess.run([sys.executable, "-m", "notice_factory", "render", str(cases), "--out",
+                           str(out), "--date", BATCH_DATE.isoformat(), "--jobs", "1"],
+                          cwd=REPO, env=child_env() | WORD_ENV_MISSING, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert [p.name for p in out.glob("*.pdf")] == ["HTML-1-reminder.pdf"]
+    with (out / "rejects.csv").open(encoding="utf-8", newline="") as fh:
+        [reject] = list(csv.DictReader(fh))
+    assert (reject["row"], reject["case_id"], reject["field"]) == ("3", "WORD-1", "kind")
+    assert "LibreOffice is not installed" in reject["reason"]
 
 
 # --------------------------------------------------------------------------- failure 9

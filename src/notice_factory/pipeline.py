@@ -185,9 +185,11 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
     summary = RenderSummary(out_dir=out_dir)
     t0 = time.perf_counter()
     read = validate(cases_path, day, allow_unknown)  # a bad file fails before any worker starts
+    catalog = load_catalog(templates)
+    makeable = letter_checks(read.cases, catalog)
+    read = ReadResult(makeable.cases, read.rejects + makeable.rejects, read.source)
     summary.rejects.extend(read.rejects)
     summary.timings["validate"] = time.perf_counter() - t0
-    catalog = load_catalog(templates)
     pool = start_pool(workers, templates)
     try:
         if pool is not None:
@@ -426,15 +428,11 @@ def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
     """Stage 2: everything that can reject a case without rendering it (address that does
     not fit the window, impossible plan, missing template, text the letter's fonts cannot
     print, a Word letter without LibreOffice), before any number is spent."""
+    makeable = letter_checks(cases, catalog)
     ok: list[Case] = []
-    rejects: list[CaseError] = []
-    office = _OfficeCheck()
-    for case in cases:
+    rejects: list[CaseError] = list(makeable.rejects)
+    for case in makeable.cases:
         try:
-            spec = catalog.template(case.locale, case.kind)
-            if spec.engine == "docx":
-                office.require(case)
-            _check_printable(case, spec.fonts, spec.id)
             lines, _ = preflight(case, profile.entity(case.locale), batch_date=day)
             _check_address_width(case, lines, profile)
             ok.append(case)
@@ -795,6 +793,24 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
         "windows": windows_json(profile.windows),
     })
     write_batch_json(data, out_dir)
+
+
+def letter_checks(cases: list[Case], catalog: Catalog) -> Checked:
+    """What a letter needs of the templates and of this machine, for `render` and `batch`
+    alike: its template, LibreOffice for a Word letter, fonts that print the case's text."""
+    ok: list[Case] = []
+    rejects: list[CaseError] = []
+    office = _OfficeCheck()
+    for case in cases:
+        try:
+            spec = catalog.template(case.locale, case.kind)
+            if spec.engine == "docx":
+                office.require(case)
+            _check_printable(case, spec.fonts, spec.id)
+            ok.append(case)
+        except NoticeFactoryError as err:
+            rejects.append(reject_from(err, case))
+    return Checked(ok, rejects)
 
 
 #: The case's fields a letter prints (in the address block or its text).
