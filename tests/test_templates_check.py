@@ -208,3 +208,15 @@ def test_vars_lists_meanings_and_examples() -> None:
         at = next(n for n, line in enumerate(lines) if line.split()[:1] == [name])
         assert len(lines[at].split()) > 1  # a meaning beside the name
         assert lines[at + 1].strip().startswith("e.g.")  # an example under it
+
+
+def test_a_layout_that_breaks_the_window_is_reported(tree: Path) -> None:
+    """The shared layout without its return-address line: the sample's first page is checked
+    against the profile's window, as every batch checks every letter."""
+    layout = tree / "_common" / "layout.html"
+    source = layout.read_text(encoding="utf-8")
+    line = next(x for x in source.splitlines() if "letter.return_address" in x)
+    layout.write_text(source.replace(line + "\n", ""), encoding="utf-8")
+    out = assert_fails_cleanly(run("templates", "check", str(tree / "fr" / "reminder")))
+    assert "the sample's first page does not fit the DL window envelope" in out
+    assert "the return address «Retour" in out and "is not printed whole" in out

@@ -40,6 +40,7 @@ from notice_factory.render import LetterRenderer
 from notice_factory.render.html import local_names
 from notice_factory.s10 import make_s10
 from notice_factory.settings import SenderProfile, load_sender_profile
+from notice_factory.window import check_first_page
 
 SAMPLE_DATE = dt.date(2026, 11, 23)
 
@@ -259,15 +260,32 @@ def check_templates(root: Path | None = None, only: str | None = None,
                     f"rendering the sample case failed: {err.format_message()}",
                     file=str(spec.path)))
                 continue
-            text = pdf_text(pdf)
-            for m in missing_mentions(text, catalog.required_mentions(spec.language, spec.kind),
-                                      ctx.as_dict()):
-                report.problems.append(TemplateError(
-                    f"mandatory mention '{m.id}' is missing from the rendered letter: {m.what}"
-                    + (f" ({m.source})" if m.source else ""), file=str(spec.path)))
-            for m in forbidden_found(text, catalog.forbidden_phrases(spec.language)):
-                report.problems.append(TemplateError(
-                    f"forbidden wording '{m.texts[0]}' appears in the rendered letter: {m.what}",
-                    file=str(spec.path), line=_line_with(spec.path.read_text(
-                        encoding="utf-8", errors="replace"), m.texts[0])))
+            report.problems.extend(_rendered_checks(spec, catalog, pdf, ctx, profile))
     return report
+
+
+def _rendered_checks(spec: TemplateSpec, catalog: Catalog, pdf: bytes, ctx: TemplateContext,
+                     profile: SenderProfile) -> list[TemplateError]:
+    """What the sample letter, as rendered, breaks: mandatory mentions, forbidden wording and
+    the envelope windows of the profile (page 1 as every batch checks it)."""
+    problems = []
+    text = pdf_text(pdf)
+    for m in missing_mentions(text, catalog.required_mentions(spec.language, spec.kind),
+                              ctx.as_dict()):
+        problems.append(TemplateError(
+            f"mandatory mention '{m.id}' is missing from the rendered letter: {m.what}"
+            + (f" ({m.source})" if m.source else ""), file=str(spec.path)))
+    for m in forbidden_found(text, catalog.forbidden_phrases(spec.language)):
+        problems.append(TemplateError(
+            f"forbidden wording '{m.texts[0]}' appears in the rendered letter: {m.what}",
+            file=str(spec.path), line=_line_with(spec.path.read_text(
+                encoding="utf-8", errors="replace"), m.texts[0])))
+    for name, window in sorted(profile.windows.items()):
+        broken = check_first_page(pdf, window, address_lines=ctx.debtor.address_lines,
+                                  tracking_number=ctx.letter.tracking_number,
+                                  return_line=ctx.letter.return_address)
+        if broken:
+            problems.append(TemplateError(
+                f"the sample's first page does not fit the {name} window envelope: "
+                + "; ".join(broken), file=str(spec.path)))
+    return problems
