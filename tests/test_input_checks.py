@@ -118,6 +118,17 @@ def test_a_json_number_is_refused_in_any_text_field_of_jsonl(tmp_path: Path) -> 
     assert read_case_file(ok, batch_date=BATCH_DATE).rejects == []
 
 
+def test_case_ids_differing_only_by_capitals_are_one_letter_file(tmp_path: Path) -> None:
+    """letters/AB-1-reminder.pdf and letters/ab-1-reminder.pdf are one file on Windows and
+    macOS shares (a print house's): such case ids are refused like a repeated one."""
+    rows = [fr_reminder("AB-1"), fr_reminder("OK-1"), fr_reminder("ab-1")]
+    result = read_case_file(write_csv(tmp_path / "caps.csv", rows), batch_date=BATCH_DATE)
+    assert [c.case_id for c in result.cases] == ["OK-1"]
+    assert [(e.row, e.field, e.case_id) for e in result.rejects] == [
+        (2, "case_id", "AB-1"), (4, "case_id", "ab-1")]
+    assert "capital" in result.rejects[0].message and "row 4" in result.rejects[0].message
+
+
 # --------------------------------------------------------------------------- failure 6: bounds
 
 BOUNDS = {

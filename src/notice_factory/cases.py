@@ -579,20 +579,16 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]] | Iterable[Mapping[
     numbered: list[tuple[int, Mapping[str, Any]]] = []
     for i, item in enumerate(rows, start=1):
         numbered.append(item if isinstance(item, tuple) else (i, item))
-    seen: dict[str, list[int]] = defaultdict(list)
+    seen: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for row, raw in numbered:
         cid = raw.get("case_id")
         if isinstance(cid, str) and cid.strip():
-            seen[cid.strip()].append(row)
+            seen[cid.strip().casefold()].append((row, cid.strip()))
     for row, raw in numbered:
         cid = raw.get("case_id")
         key = cid.strip() if isinstance(cid, str) else None
-        if key and len(seen[key]) > 1:
-            others = ", ".join(str(n) for n in seen[key] if n != row)
-            result.rejects.append(CaseError(
-                f"case_id {shown(key)} is also used on row {others}; every case needs its own "
-                "reference, so none of these rows is sent", row=row, field="case_id",
-                case_id=key))
+        if key and len(seen[key.casefold()]) > 1:
+            result.rejects.append(_duplicate(key, row, seen[key.casefold()]))
             continue
         try:
             result.cases.append(parse_case(raw, row, batch_date=batch_date,
@@ -600,6 +596,20 @@ def parse_rows(rows: Iterable[tuple[int, Mapping[str, Any]]] | Iterable[Mapping[
         except CaseError as err:
             result.rejects.extend(all_errors(err))
     return result
+
+
+def _duplicate(case_id: str, row: int, uses: list[tuple[int, str]]) -> CaseError:
+    """The rejection of a case id used on several rows (letters/<case_id>-<kind>.pdf would be
+    one file, also when the ids differ only by capitals: one file on Windows and macOS)."""
+    same = [str(n) for n, cid in uses if n != row and cid == case_id]
+    capitals = [f"{shown(cid)} on row {n}" for n, cid in uses if cid != case_id]
+    why = " and ".join(
+        ([f"is also used on row {', '.join(same)}"] if same else [])
+        + ([f"differs only by capital letters from {', '.join(capitals)} (their letters would "
+            "be one file on Windows and macOS)"] if capitals else []))
+    why = f"case_id {shown(case_id)} {why}"
+    return CaseError(f"{why}; every case needs its own reference, so none of these rows is "
+                     "sent", row=row, field="case_id", case_id=case_id)
 
 
 def read_case_file(path: Path | str, *, batch_date: dt.date,
