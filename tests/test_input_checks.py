@@ -167,6 +167,17 @@ def test_a_50_mb_cell_rejects_its_row_and_is_never_echoed_whole(tmp_path: Path) 
     assert (err.row, err.field, err.case_id) == (3, "debtor_name", "HUGE")
     assert len(err.message) < 300 and "52,428,800 characters" in err.message, err.message[:400]
 
+    # Not even in the row's name: a huge case id or JSON key is shortened in every column.
+    objs = [json_case(case_id="OK-1"), json_case(case_id="y" * 1_000_000),
+            {**json_case(case_id="KEY"), "z" * 1_000_000: "1"}]
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(objs), encoding="utf-8")
+    result = read_case_file(path, batch_date=BATCH_DATE)
+    assert [c.case_id for c in result.cases] == ["OK-1"]
+    assert [(e.row, e.field) for e in result.rejects] == [(2, "case_id"), (3, "z" * 63 + "…")]
+    for e in result.rejects:
+        assert len(e.format_message()) < 400 and len(e.case_id or "") <= 64, e.format_message()
+
 
 def test_a_5000_digit_json_integer_rejects_its_row(tmp_path: Path) -> None:
     objs = [json_case(case_id="OK-1"), json_case(case_id="DIGITS", principal="__N__")]

@@ -134,6 +134,16 @@ def describe_character(ch: str) -> str:
     return f"U+{ord(ch):04X} ({name})" if name else f"U+{ord(ch):04X}"
 
 
+def label(text: str, limit: int = 64) -> str:
+    """A case id or field name as a rejection names it: shortened with an ellipsis past the
+    longest valid case id (a 50 MB "case id" is not copied into rejects.csv).
+
+    >>> label("FR-2026-0001"), len(label("x" * 1000))
+    ('FR-2026-0001', 64)
+    """
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def shown(value: object, limit: int = 40) -> str:
     """A value quoted in a reason, shortened with an ellipsis: a reason never carries a huge
     value whole.
@@ -160,11 +170,12 @@ class _Row:
     def __init__(self, raw: Mapping[str, Any], row: int) -> None:
         self.raw, self.row = raw, row
         cid = raw.get("case_id")
-        self.case_id = cid.strip() if isinstance(cid, str) and cid.strip() else None
+        self.case_id = label(cid.strip()) if isinstance(cid, str) and cid.strip() else None
         self.errors: list[CaseError] = []
 
     def fail(self, name: str, reason: str) -> None:
-        self.errors.append(CaseError(reason, row=self.row, field=name, case_id=self.case_id))
+        self.errors.append(CaseError(reason, row=self.row, field=label(name),
+                                     case_id=self.case_id))
 
     def text(self, name: str, required: bool = False, *, code: bool = False,
              number: bool = False) -> str | None:
@@ -188,9 +199,9 @@ class _Row:
                             f"most {MAX_CELL:,}")
             return None
         if not isinstance(value, str) and not number:
-            self.fail(name, f"must be written as text in quotes (\"{raw}\"), not as the JSON "
-                            f"number {shown(raw)}: a number loses leading zeros and has no "
-                            "single spelling (123, 1.23e2)")
+            self.fail(name, f"must be written as text in quotes, not as the JSON number "
+                            f"{shown(raw)}: a number loses leading zeros and has no single "
+                            "spelling (123, 1.23e2, 123.0)")
             return None
         text = unicodedata.normalize("NFKC" if code else "NFC", raw.strip())
         hidden = invisible_character(text)
@@ -609,7 +620,7 @@ def _duplicate(case_id: str, row: int, uses: list[tuple[int, str]]) -> CaseError
             "be one file on Windows and macOS)"] if capitals else []))
     why = f"case_id {shown(case_id)} {why}"
     return CaseError(f"{why}; every case needs its own reference, so none of these rows is "
-                     "sent", row=row, field="case_id", case_id=case_id)
+                     "sent", row=row, field="case_id", case_id=label(case_id))
 
 
 def read_case_file(path: Path | str, *, batch_date: dt.date,
