@@ -159,3 +159,14 @@ def test_unreachable_scheduler_fails_before_any_number(cases: Path, tmp_path: Pa
     assert "No registered number was spent" in run.stderr
     assert ledger_rows(run.ledger) == []  # made by `ledger init`, untouched
     assert not (run.out / "letters").exists()
+
+
+def test_the_coordinator_needs_no_libreoffice(cases: Path, local_batch: BatchRun,
+                                              dask_cluster: DaskCluster, tmp_path: Path) -> None:
+    """The workers convert the Word letters: the pre-flight's LibreOffice check (issue 11) is
+    not made on the machine that only numbers and merges."""
+    run = run_batch(cases, tmp_path / "out", tmp_path / "ledger.sqlite", "--cluster",
+                    dask_cluster.address,
+                    env=child_env() | {"NOTICE_FACTORY_SOFFICE": "/nonexistent/soffice"})
+    assert run.returncode == 0, explain(run)
+    assert tree_digests(run.out) == tree_digests(local_batch.out)

@@ -338,7 +338,9 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     """preflight -> number -> render -> place -> merge and slips -> records, filling
     ``summary`` from each stage's result."""
     out_dir, clock = summary.out_dir, time.perf_counter
-    checked = preflight_stage(read.cases, catalog, opts.profile, opts.day)
+    # A cluster's workers convert the Word letters: this machine needs no LibreOffice.
+    checked = preflight_stage(read.cases, catalog, opts.profile, opts.day,
+                              office_here=remote is None)
     summary.rejects = read.rejects + checked.rejects
     summary.timings["validate"] = clock() - t0
     if pool is not None and remote is None:
@@ -424,11 +426,11 @@ class Checked:
 
 
 def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
-                    day: dt.date) -> Checked:
+                    day: dt.date, *, office_here: bool = True) -> Checked:
     """Stage 2: everything that can reject a case without rendering it (address that does
     not fit the window, impossible plan, missing template, text the letter's fonts cannot
     print, a Word letter without LibreOffice), before any number is spent."""
-    makeable = letter_checks(cases, catalog)
+    makeable = letter_checks(cases, catalog, office_here=office_here)
     ok: list[Case] = []
     rejects: list[CaseError] = list(makeable.rejects)
     for case in makeable.cases:
@@ -795,16 +797,17 @@ def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Pa
     write_batch_json(data, out_dir)
 
 
-def letter_checks(cases: list[Case], catalog: Catalog) -> Checked:
+def letter_checks(cases: list[Case], catalog: Catalog, *, office_here: bool = True) -> Checked:
     """What a letter needs of the templates and of this machine, for `render` and `batch`
-    alike: its template, LibreOffice for a Word letter, fonts that print the case's text."""
+    alike: its template, fonts that print the case's text, and LibreOffice for a Word letter
+    (``office_here``: converted by this machine, not by a cluster's workers)."""
     ok: list[Case] = []
     rejects: list[CaseError] = []
     office = _OfficeCheck()
     for case in cases:
         try:
             spec = catalog.template(case.locale, case.kind)
-            if spec.engine == "docx":
+            if spec.engine == "docx" and office_here:
                 office.require(case)
             _check_printable(case, spec.fonts, spec.id)
             ok.append(case)
