@@ -9,6 +9,7 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+import shutil
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from notice_factory.model import Case, EarlierLetter, Kind, Locale, StatementIte
 from notice_factory.pipeline import run_batch
 from notice_factory.render import LetterRenderer
 from notice_factory.settings import SenderProfile
+from notice_factory.templatecheck import check_templates
 
 
 def flat(pdf: bytes) -> str:
@@ -296,3 +298,47 @@ def test_the_signature_block_is_never_alone_on_its_page(renderer: LetterRenderer
         if problem:
             problems[lines] = problem
     assert not problems, (case.letter_key, problems)
+
+
+# ---------------------------------------------------------------- templates check, shared files
+
+
+def _tree(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(FIXTURES.parent / "templates", tmp_path / "templates"))
+
+
+def test_an_unknown_variable_in_a_shared_layout_is_reported_once_at_its_line(
+        tmp_path: Path, sender: SenderProfile) -> None:
+    tree = _tree(tmp_path)
+    layout = tree / "fr" / "_layout.html"
+    lines = layout.read_text(encoding="utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines) if "{% block refs %}" in line)
+    lines.insert(at + 1, "<p>{{ debtor_nickname }}</p>")
+    layout.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = check_templates(tree, sender=sender)
+    found = [p for p in report.problems if "debtor_nickname" in p.message]
+    assert len(found) == 1, [p.format_message() for p in found]
+    [problem] = found
+    assert problem.file == str(layout) and problem.line == at + 2
+    # No kind that extends the layout reports it again, whatever the wording.
+    assert not [p for p in report.problems if p.file and "letter.html" in p.file
+                and p.file.startswith(str(tree / "fr"))], \
+        [p.format_message() for p in report.problems]
+
+
+def test_a_syntax_error_in_the_common_layout_is_reported_once_at_its_line(
+        tmp_path: Path, sender: SenderProfile) -> None:
+    tree = _tree(tmp_path)
+    layout = tree / "_common" / "layout.html"
+    lines = layout.read_text(encoding="utf-8").splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("<body>"))
+    lines.insert(at + 1, "{% if letter.registered %}<p>unclosed</p>")
+    layout.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = check_templates(tree, sender=sender)
+    syntax = [p for p in report.problems if "syntax error" in p.message]
+    assert len(syntax) == 1, [p.format_message() for p in report.problems]
+    assert syntax[0].file == str(layout)
+    assert syntax[0].line is not None and syntax[0].line >= at + 2
+    assert all(p.file == str(layout) for p in report.problems
+               if p.file and p.file.endswith(".html")), \
+        [p.format_message() for p in report.problems]

@@ -147,8 +147,13 @@ def variables_table(catalog: Catalog, sender: SenderProfile,
 
 
 def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
-                   env: jinja2.Environment) -> bool:
-    """Syntax and variables; False when the template cannot be rendered at all."""
+                   env: jinja2.Environment, broken_shared: frozenset[str] = frozenset()) -> bool:
+    """Syntax and variables; False when the template cannot be rendered at all.
+
+    A shared file it extends, imports or includes (``_layout.html``, ``_macros.html``,
+    ``_common/``) is checked once by :func:`shared_problems`; a broken one makes this template
+    unrenderable without being reported again here.
+    """
     used: set[str] = set()
     if spec.engine == "html":
         source = spec.path.read_text(encoding="utf-8")
@@ -158,32 +163,16 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
             report.problems.append(TemplateError(f"Jinja syntax error: {exc.message}",
                                                  file=str(spec.path), line=exc.lineno))
             return False
-        # Names a template defines itself ({% import ... as m %}, {% set %}, {% macro %})
-        # are visible in its blocks, though meta analysis reports them as undeclared.
-        local = local_names(ast)
-        used = set(jinja2.meta.find_undeclared_variables(ast)) - local
-        for ref in jinja2.meta.find_referenced_templates(ast):
-            if ref is None:
-                continue
-            try:
-                parent_src, _, _ = env.loader.get_source(env, ref)  # type: ignore[union-attr]
-                used |= set(jinja2.meta.find_undeclared_variables(env.parse(parent_src)))
-            except jinja2.TemplateNotFound:
-                report.problems.append(TemplateError(f"extends or includes '{ref}', which does "
-                                                     "not exist", file=str(spec.path),
-                                                     line=_line_with(source, ref)))
-                return False
-            except jinja2.TemplateSyntaxError as exc:
-                report.problems.append(TemplateError(f"Jinja syntax error: {exc.message}",
-                                                     file=exc.filename or ref, line=exc.lineno))
-                return False
-        unknown = sorted(used - set(VARIABLE_NAMES) - set(env.globals))
-        for name in unknown:
+        own = _unknown_names(ast, env)
+        for name, line in own:
             report.problems.append(TemplateError(
                 f"uses '{name}', which is not a template variable (see `notice-factory "
-                "templates vars`)", file=str(spec.path), line=_line_with(source, name)))
-        if unknown:
+                "templates vars`)", file=str(spec.path), line=line))
+        refs = _referenced(env, ast, spec, source, report)
+        if refs is None or own or refs & broken_shared:
             return False
+        used = _undeclared(ast) | set().union(*(_undeclared(env.parse(
+            env.loader.get_source(env, ref)[0])) for ref in refs))  # type: ignore[union-attr]
     else:
         from notice_factory.render.docx import docx_problems, docx_variables
 
@@ -192,6 +181,12 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
         if problems:
             return False
         used = docx_variables(spec.path)
+    _declared_checks(spec, used, report, env)
+    return True
+
+
+def _declared_checks(spec: TemplateSpec, used: set[str], report: CheckReport,
+                     env: jinja2.Environment) -> None:
     declared = set(spec.variables)
     for name in sorted(declared - set(VARIABLE_NAMES)):
         report.problems.append(TemplateError(f"declares variable '{name}', which the context "
@@ -205,7 +200,72 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
         report.problems.append(TemplateError(
             f"uses variable '{name}' but does not declare it in 'variables'",
             file=str(spec.metadata_file), line=_meta_line(spec, "variables")))
-    return True
+
+
+def _undeclared(ast: jinja2.nodes.Template) -> set[str]:
+    """Variables a template reads from the context (names it binds itself excluded)."""
+    return set(jinja2.meta.find_undeclared_variables(ast)) - local_names(ast)
+
+
+def _unknown_names(ast: jinja2.nodes.Template,
+                   env: jinja2.Environment) -> list[tuple[str, int | None]]:
+    """Context names a template reads that the context does not define, each with the line
+    where it is first read."""
+    unknown = _undeclared(ast) - set(VARIABLE_NAMES) - set(env.globals)
+    lines: dict[str, int] = {}
+    for node in ast.find_all(jinja2.nodes.Name):
+        if node.name in unknown and node.ctx == "load":
+            lines[node.name] = min(lines.get(node.name, node.lineno), node.lineno)
+    return [(name, lines.get(name)) for name in sorted(unknown)]
+
+
+def _referenced(env: jinja2.Environment, ast: jinja2.nodes.Template, spec: TemplateSpec,
+                source: str, report: CheckReport) -> set[str] | None:
+    """Every template this one extends, imports or includes, through the whole chain; None
+    (reported) when one does not exist. Syntax errors of shared files are shared_problems'."""
+    found: set[str] = set()
+    todo = [r for r in jinja2.meta.find_referenced_templates(ast) if r is not None]
+    while todo:
+        ref = todo.pop()
+        if ref in found:
+            continue
+        found.add(ref)
+        try:
+            src = env.loader.get_source(env, ref)[0]  # type: ignore[union-attr]
+            todo.extend(r for r in jinja2.meta.find_referenced_templates(env.parse(src))
+                        if r is not None)
+        except jinja2.TemplateNotFound:
+            report.problems.append(TemplateError(f"extends or includes '{ref}', which does "
+                                                 "not exist", file=str(spec.path),
+                                                 line=_line_with(source, ref)))
+            return None
+        except jinja2.TemplateSyntaxError:
+            continue  # reported once, at its own file and line, by shared_problems
+    return found
+
+
+def shared_problems(root: Path, env: jinja2.Environment) -> dict[str, list[TemplateError]]:
+    """The shared HTML files of a tree (``_common/``, a language's ``_layout.html``,
+    ``_macros.html``, ...), each checked once: syntax errors and unknown variables at their
+    own file and line. Keyed by template name ("fr/_layout.html"); only files with problems."""
+    found: dict[str, list[TemplateError]] = {}
+    for path in sorted(root.rglob("*.html")):
+        rel = path.relative_to(root)
+        if rel.parts[0] == "_slips" or not any(part.startswith("_") for part in rel.parts):
+            continue
+        name = rel.as_posix()
+        try:
+            ast = env.parse(path.read_text(encoding="utf-8"), name=name, filename=str(path))
+        except jinja2.TemplateSyntaxError as exc:
+            found[name] = [TemplateError(f"Jinja syntax error: {exc.message}", file=str(path),
+                                         line=exc.lineno)]
+            continue
+        problems = [TemplateError(f"uses '{var}', which is not a template variable (see "
+                                  "`notice-factory templates vars`)", file=str(path), line=line)
+                    for var, line in _unknown_names(ast, env)]
+        if problems:
+            found[name] = problems
+    return found
 
 
 def _line_with(source: str, needle: str) -> int | None:
@@ -244,9 +304,15 @@ def check_templates(root: Path | None = None, only: str | None = None,
         report.problems.extend(check_ladders(catalog.root))
     profile = sender or load_sender_profile()
     with LetterRenderer(catalog) as renderer:
+        shared = shared_problems(catalog.root, renderer.html.env)
+        languages = {spec.language for spec in specs}
+        for name, problems in shared.items():
+            if name.split("/")[0] in languages or name.startswith("_common/"):
+                report.problems.extend(problems)
         for spec in specs:
             report.checked.append(spec.id)
-            if not _static_checks(spec, catalog, report, renderer.html.env):
+            if not _static_checks(spec, catalog, report, renderer.html.env,
+                                  frozenset(shared)):
                 continue
             for font in missing_fonts(spec.fonts):
                 report.problems.append(TemplateError(
