@@ -9,6 +9,7 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+import re
 import shutil
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -25,7 +26,9 @@ from conftest import (
 )
 
 from notice_factory.cases import parse_rows, read_case_file
+from notice_factory.context import chinese_letter_number
 from notice_factory.errors import CaseFileError
+from notice_factory.formatting import format_date
 from notice_factory.model import Case, EarlierLetter, Kind, Locale, StatementItem
 from notice_factory.pipeline import run_batch
 from notice_factory.render import LetterRenderer
@@ -342,3 +345,28 @@ def test_a_syntax_error_in_the_common_layout_is_reported_once_at_its_line(
     assert all(p.file == str(layout) for p in report.problems
                if p.file and p.file.endswith(".html")), \
         [p.format_message() for p in report.problems]
+
+
+# ---------------------------------------------------------------- Chinese form
+
+ZH_NUMBER = re.compile(r"函号：|函件编号：|协议编号：")
+
+
+@pytest.mark.parametrize("case", [p for p in demo_case_params()
+                                  if p.values[0].locale is Locale.ZH_CN])
+def test_chinese_letters_number_quote_and_date_the_chinese_way(rendered: RenderedSet,
+                                                               case: Case) -> None:
+    text = "".join(pdftotext(rendered[case].pdf).split())
+    number = chinese_letter_number(case.kind, case.case_id, case.letter_date or BATCH_DATE)
+    assert re.fullmatch(r"[\u4e00-\u9fff]+字〔\d{4}〕第[A-Za-z0-9._-]+号", number)
+    if ZH_NUMBER.search(text):  # every kind that prints a letter number prints this one
+        assert number in text, case.letter_key
+    assert f"{case.case_id}/" not in text, "the Latin letter reference is not printed"
+    # GB/T 15834: “ ” quotes, never ASCII or corner quotes, and balanced.
+    assert not re.search(r"[\"「」『』]", text), case.letter_key
+    assert text.count("“") == text.count("”"), case.letter_key
+    if case.kind in (Kind.REMINDER, Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER):
+        day = format_date(case.letter_date or BATCH_DATE, Locale.ZH_CN, style="long")
+        # The date stands once, in the 落款 after the closing, not in a place line on top.
+        assert "北京，" + day not in text
+        assert text.count(day) >= 1 and text.rfind(day) > text.rfind("特此"), case.letter_key

@@ -48,6 +48,8 @@ class LetterVars:
     locale: str = _doc("the letter's locale (fr_FR, zh_CN, ro_RO)")
     language: str = _doc("the letter's language (fr, zh, ro)")
     reference: str = _doc("the letter's own reference, to quote in any reply")
+    number_zh: str = _doc("zh: the letter number in Chinese form, the kind's 字, the year in "
+                          "六角括号 and 第…号 (催字〔2026〕第CN-2026-0001号); empty elsewhere")
     date: str = _doc("the letter date, written out")
     date_iso: str = _doc("the letter date, ISO form")
     place_date: str = _doc("place and date line as the locale writes it")
@@ -278,6 +280,23 @@ def case_schedule(case: Case, batch_date: dt.date) -> Schedule | None:
     )
 
 
+# The 字 of a Chinese letter number (发文字号, GB/T 9704-2012 7.2.4) per kind.
+_ZH_NUMBER_WORD: Mapping[Kind, str] = {
+    Kind.REMINDER: "催字", Kind.FORMAL_NOTICE: "催告字", Kind.LAWYER_LETTER: "律函字",
+    Kind.COMMITMENT_FORM: "承诺字", Kind.PLAN_AGREEMENT: "分期字",
+}
+
+
+def chinese_letter_number(kind: Kind, case_id: str, day: dt.date) -> str:
+    """A Chinese letter's number: its kind's 字, the year in 六角括号 〔〕 and 第…号 around
+    the case reference (kept whole, so that two letters never share a number).
+
+    >>> chinese_letter_number(Kind.LAWYER_LETTER, "CN-2026-0003", dt.date(2026, 11, 23))
+    '律函字〔2026〕第CN-2026-0003号'
+    """
+    return f"{_ZH_NUMBER_WORD[kind]}〔{day.year}〕第{case_id}号"
+
+
 def printed_contract_ref(case: Case) -> str:
     """The contract reference as the letter prints it, card numbers masked.
 
@@ -460,6 +479,8 @@ def build_context(
         letter=LetterVars(
             kind=case.kind.value, locale=loc.value, language=loc.language,
             reference=f"{case.case_id}/{KIND_CODES[case.kind]}",
+            number_zh=chinese_letter_number(case.kind, case.case_id, day)
+            if loc is Locale.ZH_CN else "",
             date=long(day), date_iso=day.isoformat(),
             place_date=formatting.format_place_date(entity.place, day, loc),
             deadline=long(deadline), deadline_iso=deadline.isoformat(), deadline_days=days,
