@@ -370,3 +370,35 @@ def test_chinese_letters_number_quote_and_date_the_chinese_way(rendered: Rendere
         # The date stands once, in the 落款 after the closing, not in a place line on top.
         assert "北京，" + day not in text
         assert text.count(day) >= 1 and text.rfind(day) > text.rfind("特此"), case.letter_key
+
+
+# ---------------------------------------------------------------- cross-border remedies
+
+
+def _to_brussels(case: Case) -> Case:
+    return dataclasses.replace(case, address_line1="Rue de la Loi 155", address_line2=None,
+                               postal_code="1040", city="Bruxelles", country="BE", region=None)
+
+
+@pytest.mark.parametrize("kind", [Kind.REMINDER, Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER])
+def test_a_letter_to_belgium_names_the_remedies_open_in_belgium(
+        renderer: LetterRenderer, sender: SenderProfile, kind: Kind) -> None:
+    case = _to_brussels(demo(Locale.FR_FR, kind))
+    text = render(renderer, sender, case)
+    assert "règlement collectif de dettes au tribunal du travail" in text
+    assert "médiation de dettes agréé" in text
+    assert "Centre Européen des Consommateurs Belgique (www.cecbelgique.be)" in text
+    # The Banque de France procedure is not offered as if it were open to this debtor.
+    assert "vous pouvez aussi déposer gratuitement un dossier auprès de la commission" not in text
+    assert "vous pouvez déposer gratuitement un dossier auprès de la commission" not in text
+    assert "article L711-1 du code de la consommation" in text
+    # A debtor in France is sent to the commission and to nothing of the above.
+    home = render(renderer, sender, demo(Locale.FR_FR, kind))
+    assert "commission de surendettement des particuliers de la Banque de France" in home
+    assert "règlement collectif" not in home and "ECC-Net" not in home
+
+
+def test_the_demo_case_in_belgium_gets_the_belgian_remedies(rendered: RenderedSet) -> None:
+    [case] = [c for c in DEMO_CASES if c.country == "BE"]
+    text = flat(rendered[case].pdf)
+    assert "règlement collectif de dettes" in text and "cecbelgique.be" in text
