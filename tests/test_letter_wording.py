@@ -402,3 +402,31 @@ def test_the_demo_case_in_belgium_gets_the_belgian_remedies(rendered: RenderedSe
     [case] = [c for c in DEMO_CASES if c.country == "BE"]
     text = flat(rendered[case].pdf)
     assert "règlement collectif de dettes" in text and "cecbelgique.be" in text
+
+
+# ---------------------------------------------------------------- companies
+
+BOTH_FORMS = re.compile(r"\w\((?:e|es|ă|a|ul)\)|Subsemnatul/Subsemnata|\w+ul/\w+a\b")
+COMPANIES = {"fr": "Transports Martin SAS", "zh": "深圳示例科技有限公司",
+             "ro": "Exemplu Construct S.R.L."}
+
+
+@pytest.mark.parametrize("case", demo_case_params())
+def test_a_company_is_addressed_as_a_company(renderer: LetterRenderer, sender: SenderProfile,
+                                             case: Case) -> None:
+    """Every kind, Word ones included: no both-genders forms, no civility, no individual's
+    signature (Chinese forms: seal and legal representative, no fingerprint)."""
+    name = COMPANIES[case.locale.language]
+    company = dataclasses.replace(case, debtor_title=None, debtor_name=name)
+    text = render(renderer, sender, company)
+    assert not BOTH_FORMS.findall(text), (case.letter_key, BOTH_FORMS.findall(text))
+    squeezed = "".join(text.split())
+    assert "".join(name.split()) in squeezed
+    assert not re.search(r"\b(?:M\.|Mme|Dl\.|Dna\.) " + re.escape(name), text)
+    assert "domnule" not in text and "Subsemnat" not in text
+    if case.locale is Locale.ZH_CN and case.kind in (Kind.COMMITMENT_FORM,
+                                                     Kind.PLAN_AGREEMENT):
+        assert "捺印" not in squeezed and "法定代表人或授权代表" in squeezed, case.letter_key
+        assert "身份证件号码" not in squeezed and "统一社会信用代码" in squeezed
+    if case.locale is Locale.ZH_CN and case.kind is Kind.COMMITMENT_FORM:
+        assert "本人" not in squeezed and "本公司" in squeezed
