@@ -22,10 +22,12 @@ from conftest import (
     RenderedSet,
     demo_case_params,
     demo_ledger,
+    pdf_text,
     pdftotext,
 )
 
 from notice_factory.cases import parse_rows, read_case_file
+from notice_factory.catalog import missing_mentions
 from notice_factory.context import chinese_letter_number
 from notice_factory.errors import CaseFileError
 from notice_factory.formatting import format_date
@@ -167,6 +169,9 @@ def test_the_statement_prints_every_line_and_its_total(renderer: LetterRenderer,
     label, figures = "".join(total.split()), "".join(total_figures.split())
     assert any(line.startswith(label) and line.endswith(figures) for line in lines), \
         case.letter_key
+    missing = missing_mentions(pdf_text(letter.pdf), renderer.catalog.required_mentions(
+        case.locale.language, case.kind), letter.context.as_dict())
+    assert not missing, [m.id for m in missing]
     # Without a statement, the one-line-per-component breakdown only.
     plain = flat(renderer.render(case, sender.entity(case.locale), batch_date=BATCH_DATE).pdf)
     assert "<n°1>" not in plain and "Échéance <" not in plain
@@ -384,7 +389,11 @@ def _to_brussels(case: Case) -> Case:
 def test_a_letter_to_belgium_names_the_remedies_open_in_belgium(
         renderer: LetterRenderer, sender: SenderProfile, kind: Kind) -> None:
     case = _to_brussels(demo(Locale.FR_FR, kind))
-    text = render(renderer, sender, case)
+    letter = renderer.render(case, sender.entity(case.locale), batch_date=BATCH_DATE)
+    text = flat(letter.pdf)
+    missing = missing_mentions(pdf_text(letter.pdf), renderer.catalog.required_mentions(
+        "fr", kind), letter.context.as_dict())
+    assert not missing, [m.id for m in missing]
     assert "règlement collectif de dettes au tribunal du travail" in text
     assert "médiation de dettes agréé" in text
     assert "Centre Européen des Consommateurs Belgique (www.cecbelgique.be)" in text
@@ -430,3 +439,30 @@ def test_a_company_is_addressed_as_a_company(renderer: LetterRenderer, sender: S
         assert "身份证件号码" not in squeezed and "统一社会信用代码" in squeezed
     if case.locale is Locale.ZH_CN and case.kind is Kind.COMMITMENT_FORM:
         assert "本人" not in squeezed and "本公司" in squeezed
+
+
+# ---------------------------------------------------------------- the firm's voice
+
+FIRM_VOICE = {
+    Locale.FR_FR: ["agissant pour le compte de Banque Exemple SA", "Ma cliente m'indique",
+                   "au nom de ma cliente", "mes honoraires restent à la charge de ma cliente"],
+    Locale.ZH_CN: ["北京示例律师事务所（以下简称“本所”）接受", "指派本所王立明律师",
+                   "委托人已告知本所", "本所律师受托特此函告"],
+    Locale.RO_RO: ["prin avocat Mihai Popa", "în numele clientului nostru",
+                   "conform împuternicirii avocațiale"],
+}
+BANK_VOICE = {
+    Locale.FR_FR: ["Nous vous prions d'agréer", "écrivez-nous", "nos précédentes relances"],
+    Locale.ZH_CN: ["本行将", "本行可", "本行网点", "本行不因"],
+    Locale.RO_RO: ["vă notifică următoarele. Recuperarea", "prin mandatar"],
+}
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_the_lawyer_letter_speaks_as_the_firm_for_its_client(rendered: RenderedSet,
+                                                             locale: Locale) -> None:
+    text = "".join(flat(rendered[demo(locale, Kind.LAWYER_LETTER)].pdf).split())
+    for phrase in FIRM_VOICE[locale]:
+        assert "".join(phrase.split()) in text, (locale, phrase)
+    for phrase in BANK_VOICE[locale]:
+        assert "".join(phrase.split()) not in text, (locale, phrase)
