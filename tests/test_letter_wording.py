@@ -466,3 +466,18 @@ def test_the_lawyer_letter_speaks_as_the_firm_for_its_client(rendered: RenderedS
         assert "".join(phrase.split()) in text, (locale, phrase)
     for phrase in BANK_VOICE[locale]:
         assert "".join(phrase.split()) not in text, (locale, phrase)
+
+
+@pytest.mark.parametrize("case", [p for p in demo_case_params()
+                                  if p.values[0].kind is Kind.PLAN_AGREEMENT])
+def test_the_plan_states_its_duration_from_its_own_count(rendered: RenderedSet,
+                                                         case: Case) -> None:
+    """24 monthly instalments last 24 months, the first period included (not 23)."""
+    letter = rendered[case]
+    plan = letter.context.plan
+    assert plan is not None and plan.frequency == "monthly"
+    assert plan.months == plan.count
+    if case.locale is Locale.FR_FR:
+        text = flat(letter.pdf)
+        assert (f"en {plan.count} échéances mensuelles" in text
+                and f"soit une durée de {plan.count} mois" in text), case.letter_key
