@@ -101,7 +101,8 @@ def test_figures_dates_names_and_words(rendered: dict[str, Rendered], template_i
         "due date": ctx.case.due_date,
         "contract": ctx.case.contract_ref,
         "registered number": ctx.letter.tracking_number,
-        "reference": ctx.letter.reference,
+        # Chinese letters print their number in Chinese form (催字〔2026〕第…号), issue 12.
+        "reference": ctx.letter.number_zh or ctx.letter.reference,
     }
     if ctx.letter.registered:  # the registered number prints beside its barcode picture
         assert ctx.letter.tracking_number
