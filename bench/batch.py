@@ -452,11 +452,20 @@ class TreeSampler:
             self.peak_roles = by_role
         self.peak_processes = max(self.peak_processes, len(pids))
         self.samples += 1
-        if self.first_letter_s is None and self.letters_dir.is_dir():
-            with os.scandir(self.letters_dir) as it:
-                # Finished letters only: atomic writes use ".<name>.*.part" until renamed.
-                if any(e.name.endswith(".pdf") and not e.name.startswith(".") for e in it):
+        if self.first_letter_s is None:
+            # The batch builds its letters in a staging folder inside the batch folder and
+            # puts them in place as a whole at the end (batchdir.py): look there too.
+            staged = self.letters_dir.parent.glob(".notice-factory/staging-*/letters")
+            for folder in (self.letters_dir, *staged):
+                if folder.is_dir() and _finished_letter_in(folder):
                     self.first_letter_s = time.perf_counter() - self.started
+                    break
+
+
+def _finished_letter_in(folder: Path) -> bool:
+    with os.scandir(folder) as it:
+        # Finished letters only: atomic writes use ".<name>.*.part" until renamed.
+        return any(e.name.endswith(".pdf") and not e.name.startswith(".") for e in it)
 
 
 # --- the real batch --------------------------------------------------------------------

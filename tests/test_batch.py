@@ -760,7 +760,8 @@ def test_killed_batch_reruns_cleanly(tmp_path: Path) -> None:
     try:
         deadline = time.monotonic() + 900
         while proc.poll() is None and time.monotonic() < deadline:
-            if (out / "letters").is_dir() and any((out / "letters").glob("*.pdf")):
+            # Letters are made in the batch folder's staging area (put in place at the end).
+            if any(out.glob(".notice-factory/staging-*/letters/*.pdf")):
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the batch ended before it could be killed: " + (
@@ -777,8 +778,11 @@ def test_killed_batch_reruns_cleanly(tmp_path: Path) -> None:
             os.kill(pid, signal.SIGKILL)
     assert not orphans, f"processes of the killed batch still running: {orphans}"
 
-    letters_after_kill = sorted(p.name for p in (out / "letters").glob("*.pdf"))
+    letters_after_kill = sorted(
+        p.name for p in out.glob(".notice-factory/staging-*/letters/*.pdf"))
     assert 1 <= len(letters_after_kill) < len(ids), "the kill did not interrupt the batch"
+    # The folder had no batch and still has none: no letter stands there as if printable.
+    assert not (out / "manifest.csv").exists() and not list(out.glob("letters/*.pdf"))
     for path in out.rglob("*"):
         if not path.is_file():
             continue

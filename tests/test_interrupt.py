@@ -46,7 +46,8 @@ def env() -> dict[str, str]:
 
 def wait_for_a_letter(proc: subprocess.Popen[str], out: Path) -> None:
     deadline = time.monotonic() + 300
-    while not list((out / "letters").glob("*.pdf")):
+    # Letters are made in the batch folder's staging area (put in place at the end).
+    while not list(out.glob(".notice-factory/staging-*/letters/*.pdf")):
         assert proc.poll() is None, "the batch ended before it could be stopped"
         assert time.monotonic() < deadline, "no letter was made"
         time.sleep(0.05)

@@ -124,7 +124,7 @@ def test_a_resend_whose_letter_failed_gives_the_old_number_back(ledger: Ledger) 
     (FolderState.BUSY, False, "being produced right now"),
     (FolderState.BUSY, True, "being produced right now"),
     (FolderState.HOLDS, False, "already produced in another batch folder"),
-    (FolderState.HOLDS, True, ""),
+    (FolderState.HOLDS, True, "already produced in another batch folder"),
     (FolderState.FREE, False, ""),
 ])
 def test_a_letter_recorded_in_another_folder(ledger: Ledger, state: FolderState, resend: bool,
@@ -152,3 +152,16 @@ def test_a_letter_recorded_in_another_folder(ledger: Ledger, state: FolderState,
     assert (got[KEY] != first) == resend
     rec = ledger.record(got[KEY])
     assert rec is not None and rec.batch_folder == "pc:/out/b"
+
+
+def test_a_letter_dropped_by_a_rerun_is_voided_with_the_new_batch(ledger: Ledger) -> None:
+    first = ledger.allocate([KEY, OTHER], ACCOUNT, "b1")
+    ledger.mark_used(first.values())
+    # The re-run could not make OTHER's letter: its number is voided when the new batch (with
+    # KEY only) is in place, in the same transaction, not while the old batch is still there.
+    ledger.mark_used([first[KEY]], voids={first[OTHER]: "letter not produced: font missing"})
+    dropped = ledger.record(first[OTHER])
+    assert dropped is not None and dropped.state == "voided"
+    assert dropped.void_reason == "letter not produced: font missing"
+    kept = ledger.record(first[KEY])
+    assert kept is not None and kept.state == "used"

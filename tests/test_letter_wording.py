@@ -86,11 +86,12 @@ def test_previous_reminders_are_mentioned_only_when_the_ledger_holds_one(
                 "acknowledgement": "false"}
     run_batch(_write(tmp_path / "b.csv", [reminder]), tmp_path / "b", sender=sender,
               ledger_path=ledger, batch_date=dt.date(2026, 10, 2), jobs=0)
-    run_batch(_write(tmp_path / "c.csv", [notice]), tmp_path / "c", sender=sender,
+    # The notice's batch run again (its own folder: a letter is produced in one folder).
+    run_batch(tmp_path / "a.csv", tmp_path / "a", sender=sender,
               ledger_path=ledger, batch_date=BATCH_DATE, jobs=0)
-    text = flat((tmp_path / "c" / "letters" / "FR-2026-0002-formal_notice.pdf").read_bytes())
+    text = flat((tmp_path / "a" / "letters" / "FR-2026-0002-formal_notice.pdf").read_bytes())
     assert "Malgré notre lettre du 2 octobre 2026, les sommes échues" in text
-    pdf = (tmp_path / "c" / "letters" / "FR-2026-0002-formal_notice.pdf").read_bytes()
+    pdf = (tmp_path / "a" / "letters" / "FR-2026-0002-formal_notice.pdf").read_bytes()
     assert any("Premier courrier" in line and "FR-2026-0002/REL du 2 octobre 2026" in line
                for line in pdftotext(pdf, "-layout").splitlines())
     # The reminder itself, re-rendered on its own day, still has no earlier letter.

@@ -44,7 +44,8 @@ def test_stopped_batch_leaves_nothing_running(tmp_path: Path, sig: signal.Signal
             family |= processes.descendants(proc.pid)
             office = [p for p in family if processes.alive(p) and "soffice" in
                       " ".join(processes.cmdline(p))]
-            if office and any((out / "letters").glob("*.pdf")):
+            # Letters are made in the batch folder's staging area (put in place at the end).
+            if office and any(out.glob(".notice-factory/staging-*/letters/*.pdf")):
                 break
             time.sleep(0.2)
         else:

@@ -205,6 +205,11 @@ class LettersBusyError(LedgerError):
         self.cases = cases
 
 
+class BatchFolderError(NoticeFactoryError):
+    """The batch's output folder cannot take this batch: another run writes into it, it holds
+    files no batch wrote there, or another batch's files."""
+
+
 class EventsFileError(NoticeFactoryError):
     """A carrier events file cannot be read as a whole (one bad row is reported, not raised)."""
 

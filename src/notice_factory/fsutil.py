@@ -49,7 +49,7 @@ def atomic_open(path: Path, mode: str = "wb",
         if isinstance(exc, OSError):
             raise _naming(exc, path, tmp) from exc
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _naming(exc: OSError, path: Path, ours: Path | str) -> OSError:
@@ -103,7 +103,8 @@ def atomic_write_text(path: Path, text: str) -> None:
         fh.write(text)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` survive a power cut (not only the files' data)."""
     # The rename itself must survive a power cut, not only the data.
     try:
         fd = os.open(folder, os.O_RDONLY)

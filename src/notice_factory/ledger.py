@@ -796,8 +796,9 @@ class Ledger:
         :class:`ContentChangedError` (writing nothing) unless it is resent. ``folder`` is the
         batch folder producing the letters; a letter whose number is recorded in another folder
         is asked to ``check_folder``: BUSY (a run is writing there) or HOLDS (its finished batch
-        has the letter, and this is not a resend) raise :class:`LettersBusyError`, writing
-        nothing; FREE lets this folder take the letter over.
+        has the letter, resent or not: a letter is in one folder only, so no folder keeps a
+        printable letter whose number a resend voided elsewhere) raise
+        :class:`LettersBusyError`, writing nothing; FREE lets this folder take the letter over.
         """
         if not batch_id:
             raise UsageError("a batch needs a non-empty batch id")
@@ -810,7 +811,7 @@ class Ledger:
         with self._write():
             plan = self._plan(postal.operator, list(unique), {_norm(k) for k in resend}, prints,
                               folder, check_folder)
-            plan.refuse(self.path)
+            plan.refuse()
             # The replaced numbers leave the "one live number per letter" index first; a
             # shortage raised below rolls the whole transaction back, marks included.
             self._db.executemany("UPDATE numbers SET replaced_by = ? WHERE number = ?",
@@ -828,6 +829,19 @@ class Ledger:
                                      [(folder, n) for n in found.values()])
         return {k: found[_norm(k)] for k in keys}
 
+    @_guarded
+    def check_allocation(self, keys: Sequence[LetterKey], postal: PostalAccount, *,
+                         resend: frozenset[LetterKey] = frozenset(),
+                         fingerprints: Mapping[LetterKey, str] | None = None, folder: str = "",
+                         check_folder: FolderCheck | None = None) -> None:
+        """Raise what :meth:`allocate` would refuse for these letters (another run's, another
+        folder's, changed content), writing nothing: a batch asks for every operator before
+        it allocates for any."""
+        unique = list(dict.fromkeys(_norm(k) for k in keys))
+        prints = {_norm(k): v for k, v in (fingerprints or {}).items()}
+        self._plan(postal.operator, unique, {_norm(k) for k in resend}, prints, folder,
+                   check_folder).refuse()
+
     def _plan(self, operator: str, keys: list[LetterKey], resend: set[LetterKey],
               prints: Mapping[LetterKey, str], folder: str,
               check_folder: FolderCheck | None) -> _Plan:
@@ -843,7 +857,7 @@ class Ledger:
                 where = check_folder(rec.batch_folder, rec.number)
             again = key in resend and rec.state == "used"
             fingerprint = prints.get(key, "")
-            if where is FolderState.BUSY or (where is FolderState.HOLDS and not again):
+            if where is not FolderState.FREE:
                 plan.refused.append((key, rec, where))
             elif again:
                 plan.replaced[key] = rec.number
@@ -910,9 +924,10 @@ class Ledger:
         return out
 
     @_guarded
-    def mark_used(self, numbers: Iterable[str]) -> None:
+    def mark_used(self, numbers: Iterable[str], *, voids: Mapping[str, str] | None = None) -> None:
         """Record that these numbers went on letters that were printed (all or none); the
-        numbers they replace (a resend) are voided in the same transaction."""
+        numbers they replace (a resend), and ``voids`` (number -> reason), are voided in the
+        same transaction."""
         wanted = list(dict.fromkeys(numbers))
         now = self._now()
         with self._write():
@@ -928,6 +943,10 @@ class Ledger:
             )
             for number in wanted:
                 self._void_replaced(number, now)
+            for number, reason in (voids or {}).items():
+                self._db.execute(
+                    "UPDATE numbers SET state = 'voided', voided_at = ?, void_reason = ?"
+                    " WHERE number = ? AND state <> 'voided'", (now, reason, number))
 
     def _void_replaced(self, number: str, now: str) -> None:
         """Void the numbers ``number`` replaces: their letter went out again under it."""
@@ -1073,7 +1092,7 @@ class _Plan:
     refused: list[tuple[LetterKey, NumberRecord, FolderState]] = field(default_factory=list)
     changed: list[tuple[LetterKey, NumberRecord]] = field(default_factory=list)
 
-    def refuse(self, ledger_path: Path | str) -> None:
+    def refuse(self) -> None:
         """Raise for the refused letters (another run or folder), then the changed ones."""
         busy = [(k, r) for k, r, w in self.refused if w is FolderState.BUSY]
         held = [(k, r) for k, r, w in self.refused if w is FolderState.HOLDS]
@@ -1089,10 +1108,11 @@ class _Plan:
             raise LettersBusyError(
                 f"{len(held)} letter(s) of this batch were already produced in another batch "
                 f"folder, {where}, under the same registered numbers: {_letters_text(held)}. "
-                "Print them from there. To produce them in this folder instead, move that "
-                "folder away (its letters must then not be posted) and run again; to send a "
-                "letter again under a new number (the old one voided), run with --resend. "
-                "Nothing was written.", cases=[k.case_id for k, _ in held])
+                "A letter is produced in one folder only: print them from there, or run this "
+                "command with --out on that folder (add --resend to send them again under new "
+                "numbers, the old ones voided and their letters replaced there). To produce "
+                "them here instead, first move that folder away (its letters must then not be "
+                "posted). Nothing was written.", cases=[k.case_id for k, _ in held])
         if self.changed:
             raise ContentChangedError(
                 f"the content of {len(self.changed)} letter(s) changed since their registered "

@@ -14,12 +14,15 @@ many worker processes, ``0`` everything in this process (no worker, no crash iso
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import hashlib
+import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,14 +31,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from notice_factory.assembly import LetterPdf, build_print_file, plan_placements
+from notice_factory.batchdir import BatchFolder, Identity, check_folder
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
 from notice_factory.cases import ReadResult, describe_character, read_case_file
-from notice_factory.catalog import Catalog, load_catalog
+from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
 from notice_factory.context import letter_date, preflight, return_address_line
 from notice_factory.errors import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_PARTIAL,
+    BatchFolderError,
     CaseError,
     ConfigError,
     NoticeFactoryError,
@@ -54,6 +59,7 @@ from notice_factory.office import find_office
 from notice_factory.records import (
     ManifestRow,
     RejectRow,
+    to_json_value,
     write_batch_json,
     write_manifest,
     write_rejects,
@@ -67,13 +73,20 @@ from notice_factory.render.slips import (
     write_deposit_slip,
 )
 from notice_factory.rules import deadline_days, declared_content
-from notice_factory.settings import PostalAccount, SenderProfile, load_sender_profile, sender_of
+from notice_factory.settings import (
+    Entity,
+    PostalAccount,
+    SenderProfile,
+    load_sender_profile,
+    sender_of,
+)
 from notice_factory.window import address_problem, return_problem, windows_json
 from notice_factory.workers import (
     Done,
     Failed,
     Job,
     Pools,
+    fault_point,
     map_scheduled,
     office_count,
     run_jobs,
@@ -314,16 +327,39 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     # With a cluster, the local processes start on their first task (a merge or a slip).
     pool = start_pool(opts.workers, templates, warm=remote is None)
     try:
-        with Ledger(ledger_path, clock=lambda: _now(clock)) as ledger:
-            _run_stages(read, catalog, ledger, pool, opts, summary, t0, progress, remote)
-        summary.timings["total"] = time.perf_counter() - t0
-        _write_batch_json(summary, profile, out_dir, cases_path)
+        with Ledger(ledger_path, clock=lambda: _now(clock)) as ledger, BatchFolder.open(
+                out_dir, Identity.of(cases_path, opts.day), ledger) as folder:
+            # Everything is built in the folder's staging area, then put in place as a whole.
+            folder.step = fault_point
+            fault_point("opened")
+            with _disk_full_named(out_dir):
+                numbers, later = _run_stages(read, catalog, ledger, pool, opts, summary, t0,
+                                             progress, remote, folder)
+                summary.timings["total"] = time.perf_counter() - t0
+                _write_batch_json(summary, profile, folder.staging, cases_path)
+                fault_point("staged")
+                folder.commit(numbers, ledger, voids=later)
         return summary
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
         if remote is not None:
             remote.close()
+
+
+@contextlib.contextmanager
+def _disk_full_named(out_dir: Path) -> Iterator[None]:
+    """A full disk while the batch is written, reported naming the batch folder."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise BatchFolderError(
+            f"the disk holding the batch folder is full ({exc.strerror}): free space there and "
+            "run the same command again. The folder keeps its previous batch (if any) until "
+            "this one is complete, and the re-run completes it with the same registered "
+            "numbers.", file=str(out_dir)) from None
 
 
 def _connect(address: str, catalog: Catalog) -> Cluster:
@@ -334,10 +370,13 @@ def _connect(address: str, catalog: Catalog) -> Cluster:
 
 def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools | None,
                 opts: BatchOptions, summary: BatchSummary, t0: float,
-                progress: Progress | None, remote: Cluster | None = None) -> None:
+                progress: Progress | None, remote: Cluster | None,
+                folder: BatchFolder) -> tuple[list[str], dict[str, str]]:
     """preflight -> number -> render -> place -> merge and slips -> records, filling
-    ``summary`` from each stage's result."""
-    out_dir, clock = summary.out_dir, time.perf_counter
+    ``summary`` from each stage's result; everything is written in ``folder.staging``.
+    Returns the registered numbers the staged letters carry, and those to void once they are
+    in place (number -> reason)."""
+    out_dir, clock = folder.staging, time.perf_counter
     # A cluster's workers convert the Word letters: this machine needs no LibreOffice.
     checked = preflight_stage(read.cases, catalog, opts.profile, opts.day,
                               office_here=remote is None)
@@ -345,17 +384,19 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     summary.timings["validate"] = clock() - t0
     if pool is not None and remote is None:
         pool.set_offices(_offices_for(catalog, checked.cases, opts.workers))
-    check_output(out_dir, checked.cases)
+    check_output(folder.path, checked.cases)  # the files the move will replace
 
     t1 = clock()
-    numbering = number_stage(ledger, checked.cases, opts, summary.batch_id)
+    numbering = number_stage(ledger, checked.cases, opts, summary.batch_id,
+                             _Claim(catalog, folder.ref))
     summary.new_numbers, summary.reused_numbers = numbering.new, numbering.reused
     summary.timings["number"] = clock() - t1
+    fault_point("numbered")
 
     t2 = clock()
     checked = Checked(with_history(checked.cases, ledger, opts.day), checked.rejects)
-    rendered, numbers = _render_and_void(checked, numbering, ledger, pool, opts, summary,
-                                         progress, remote)
+    rendered, numbers, later = _render_and_void(checked, numbering, ledger, pool, opts,
+                                                summary, progress, remote, out_dir)
     if rendered.first_letter is not None:
         summary.timings["first_letter"] = rendered.first_letter - t0
     summary.timings["render"] = clock() - t2
@@ -377,24 +418,25 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     summary.deposit_slips = merge_and_slip_stage(placement, rows, rendered.done, by_key,
                                                  out_dir, opts, pool)
     summary.timings["merge"] = clock() - t3
+    fault_point("merged")
 
     t4 = clock()
     summary.rejects = _by_row(summary.rejects)
-    write_records(rows, summary.rejects, summary.print_files, summary.deposit_slips, out_dir)
-    ledger.mark_used([n for n in numbers.values() if n])
+    write_records(rows, summary.rejects, out_dir)
     summary.registered = sum(1 for n in numbers.values() if n)
     summary.timings["manifest"] = clock() - t4
+    return [n for n in numbers.values() if n], later
 
 
 def _render_and_void(checked: Checked, numbering: Numbering, ledger: Ledger,
                      pool: Pools | None, opts: BatchOptions, summary: BatchSummary,
-                     progress: Progress | None,
-                     remote: Cluster | None) -> tuple[Rendered, dict[str, str]]:
+                     progress: Progress | None, remote: Cluster | None,
+                     out_dir: Path) -> tuple[Rendered, dict[str, str], dict[str, str]]:
     """The render stage; a letter not produced is rejected and its number voided. Returns
-    what was rendered and the numbers of the letters made."""
-    letters_dir = summary.out_dir / "letters"
+    what was rendered, the numbers of the letters made and the numbers to void when the
+    batch is in place (see _void_failed)."""
+    letters_dir = out_dir / "letters"
     letters_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(summary.out_dir)
     jobs = [Job(c, opts.profile.entity(c.locale), opts.day,
                 numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf",
                 opts.profile.windows, opts.profile.batch.duplex)
@@ -403,10 +445,10 @@ def _render_and_void(checked: Checked, numbering: Numbering, ledger: Ledger,
     if remote is not None:
         summary.cluster = remote.describe()
     by_key = {c.letter_key: c for c in checked.cases}
-    numbers = _void_failed(ledger, rendered.failed, numbering.numbers)
+    numbers, later = _void_failed(ledger, rendered.failed, numbering.numbers)
     summary.rejects += [_failed_reject(f, by_key[f.key]) for f in rendered.failed]
     summary.letters, summary.engines = len(rendered.done), rendered.engines
-    return rendered, numbers
+    return rendered, numbers, later
 
 
 # --------------------------------------------------------------------------- stages
@@ -492,9 +534,38 @@ class Numbering:
     reused: int
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """What the number stage records with each number: the letter's content and its folder."""
+
+    catalog: Catalog
+    folder: str  # batchdir.folder_ref of the batch folder
+
+    def fingerprints(self, cases: list[Case], opts: BatchOptions,
+                     keys: dict[str, LetterKey]) -> dict[LetterKey, str]:
+        return {keys[c.letter_key]: letter_fingerprint(
+            c, self.catalog.template(c.locale, c.kind), opts.profile.entity(c.locale))
+            for c in cases}
+
+
+def letter_fingerprint(case: Case, template: TemplateSpec, entity: Entity) -> str:
+    """What a letter says, as one digest: the case's fields (not its row), the template and
+    its version, and the sender (not the postal account, whose ranges grow). Two runs that
+    would print different letters give different fingerprints."""
+    content = {
+        "case": {k: v for k, v in to_json_value(case).items()
+                 if k not in ("row", "earlier_letters")},
+        "template": [template.id, template.version],
+        "sender": {k: v for k, v in to_json_value(entity).items() if k != "postal"},
+    }
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def number_stage(ledger: Ledger, cases: list[Case], opts: BatchOptions,
-                 batch_id: str) -> Numbering:
-    """Stage 3: check every operator's ranges first (all or nothing), then allocate."""
+                 batch_id: str, claim: _Claim | None = None) -> Numbering:
+    """Stage 3: check every operator's ranges first (all or nothing), and that no letter
+    changed under its number or is another run's, then allocate."""
     # Per operator and source: its S10 ranges, or its imported lists (domestic items of an
     # account whose operator issues the numbers).
     by_source: dict[tuple[str, bool], list[Case]] = {}
@@ -508,16 +579,22 @@ def number_stage(ledger: Ledger, cases: list[Case], opts: BatchOptions,
         postal = opts.profile.entity(op_cases[0].locale).postal
         keys = {c.letter_key: LetterKey(c.case_id, c.kind.value, c.letter_date or opts.day)
                 for c in op_cases}
-        plans.append((postal, keys, imported))
-    for postal, keys, imported in plans:
+        prints = claim.fingerprints(op_cases, opts, keys) if claim else {}
+        plans.append((postal, keys, imported, prints))
+    folder = claim.folder if claim else ""
+    for postal, keys, imported, prints in plans:
+        resend = frozenset(keys.values()) if opts.resend else frozenset()
+        ledger.check_allocation(list(keys.values()), postal, resend=resend,
+                                fingerprints=prints, folder=folder, check_folder=check_folder)
         _check_capacity(ledger, postal, list(keys.values()), opts.resend, imported)
     numbers: dict[str, str] = {}
     new = reused = 0
-    for postal, keys, imported in plans:
+    for postal, keys, imported, prints in plans:
         wanted = list(keys.values())
         before = {k: ledger.lookup(k, postal.operator) for k in wanted}
         got = ledger.allocate(wanted, postal, batch_id, imported=imported,
-                              resend=frozenset(wanted) if opts.resend else frozenset())
+                              resend=frozenset(wanted) if opts.resend else frozenset(),
+                              fingerprints=prints, folder=folder, check_folder=check_folder)
         for letter_key, lkey in keys.items():
             numbers[letter_key] = got[lkey]
             if before[lkey] == got[lkey]:
@@ -575,19 +652,28 @@ def render_stage(jobs: list[Job], workers: int, templates: Path | None, pool: Po
             stats["render_s"] += outcome.seconds
         else:
             result.failed.append(outcome)
+        fault_point("letter")
         if progress:
             progress(n, len(jobs), outcome.key)
     return result
 
 
-def _void_failed(ledger: Ledger, failed: list[Failed], numbers: dict[str, str]) -> dict[str, str]:
-    """The numbers of the letters made; those of letters not produced are voided."""
+def _void_failed(ledger: Ledger, failed: list[Failed],
+                 numbers: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The numbers of the letters made; those of letters not produced are voided now, or,
+    when already on a finished batch (whose letter is still in the batch folder), when this
+    run's batch replaces it (returned: number -> reason)."""
     kept = dict(numbers)
+    later: dict[str, str] = {}
     for outcome in failed:
         number = kept.pop(outcome.key, "")
-        if number:
-            ledger.void(number, f"letter not produced: {outcome.reason}"[:500])
-    return kept
+        record = ledger.record(number) if number else None
+        reason = f"letter not produced: {outcome.reason}"[:500]
+        if record is not None and record.state == "allocated":
+            ledger.void(number, reason)
+        elif record is not None and record.state == "used":
+            later[number] = reason
+    return kept, later
 
 
 @dataclass(frozen=True)
@@ -754,24 +840,11 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
-def write_records(rows: list[ManifestRow], rejects: list[CaseError], print_files: list[str],
-                  deposit_slips: list[str], out_dir: Path) -> None:
-    """Stage 7: manifest.csv/json and rejects.csv; stale files of earlier runs removed."""
+def write_records(rows: list[ManifestRow], rejects: list[CaseError], out_dir: Path) -> None:
+    """Stage 7: manifest.csv/json and rejects.csv (in the staging folder: the batch folder
+    gets them with the letters, as a whole; see batchdir.py)."""
     write_manifest(rows, out_dir)
-    # A letter that is not in this manifest (rejected on this run, or from another batch)
-    # may bear a number the ledger has just voided: it must not stay beside the batch.
-    _remove_stale(out_dir / "letters", {Path(r.letter_file).name for r in rows})
-    _remove_stale(out_dir / "print", {Path(p).name for p in print_files})
-    _remove_stale(out_dir / "deposit-slips", {Path(p).name for p in deposit_slips})
     write_rejects([reject_row(e) for e in rejects], out_dir)
-
-
-def _remove_stale(folder: Path, keep: set[str]) -> None:
-    """PDFs a previous run of a different batch left in the same output folder."""
-    if folder.is_dir():
-        for pdf in folder.glob("*.pdf"):
-            if pdf.name not in keep:
-                pdf.unlink()
 
 
 def _write_batch_json(summary: BatchSummary, profile: SenderProfile, out_dir: Path,

@@ -108,6 +108,16 @@ def _json_value(value: Any) -> Any:
     raise TypeError(f"cannot write a {type(value).__name__} to JSON")
 
 
+def to_json_value(value: Any) -> Any:
+    """A value as plain JSON data: Decimals as strings, dates in ISO form, dataclasses as
+    objects (what manifest.json and batch.json hold).
+
+    >>> to_json_value({"due": Decimal("1.50"), "on": dt.date(2026, 1, 5)})
+    {'due': '1.50', 'on': '2026-01-05'}
+    """
+    return _json_value(value)
+
+
 #: What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

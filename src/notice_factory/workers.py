@@ -108,9 +108,27 @@ class FaultHooks:
     crash_on: str = ""  # a render worker ends abruptly (status 70) on this case_id
     office_crash_on: str = ""  # an office worker ends abruptly (status 71) on this case_id
     hang_on: str = ""  # the office's bridge hangs on a letter whose key contains this
+    # The batch process kills itself (SIGKILL, as `kill -9` would) at this point of the run:
+    # "name" or "name:n" (the n-th time it gets there); see fault_point.
+    kill_at: str = ""
 
 
 FAULT_HOOKS = FaultHooks()
+
+_passes: dict[str, int] = {}
+
+
+def fault_point(name: str) -> None:
+    """A point of the batch where the tests' ``kill_at`` hook may kill it; nothing otherwise.
+    Points: opened, numbered, letter (each), merged, staged, then the batch folder's steps
+    (journal, unlinked, moved, record, state, ledger; see batchdir.py)."""
+    if not FAULT_HOOKS.kill_at:
+        return
+    point, _, nth = FAULT_HOOKS.kill_at.partition(":")
+    if point == name:
+        _passes[name] = _passes.get(name, 0) + 1
+        if _passes[name] >= int(nth or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 _renderer: LetterRenderer | None = None
 _office: OfficeSide | None = None
