@@ -31,7 +31,7 @@ from notice_factory.catalog import missing_mentions
 from notice_factory.context import chinese_letter_number
 from notice_factory.errors import CaseFileError
 from notice_factory.formatting import format_date
-from notice_factory.model import Case, EarlierLetter, Kind, Locale, StatementItem
+from notice_factory.model import Case, EarlierLetter, Kind, Locale, Product, StatementItem
 from notice_factory.pipeline import run_batch
 from notice_factory.render import LetterRenderer
 from notice_factory.settings import SenderProfile
@@ -482,3 +482,22 @@ def test_the_plan_states_its_duration_from_its_own_count(rendered: RenderedSet,
         text = flat(letter.pdf)
         assert (f"en {plan.count} échéances mensuelles" in text
                 and f"soit une durée de {plan.count} mois" in text), case.letter_key
+
+
+@pytest.mark.parametrize("kind", [Kind.COMMITMENT_FORM, Kind.FORMAL_NOTICE, Kind.LAWYER_LETTER])
+def test_an_overdraft_is_claimed_as_a_debit_balance(renderer: LetterRenderer,
+                                                    sender: SenderProfile, kind: Kind) -> None:
+    case = dataclasses.replace(demo(Locale.FR_FR, kind), product=Product.OVERDRAFT,
+                               acceleration_date=None)
+    case = dataclasses.replace(case, amounts=dataclasses.replace(case.amounts,
+                                                                 penalties=Decimal("0")))
+    assert case.product is Product.OVERDRAFT
+    letter = renderer.render(case, sender.entity(case.locale), batch_date=BATCH_DATE)
+    text = flat(letter.pdf)
+    missing = missing_mentions(pdf_text(letter.pdf), renderer.catalog.required_mentions(
+        "fr", kind), letter.context.as_dict())
+    assert not missing, [m.id for m in missing]
+    assert "contrat d'autorisation de découvert" in text
+    assert "contrat de autorisation" not in text
+    assert "Solde débiteur du compte au titre du découvert" in text
+    assert "échéances impayées" not in text
