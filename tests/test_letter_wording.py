@@ -501,3 +501,13 @@ def test_an_overdraft_is_claimed_as_a_debit_balance(renderer: LetterRenderer,
     assert "contrat de autorisation" not in text
     assert "Solde débiteur du compte au titre du découvert" in text
     assert "échéances impayées" not in text
+
+
+@pytest.mark.parametrize("kind", [Kind.REMINDER, Kind.LAWYER_LETTER, Kind.PLAN_AGREEMENT])
+def test_a_romanian_letter_to_another_eu_state_names_the_ecc(
+        renderer: LetterRenderer, sender: SenderProfile, kind: Kind) -> None:
+    home = demo(Locale.RO_RO, kind)
+    abroad = dataclasses.replace(home, address_line1="Friedrichstraße 10", address_line2=None,
+                                 postal_code="10117", city="Berlin", country="DE", region=None)
+    assert "Centrului European al Consumatorilor" in render(renderer, sender, abroad)
+    assert "Centrului European al Consumatorilor" not in render(renderer, sender, home)
