@@ -29,9 +29,11 @@ PICKS = ("FR-2026-0001", "FR-2026-0002", "FR-2026-0003", "FR-2026-0004", "CN-202
 
 
 def tree_digests(out: Path) -> dict[str, str]:
-    """sha256 of every file the batch wrote, by path (batch.json aside: it holds timings)."""
+    """sha256 of every file the batch wrote, by path (batch.json aside: it holds timings; the
+    folder's own bookkeeping in .notice-factory/ aside: its lock names the process)."""
     return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "batch.json"}
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != "batch.json"
+            and ".notice-factory" not in p.relative_to(out).parts}
 
 
 @pytest.fixture(scope="module")

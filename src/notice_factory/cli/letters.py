@@ -108,8 +108,11 @@ def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | str | 
     Writes letters/, print/ (merged print files, each letter starting on a recto),
     deposit-slips/, manifest.csv, manifest.json, rejects.csv and batch.json. Registered
     numbers come from the ledger: never issued twice; the same case, kind and letter date
-    keep their number when the batch is run again. Exit status 0: every case produced a
-    letter; 3: some were rejected (rejects.csv); 1: nothing usable.
+    keep their number when the batch is run again; a letter whose content changed under its
+    number stops the run (--resend sends it under a new number). --out is a new or empty
+    folder, or this batch's own: a re-run replaces its files as a whole, and keeps files it
+    did not write. Exit status 0: every case produced a letter; 3: some were rejected
+    (rejects.csv); 1: nothing usable.
     """
     from notice_factory.pipeline import run_batch
 
