@@ -27,7 +27,8 @@ HEAVY = ("weasyprint", "pypdf", "pikepdf", "jinja2", "babel", "PIL", "lxml", "fo
 #: load none of HEAVY.
 LIGHT = ("notice_factory", "notice_factory.errors", "notice_factory.model",
          "notice_factory.s10", "notice_factory.rules", "notice_factory.schedule",
-         "notice_factory.settings", "notice_factory.fsutil", "notice_factory.cli")
+         "notice_factory.settings", "notice_factory.fsutil", "notice_factory.cli",
+         "notice_factory.api")
 
 _PROBE = """
 import json, sys

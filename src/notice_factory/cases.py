@@ -30,7 +30,6 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from notice_factory.model import (
     Product,
     StatementItem,
 )
+from notice_factory.model import ReadResult as ReadResult  # its home; cases.py fills it
 
 FIELDS: tuple[str, ...] = (
     "case_id", "kind", "locale", "debtor_name", "debtor_title", "address_line1", "address_line2",
@@ -153,15 +153,6 @@ def shown(value: object, limit: int = 40) -> str:
     """
     text = str(value)
     return f"'{text}'" if len(text) <= limit else f"'{text[:limit - 1]}…'"
-
-
-@dataclass
-class ReadResult:
-    """The valid cases of a file and one rejection per bad row."""
-
-    cases: list[Case] = field(default_factory=list)
-    rejects: list[CaseError] = field(default_factory=list)
-    source: str = ""
 
 
 class _Row:

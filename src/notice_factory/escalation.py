@@ -32,7 +32,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from notice_factory.cases import FIELDS, STATUS_FIELDS, all_errors, parse_case
 from notice_factory.errors import CaseError, UsageError
 from notice_factory.followup import STALE_DAYS, LetterState, letter_state
 from notice_factory.fsutil import atomic_write_text
@@ -42,6 +41,9 @@ from notice_factory.model import Locale
 from notice_factory.outcomes import Outcome, rule_for
 from notice_factory.records import spreadsheet_safe
 
+# cases.py (which loads Babel) is imported where a row is checked, so that the decision's
+# types load light (the public API lists them).
+
 DECISIONS = ("send", "wait", "stop", "address_search")
 ESCALATION_COLUMNS = ("case_id", "decision", "kind", "reason", "next_date")
 _TRUE = {"true", "yes", "1", "y"}
@@ -50,6 +52,16 @@ _FALSE = {"false", "no", "0", "n", ""}
 
 @dataclass(frozen=True)
 class Decision:
+    """What one case of the file needs today: ``decision`` is ``send`` (``kind``), ``wait``
+    (until ``next_date``), ``stop`` or ``address_search``; ``reason`` says why, with its legal
+    source. ``invalid``: the row itself is wrong and the clerk must correct the case file.
+
+    >>> d = Decision(3, "FR-1", "wait", "formal_notice", "reminder pending",
+    ...              dt.date(2026, 12, 20))
+    >>> d.decision, d.next_date.isoformat()
+    ('wait', '2026-12-20')
+    """
+
     row: int
     case_id: str
     decision: str
@@ -61,6 +73,14 @@ class Decision:
 
 @dataclass
 class Escalation:
+    """Every case's :class:`Decision`, in file order, and the case-file rows of the letters
+    to send today (what :func:`write_escalation` writes for ``batch``).
+
+    >>> Escalation([Decision(1, "FR-1", "send", "reminder"),
+    ...             Decision(2, "FR-2", "stop", "", "paid in full")]).counts()
+    {'send': 1, 'wait': 0, 'stop': 1, 'address_search': 0}
+    """
+
     decisions: list[Decision] = field(default_factory=list)
     letters: list[dict[str, Any]] = field(default_factory=list)
 
@@ -266,6 +286,8 @@ def _decide(raw: Mapping[str, Any], ledger: Ledger, ladders: Mapping[str, Ladder
 def _letter_row(raw: Mapping[str, Any], row: int, kind: str,
                 today: dt.date) -> dict[str, Any]:
     """The row FILE gets, checked as ``batch`` will check it (raises CaseError)."""
+    from notice_factory.cases import STATUS_FIELDS, parse_case
+
     out = {k: v for k, v in raw.items() if k not in STATUS_FIELDS}
     out["kind"] = kind
     out["letter_date"] = today.isoformat()
@@ -286,6 +308,8 @@ def decide(raw: Mapping[str, Any], row: int, ledger: Ledger, ladders: Mapping[st
     try:
         letter = _letter_row(raw, row, kind, today)
     except CaseError as err:
+        from notice_factory.cases import all_errors
+
         why = "; ".join(e.format_message() for e in all_errors(err))
         return Decision(row, case_id, "stop", kind, f"the {kind} cannot be sent: {why}", None,
                         True), None
@@ -322,6 +346,8 @@ def _plain(value: Any) -> str:
 
 
 def _columns(letters: Sequence[Mapping[str, Any]]) -> list[str]:
+    from notice_factory.cases import FIELDS
+
     extra = sorted({k for r in letters for k in r} - set(FIELDS))
     if extra:
         raise UsageError("the case file has columns batch does not know: " + ", ".join(extra))
@@ -357,7 +383,18 @@ def escalation_text(decisions: Sequence[Decision]) -> str:
 
 
 def write_escalation(result: Escalation, out: Path) -> tuple[Path, Path]:
-    """FILE and escalation.csv beside it, each written whole or not at all."""
+    """Write the letters to send as a case file at ``out`` (.csv, .jsonl or .json, ready for
+    ``batch``) and the decisions as ``escalation.csv`` beside it, each written whole or not
+    at all; returns both paths. Raises :class:`~notice_factory.errors.UsageError` for
+    another suffix, or a letter row with columns ``batch`` does not know.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> files = write_escalation(Escalation([Decision(1, "FR-1", "stop", "", "paid")]),
+    ...                          folder / "today.csv")
+    >>> [f.name for f in files], files[0].read_text().splitlines()
+    (['today.csv', 'escalation.csv'], ['kind,letter_date'])
+    """
     letters = letters_text(result.letters, out.suffix.lower())
     report = out.parent / "escalation.csv"
     if report.resolve() == out.resolve():

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from notice_factory.errors import CaseError
+
 #: One cent: every amount of a letter is a whole number of cents.
 CENT = Decimal("0.01")
 
@@ -42,7 +44,11 @@ def cents_problem(amount: Decimal) -> str | None:
 
 
 class Kind(StrEnum):
-    """The five document kinds, in the order a collection file escalates."""
+    """The five document kinds, in the order a collection file escalates.
+
+    >>> Kind("formal_notice") is Kind.FORMAL_NOTICE, Kind.REMINDER.asks_payment_by_deadline
+    (True, True)
+    """
 
     REMINDER = "reminder"
     FORMAL_NOTICE = "formal_notice"
@@ -61,7 +67,11 @@ class Kind(StrEnum):
 
 
 class Locale(StrEnum):
-    """The letter's language, legal system and formats."""
+    """The letter's language, legal system and formats.
+
+    >>> [(loc.value, loc.language, loc.country) for loc in Locale][:2]
+    [('fr_FR', 'fr', 'FR'), ('zh_CN', 'zh', 'CN')]
+    """
 
     FR_FR = "fr_FR"
     ZH_CN = "zh_CN"
@@ -77,6 +87,12 @@ class Locale(StrEnum):
 
 
 class Product(StrEnum):
+    """What the debt comes from (the ``product`` column); decides the consumer-credit rules.
+
+    >>> Product("invoice").is_consumer_credit, Product.PERSONAL_LOAN.is_consumer_credit
+    (False, True)
+    """
+
     CREDIT_CARD = "credit_card"
     PERSONAL_LOAN = "personal_loan"
     CONSUMER_CREDIT = "consumer_credit"
@@ -90,6 +106,12 @@ class Product(StrEnum):
 
 
 class Frequency(StrEnum):
+    """How often a repayment plan's instalments fall due (``plan_frequency``).
+
+    >>> Frequency("monthly") is Frequency.MONTHLY
+    True
+    """
+
     MONTHLY = "monthly"
     BIWEEKLY = "biweekly"
     WEEKLY = "weekly"
@@ -97,7 +119,11 @@ class Frequency(StrEnum):
 
 @dataclass(frozen=True)
 class Amounts:
-    """What the debtor owes, split as the law requires (principal / interest / accessories)."""
+    """What the debtor owes, split as the law requires (principal / interest / accessories).
+
+    >>> Amounts(Decimal("1234.56"), interest=Decimal("48.20")).total
+    Decimal('1282.76')
+    """
 
     principal: Decimal
     interest: Decimal = Decimal("0")
@@ -112,7 +138,11 @@ class Amounts:
 
 @dataclass(frozen=True)
 class PlanTerms:
-    """The repayment-plan fields of a case (plan_* columns)."""
+    """The repayment-plan fields of a case (plan_* columns).
+
+    >>> PlanTerms(6, dt.date(2027, 1, 31)).frequency
+    <Frequency.MONTHLY: 'monthly'>
+    """
 
     installments: int
     first_due_date: dt.date
@@ -144,7 +174,14 @@ class EarlierLetter:
 
 @dataclass(frozen=True)
 class Case:
-    """One validated row of a case file."""
+    """One validated row of a case file (see :func:`notice_factory.read_case_file`).
+
+    >>> case = Case("C-1", Kind.REMINDER, Locale.FR_FR, "Jean Dupont", "12 rue des Lilas",
+    ...             "75011", "Paris", "FR", "K-1", Product.PERSONAL_LOAN, "EUR",
+    ...             Amounts(Decimal("100.00")), dt.date(2026, 9, 5))
+    >>> case.letter_key, case.registered
+    ('C-1-reminder', True)
+    """
 
     case_id: str
     kind: Kind
@@ -190,6 +227,26 @@ class Case:
         """The file stem of the letter: ``<case_id>-<kind>``."""
         return f"{self.case_id}-{self.kind.value}"
 
+
+@dataclass
+class ReadResult:
+    """The valid cases of a case file and one rejection (row, field, reason) per bad row.
+
+    Returned by :func:`notice_factory.read_case_file`:
+
+    >>> result = ReadResult(rejects=[CaseError("this field is required", row=2,
+    ...                                         field="debtor_name", case_id="C-2")])
+    >>> result.cases, [e.format_message() for e in result.rejects]
+    ([], ['row 2 (case C-2), field debtor_name: this field is required'])
+    """
+
+    cases: list[Case] = field(default_factory=list)
+    rejects: list[CaseError] = field(default_factory=list)
+    source: str = ""
+
+
+Progress = Callable[[int, int, str], None]
+"""Called as ``progress(done, total, letter_key)`` after each letter of a batch or render."""
 
 Clock = Callable[[], dt.date]
 """Where "today" comes from. Injected everywhere so the same input gives the same letters."""

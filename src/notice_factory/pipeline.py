@@ -54,7 +54,7 @@ from notice_factory.errors import (
 from notice_factory.fonts import unprintable
 from notice_factory.fsutil import check_replaceable, remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey, operator_key
-from notice_factory.model import Case, Clock, EarlierLetter, Kind, system_clock
+from notice_factory.model import Case, Clock, EarlierLetter, Kind, Progress, system_clock
 from notice_factory.office import find_office
 from notice_factory.records import (
     ManifestRow,
@@ -99,9 +99,6 @@ if TYPE_CHECKING:  # distributed is imported only by a batch that uses a cluster
 #: CPU cost of a deposit-slip line relative to merging one letter into its print file
 #: (measured: ~1 ms per letter merged, ~2.5 ms per slip line), to schedule the longest first.
 SLIP_LINE_COST = 2.5
-
-Progress = Callable[[int, int, str], None]
-"""Called as progress(done, total, letter_key) after each letter."""
 
 
 def exit_status(letters: int, rejects: int) -> int:
@@ -250,6 +247,7 @@ class BatchSummary:
     cases: int = 0
     templates: dict[str, str] = field(default_factory=dict)
     cluster: dict[str, Any] = field(default_factory=dict)  # where the letters were rendered
+    manifest: list[ManifestRow] = field(default_factory=list)  # what manifest.csv/json hold
 
     @property
     def exit_code(self) -> int:
@@ -410,6 +408,7 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     placement = place_stage(rendered.done, by_key, numbers, opts)
     rows = manifest_rows(placement.placed, rendered.done, by_key, numbers, out_dir, opts.day,
                          opts.profile)
+    summary.manifest = rows
     summary.print_files = [f"print/{g.file_name}" for g in placement.groups]
     summary.pages, summary.sheets = sum(r.pages for r in rows), sum(r.sheets for r in rows)
     summary.templates = {r.template_id: r.template_version for r in rows}

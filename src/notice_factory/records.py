@@ -36,7 +36,16 @@ BATCH_FILE = "batch.json"
 
 @dataclass(frozen=True)
 class ManifestRow:
-    """One letter of the batch. The first twenty fields are the contract; keep their order."""
+    """One letter of the batch, one row of manifest.csv/json (interface section 4). The first
+    twenty fields are the contract; keep their order. Paths are relative to the batch folder.
+
+    >>> row = ManifestRow("FR-1", "formal_notice", "fr_FR", "RR100000005FR", "La Poste",
+    ...                   "Jean Dupont", "75011", "Paris", "FR", "print/la-poste_DL_20g_001.pdf",
+    ...                   1, 2, 2, 1, 20, True, "letters/FR-1-formal_notice.pdf", "ab12",
+    ...                   "fr.formal_notice", "1.0.0")
+    >>> row.tracking_number, row.print_file
+    ('RR100000005FR', 'print/la-poste_DL_20g_001.pdf')
+    """
 
     case_id: str
     kind: str
@@ -75,12 +84,25 @@ CONTRACT_COLUMNS: tuple[str, ...] = MANIFEST_COLUMNS[:20]
 
 @dataclass(frozen=True)
 class RejectRow:
-    """A case that produced no letter, and why, in words a back-office clerk understands."""
+    """A case that produced no letter, and why, in words a back-office clerk understands: one
+    row of rejects.csv.
+
+    >>> RejectRow(4, "FR-0001", "postal_code", "not a French postal code").format_message()
+    'row 4 (case FR-0001), field postal_code: not a French postal code'
+    """
 
     row: int | None  # 1-based row in the case file; None when the case file itself was the problem
     case_id: str
     field: str
     reason: str
+
+    def format_message(self) -> str:
+        """The rejection in one line, as the command line prints it."""
+        where = ", ".join(
+            ([f"row {self.row}" + (f" (case {self.case_id})" if self.case_id else "")]
+             if self.row is not None else [f"case {self.case_id}"] if self.case_id else [])
+            + ([f"field {self.field}"] if self.field else []))
+        return f"{where}: {self.reason}" if where else self.reason
 
 
 REJECT_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RejectRow))

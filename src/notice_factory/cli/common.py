@@ -15,7 +15,7 @@ import click
 from notice_factory.model import Clock, fixed_clock, system_clock
 
 if TYPE_CHECKING:  # the engines load when a command runs, not for --help
-    from notice_factory.pipeline import Progress
+    from notice_factory.model import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 

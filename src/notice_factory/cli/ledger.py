@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from notice_factory import api
 from notice_factory.cli.common import LEDGER_LOCATION, sender_option
-from notice_factory.ledger import Ledger, default_ledger_path, init_ledger
 from notice_factory.ledgerdb import redact
 from notice_factory.settings import SenderProfile, load_sender_profile
 
@@ -47,9 +47,8 @@ def init(path: Path | str | None, sender: Path | None) -> None:
     (postgresql://user@host:port/db) of an existing database that holds no ledger: one
     ledger several machines share. Ranges that overlap another operator's are refused.
     """
-    target = path or default_ledger_path()
     profile = load_sender_profile(sender)
-    init_ledger(target, [e.postal for e in profile.entities.values()], profile=profile.source)
+    target = api.create_ledger(path, sender=profile)
     shown = redact(target) if isinstance(target, str) else target
     click.echo(f"ledger created at {shown}, serving the ranges of {profile.source}:\n"
                + _accounts(profile))
@@ -66,7 +65,7 @@ def add_ranges(path: Path | str | None, sender: Path | None) -> None:
     profile. A range that overlaps another operator's is refused and nothing is recorded.
     """
     profile = load_sender_profile(sender)
-    with Ledger(path) as led:
+    with api.open_ledger(path) as led:
         added = [(e.postal, r) for e in profile.entities.values()
                  for r in led.add_ranges(e.postal, profile.source)]
     if not added:
@@ -97,7 +96,7 @@ def import_numbers(file: Path, operator: str, ledger_path: Path | str | None) ->
         lines = file.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise click.UsageError(f"cannot read {file}: {exc}") from None
-    with Ledger(ledger_path) as led:
+    with api.open_ledger(ledger_path) as led:
         count = led.import_numbers(operator, lines, file.name)
         left = {line.operator: line.left for line in led.status()
                 if line.source == "imported list"}
@@ -111,7 +110,7 @@ def import_numbers(file: Path, operator: str, ledger_path: Path | str | None) ->
                    "without --ledger).")
 def status(ledger_path: Path | str | None) -> None:
     """What is left, per operator and range (S10) or imported list."""
-    with Ledger(ledger_path) as led:
+    with api.open_ledger(ledger_path) as led:
         lines = led.status()
     click.echo(f"{led.path}")
     if not lines:

@@ -8,17 +8,16 @@ from pathlib import Path
 
 import click
 
+from notice_factory import api
 from notice_factory.cli.common import (
     LEDGER_LOCATION,
     Tracker,
-    clock_for,
     date_option,
     sender_option,
     stops_cleanly,
     templates_option,
     terminal_progress,
 )
-from notice_factory.settings import load_sender_profile
 
 CASES = click.argument("cases", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 OUT = click.option("--out", "out_dir", required=True,
@@ -46,20 +45,17 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
     Bad cases are listed in OUT/rejects.csv with their row, field and reason; the others
     are still rendered. Exit status 0: all rendered; 3: some rejected; 1: none rendered.
     """
-    from notice_factory.pipeline import render_letters  # the engines load when a command runs
-
     tracker = Tracker(None if as_json else terminal_progress("rendering"))
     with stops_cleanly(tracker, numbered=False):
-        summary = render_letters(
-            cases, out_dir, sender=load_sender_profile(sender), templates=templates,
-            clock=clock_for(day), allow_unknown=ignore_unknown_columns, jobs=jobs,
-            progress=tracker)
+        summary = api.render_letters(
+            cases, out_dir, sender=sender, templates=templates, date=day,
+            allow_unknown=ignore_unknown_columns, jobs=jobs, progress=tracker)
     if as_json:
         click.echo(json.dumps({
             "letters": len(summary.letters), "rejected": len(summary.rejects),
             "out": str(out_dir), "exit_code": summary.exit_code,
             "rejects": [{"row": e.row, "case_id": e.case_id, "field": e.field,
-                         "reason": e.message} for e in summary.rejects],
+                         "reason": e.reason} for e in summary.rejects],
         }, ensure_ascii=False, indent=2))
     else:
         click.echo(f"{len(summary.letters)} letter(s) written to {out_dir}; "
@@ -114,19 +110,17 @@ def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | str | 
     did not write. Exit status 0: every case produced a letter; 3: some were rejected
     (rejects.csv); 1: nothing usable.
     """
-    from notice_factory.pipeline import run_batch
-
     tracker = Tracker(None if as_json else terminal_progress("letters"))
     with stops_cleanly(tracker, numbered=True):
-        summary = run_batch(
-            cases, out_dir, sender=load_sender_profile(sender), ledger_path=ledger,
-            templates=templates, clock=clock_for(day), jobs=jobs, resend=resend,
+        summary = api.run_batch(
+            cases, out_dir, ledger=ledger, sender=sender, templates=templates,
+            date=day, jobs=jobs, resend=resend,
             allow_unknown=ignore_unknown_columns, letters_per_file=letters_per_file,
             duplex=False if simplex else None, cluster=cluster, progress=tracker)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(summary.summary, ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(f"batch {summary.batch_id}: {summary.letters} letter(s), "
+        click.echo(f"batch {summary.batch_id}: {len(summary.letters)} letter(s), "
                    f"{summary.registered} registered ({summary.new_numbers} new number(s), "
                    f"{summary.reused_numbers} reused), {len(summary.print_files)} print file(s), "
                    f"{len(summary.rejects)} rejected -> {out_dir}")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from notice_factory import api
 from notice_factory.cli.common import sender_option
-from notice_factory.errors import EXIT_FAILURE, TemplateError
+from notice_factory.errors import EXIT_FAILURE
 from notice_factory.settings import load_sender_profile
 
 # The template engines load when a subcommand runs (each imports what it needs), so that
@@ -40,40 +41,15 @@ def check(path: Path | None, sender: Path | None) -> None:
     (ladder.toml: unknown kinds, unreachable steps, steps or stops without a legal
     source). Exit 0 only when all is clean.
     """
-    from notice_factory.templatecheck import check_templates, tree_of
-
-    root, only = None, None
-    if path is not None and path.name == "ladder.toml" and path.is_file():
-        _report_ladder(path)
-        return
-    if path is not None:
-        tree = tree_of(str(path))
-        if tree is not None:
-            root, only = tree, str(path)
-        else:
-            root = path
-    report = check_templates(root, only, load_sender_profile(sender))
+    report = api.check_templates(path, sender=sender)
     for problem in report.problems:
         click.echo(problem.format_message())
     status = "clean" if report.ok else f"{len(report.problems)} problem(s)"
-    click.echo(f"checked {len(report.checked)} template(s): {status}", err=True)
+    if path is not None and path.name == "ladder.toml" and path.is_file():
+        click.echo(f"checked {path}: {status}", err=True)  # that ladder alone
+    else:
+        click.echo(f"checked {len(report.checked)} template(s): {status}", err=True)
     if not report.ok:
-        raise SystemExit(EXIT_FAILURE)
-
-
-def _report_ladder(path: Path) -> None:
-    """`templates check templates/fr/ladder.toml`: that ladder alone."""
-    from notice_factory.ladder import ladder_problems, load_ladder
-
-    try:
-        problems = ladder_problems(load_ladder(path))
-    except TemplateError as err:
-        problems = [err]
-    for problem in problems:
-        click.echo(problem.format_message())
-    click.echo(f"checked {path}: " + (f"{len(problems)} problem(s)" if problems else "clean"),
-               err=True)
-    if problems:
         raise SystemExit(EXIT_FAILURE)
 
 
@@ -91,17 +67,12 @@ Examples:
 def preview_cmd(template: str, case_file: Path | None, out: Path | None, png: bool,
                 sender: Path | None) -> None:
     """Render one TEMPLATE (id like fr.reminder, or its folder) to PDF for a reviewer."""
-    from notice_factory.catalog import load_catalog
     from notice_factory.fsutil import atomic_write_bytes
-    from notice_factory.render import LetterRenderer
-    from notice_factory.templatecheck import find_spec, preview, render_png, tree_of
+    from notice_factory.templatecheck import render_png
 
-    catalog = load_catalog(tree_of(template))
-    spec = find_spec(catalog, template)
-    target = out or Path(f"preview-{spec.id}.pdf")
-    with LetterRenderer(catalog) as renderer:
-        pdf, _ = preview(spec, renderer, load_sender_profile(sender), case_file)
-    atomic_write_bytes(target, pdf)
+    shown = api.preview_template(template, case_file=case_file, sender=sender)
+    target = out or Path(f"preview-{shown.template_id}.pdf")
+    atomic_write_bytes(target, shown.pdf)
     click.echo(f"wrote {target}")
     if png:
         png_path = target.with_suffix(".png")

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
+from notice_factory import api
 from notice_factory.cli.common import LEDGER_LOCATION, parse_day
-from notice_factory.errors import EXIT_PARTIAL, UsageError
+from notice_factory.errors import EXIT_PARTIAL
 from notice_factory.followup import STALE_DAYS
-from notice_factory.ledger import Ledger
-from notice_factory.model import system_clock
 
 # The modules doing the work load when a command runs (cases.py loads Babel), so that
 # `notice-factory --help` stays fast.
@@ -64,12 +63,7 @@ def import_cmd(events: Path, ledger: Path | str, fmt: str | None, codes: tuple[P
     reported with its row and reason; the others are imported. Exit status 0: all
     imported; 3: some rows were not.
     """
-    from notice_factory.carriers import load_codebook
-    from notice_factory.tracking import import_events
-
-    book = load_codebook(codes)
-    with Ledger(ledger) as led:
-        report = import_events(events, led, book, fmt)
+    report = api.import_tracking(events, ledger, format=fmt, codes=codes)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -97,14 +91,9 @@ def report_cmd(ledger: Path | str, batch_id: str | None, as_json: bool, html_fil
                day: dt.date | None, stale_days: int) -> None:
     """Where every letter stands: last event, legal outcome, effective date, deadline."""
     from notice_factory.fsutil import atomic_write_text
-    from notice_factory.trackreport import build_report, report_html, report_text
+    from notice_factory.trackreport import report_html, report_text
 
-    with Ledger(ledger) as led:
-        report = build_report(led, as_of=day or system_clock(), batch_id=batch_id,
-                              stale_days=stale_days)
-    if batch_id is not None and not report.letters:
-        raise UsageError(f"the ledger has no letter sent in batch '{batch_id}'",
-                         file=str(ledger))
+    report = api.tracking_report(ledger, date=day, batch_id=batch_id, stale_days=stale_days)
     if html_file is not None:
         atomic_write_text(html_file, report_html(report))
     if as_json:
@@ -135,13 +124,9 @@ def escalate_cmd(cases: Path, ledger: Path | str, day: dt.date, out: Path,
     address_search, one row per case in escalation.csv. Exit status 0; 3 when some rows
     are invalid (listed as stop with their reason).
     """
-    from notice_factory.cases import read_rows
-    from notice_factory.escalation import escalate, write_escalation
-    from notice_factory.ladder import load_ladders
+    from notice_factory.escalation import write_escalation
 
-    rows = read_rows(cases, optional=("kind",))
-    with Ledger(ledger) as led:
-        result = escalate(rows, led, load_ladders(), day, stale_days)
+    result = api.escalate_cases(cases, ledger, date=day, stale_days=stale_days)
     file, report = write_escalation(result, out)
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     click.echo(f"{len(result.decisions)} case(s): {counts}; wrote {file} and {report}")
