@@ -31,10 +31,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.api import BatchLetter as BatchLetter
     from notice_factory.api import BatchResult as BatchResult
-    from notice_factory.api import LedgerLocation as LedgerLocation
     from notice_factory.api import RenderedLetter as RenderedLetter
     from notice_factory.api import RenderResult as RenderResult
-    from notice_factory.api import Sender as Sender
     from notice_factory.api import TemplatePreview as TemplatePreview
     from notice_factory.api import TemplatesReport as TemplatesReport
     from notice_factory.api import check_templates as check_templates
@@ -52,6 +50,7 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.errors import CaseFileError as CaseFileError
     from notice_factory.errors import ClusterError as ClusterError
     from notice_factory.errors import ConfigError as ConfigError
+    from notice_factory.errors import ContentChangedError as ContentChangedError
     from notice_factory.errors import EventsFileError as EventsFileError
     from notice_factory.errors import LedgerBusyError as LedgerBusyError
     from notice_factory.errors import LedgerDamagedError as LedgerDamagedError
@@ -59,9 +58,11 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.errors import LedgerEmptyError as LedgerEmptyError
     from notice_factory.errors import LedgerError as LedgerError
     from notice_factory.errors import LedgerMissingError as LedgerMissingError
+    from notice_factory.errors import LedgerMovedError as LedgerMovedError
     from notice_factory.errors import LedgerProfileError as LedgerProfileError
     from notice_factory.errors import LedgerReadOnlyError as LedgerReadOnlyError
     from notice_factory.errors import LedgerUnreachableError as LedgerUnreachableError
+    from notice_factory.errors import LettersBusyError as LettersBusyError
     from notice_factory.errors import NoticeFactoryError as NoticeFactoryError
     from notice_factory.errors import OfficeUnavailableError as OfficeUnavailableError
     from notice_factory.errors import PlanError as PlanError
@@ -83,7 +84,6 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.model import Locale as Locale
     from notice_factory.model import PlanTerms as PlanTerms
     from notice_factory.model import Product as Product
-    from notice_factory.model import Progress as Progress
     from notice_factory.model import ReadResult as ReadResult
     from notice_factory.outcomes import Outcome as Outcome
     from notice_factory.outcomes import Status as Status
@@ -103,26 +103,25 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
-    "BatchLetter": "api", "BatchResult": "api", "LedgerLocation": "api", "RenderResult": "api",
-    "RenderedLetter": "api", "Sender": "api", "TemplatePreview": "api", "TemplatesReport": "api",
-    "check_templates": "api", "create_ledger": "api", "escalate_cases": "api",
-    "import_tracking": "api", "open_ledger": "api", "preview_template": "api",
-    "read_case_file": "api", "render_case": "api", "render_letters": "api", "run_batch": "api",
-    "tracking_report": "api",
+    "BatchLetter": "api", "BatchResult": "api", "RenderResult": "api", "RenderedLetter": "api",
+    "TemplatePreview": "api", "TemplatesReport": "api", "check_templates": "api",
+    "create_ledger": "api", "escalate_cases": "api", "import_tracking": "api",
+    "open_ledger": "api", "preview_template": "api", "read_case_file": "api",
+    "render_case": "api", "render_letters": "api", "run_batch": "api", "tracking_report": "api",
     "CaseError": "errors", "CaseFileError": "errors", "ClusterError": "errors",
-    "ConfigError": "errors", "EventsFileError": "errors", "LedgerBusyError": "errors",
-    "LedgerDamagedError": "errors", "LedgerDiskFullError": "errors",
-    "LedgerEmptyError": "errors", "LedgerError": "errors", "LedgerMissingError": "errors",
+    "ConfigError": "errors", "ContentChangedError": "errors", "EventsFileError": "errors",
+    "LedgerBusyError": "errors", "LedgerDamagedError": "errors",
+    "LedgerDiskFullError": "errors", "LedgerEmptyError": "errors", "LedgerError": "errors",
+    "LedgerMissingError": "errors", "LedgerMovedError": "errors",
     "LedgerProfileError": "errors", "LedgerReadOnlyError": "errors",
-    "LedgerUnreachableError": "errors",
+    "LedgerUnreachableError": "errors", "LettersBusyError": "errors",
     "NoticeFactoryError": "errors", "OfficeUnavailableError": "errors", "PlanError": "errors",
     "RangeExhaustedError": "errors", "RenderError": "errors", "TemplateError": "errors",
     "UsageError": "errors",
     "Decision": "escalation", "Escalation": "escalation", "write_escalation": "escalation",
     "Ledger": "ledger", "LetterKey": "ledger", "NumberRecord": "ledger", "StatusLine": "ledger",
     "Amounts": "model", "Case": "model", "Frequency": "model", "Kind": "model",
-    "Locale": "model", "PlanTerms": "model", "Product": "model", "Progress": "model",
-    "ReadResult": "model",
+    "Locale": "model", "PlanTerms": "model", "Product": "model", "ReadResult": "model",
     "Outcome": "outcomes", "Status": "outcomes",
     "ManifestRow": "records", "RejectRow": "records",
     "is_valid_s10": "s10", "make_s10": "s10",

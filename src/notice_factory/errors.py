@@ -25,7 +25,15 @@ EXIT_PARTIAL = 3
 
 
 class NoticeFactoryError(Exception):
-    """Base class of every error the product raises on purpose."""
+    """Base class of every error the product raises on purpose: catch it to handle them all.
+
+    ``format_message()`` is the one line the command line prints (file and line first), and
+    ``exit_code`` the exit status it returns (1 unless a subclass says otherwise).
+
+    >>> err = NoticeFactoryError("cannot read the case file", file="cases.csv")
+    >>> err.format_message(), err.exit_code, isinstance(LedgerMissingError("x"), NoticeFactoryError)
+    ('cases.csv: cannot read the case file', 1, True)
+    """
 
     exit_code: int = EXIT_FAILURE
 
@@ -49,21 +57,53 @@ class NoticeFactoryError(Exception):
 
 
 class UsageError(NoticeFactoryError):
-    """A command or library call was given values it cannot work with."""
+    """A command or library call was given values it cannot work with: ``jobs`` below 0, an
+    unknown events ``format``, a ``batch_id`` naming no batch of the ledger
+    (:func:`~notice_factory.api.tracking_report`), an escalation FILE with another suffix than
+    .csv/.jsonl/.json, a void without a reason. Exit status 2.
+
+    >>> UsageError("jobs must be 0 (this process) or more worker processes, not -1").exit_code
+    2
+    """
 
     exit_code = EXIT_USAGE
 
 
 class ConfigError(NoticeFactoryError):
-    """The sender profile or another settings file is missing or wrong."""
+    """The sender profile (or a ``NOTICE_FACTORY_*`` variable) is missing or wrong: raised by
+    :func:`~notice_factory.settings.load_sender_profile` and by every function given a
+    ``sender``.
+
+    >>> import notice_factory as nf
+    >>> nf.load_sender_profile("no-such-profile.toml")
+    Traceback (most recent call last):
+    notice_factory.errors.ConfigError: ...
+    """
 
 
 class CaseFileError(NoticeFactoryError):
-    """The case file as a whole cannot be read (not a single bad row)."""
+    """The case file as a whole cannot be read (missing, not UTF-8, unknown type, a required
+    column missing, not the expected JSON shape): raised by
+    :func:`~notice_factory.api.read_case_file`, ``render_letters``, ``run_batch`` and
+    ``escalate_cases`` before anything is written. A single bad row is a rejection instead.
+
+    >>> import datetime as dt, notice_factory as nf
+    >>> nf.read_case_file("cases.txt", batch_date=dt.date(2026, 11, 23))
+    Traceback (most recent call last):
+    notice_factory.errors.CaseFileError: cases.txt: cannot read the case file: ...
+    """
 
 
 class CaseError(NoticeFactoryError):
-    """One case is unusable; the others go on. Becomes one row of rejects.csv."""
+    """One case is unusable; the others go on. In a batch it becomes one row of rejects.csv
+    (a :class:`~notice_factory.records.RejectRow` of the result); raised alone by
+    :func:`~notice_factory.api.render_case` and ``preview_template`` for their one case.
+    Exit status 3.
+
+    >>> CaseError("this field is required", row=2, field="debtor_name",
+    ...           case_id="FR-2").format_message()
+    'row 2 (case FR-2), field debtor_name: this field is required'
+    """
 
     exit_code = EXIT_PARTIAL
 
@@ -133,63 +173,136 @@ def describe_os_error(err: OSError) -> str:
 
 
 class TemplateError(NoticeFactoryError):
-    """A template or its metadata is wrong (syntax, variable, missing mention)."""
+    """A template or its metadata is wrong (syntax, variable, missing mention, a ladder):
+    raised when a letter is rendered with it, listed (not raised) by
+    :func:`~notice_factory.api.check_templates`.
+
+    >>> TemplateError("unexpected '}'", file="fr/reminder/letter.html", line=12).format_message()
+    "fr/reminder/letter.html:12: unexpected '}'"
+    """
 
 
 class RenderError(NoticeFactoryError):
-    """A letter could not be turned into a PDF (engine failure, warning, timeout)."""
+    """A letter could not be turned into a PDF (engine failure, warning, timeout): raised by
+    :func:`~notice_factory.api.render_case`; in a batch the letter is rejected instead and its
+    number voided.
+
+    >>> issubclass(OfficeUnavailableError, RenderError)
+    True
+    """
 
 
 class OfficeUnavailableError(RenderError):
-    """LibreOffice is missing or cannot be started."""
+    """LibreOffice is missing or cannot be started, for a Word template's letter (the message
+    says how to install it); a batch rejects those letters before numbering them.
+
+    >>> OfficeUnavailableError("soffice not found: install LibreOffice").exit_code
+    1
+    """
 
 
 class LedgerError(NoticeFactoryError):
-    """The registered-number ledger refused an operation."""
+    """The registered-number ledger refused an operation (opening, allocating, voiding,
+    importing): the subclasses below say which and what to do. Raised by
+    :func:`~notice_factory.api.open_ledger`, ``create_ledger``, ``run_batch``, the
+    :class:`~notice_factory.ledger.Ledger` methods and the after-dispatch functions.
+
+    >>> issubclass(RangeExhaustedError, LedgerError), issubclass(LedgerBusyError, LedgerError)
+    (True, True)
+    """
 
 
 class LedgerMissingError(LedgerError):
-    """No ledger at the path given: a ledger is created only on purpose (`ledger init`)."""
+    """No ledger at the path given: a ledger is created only on purpose (`ledger init`,
+    :func:`~notice_factory.api.create_ledger`), never by opening it.
+
+    >>> import notice_factory as nf
+    >>> nf.open_ledger("no-such-folder/ledger.sqlite")
+    Traceback (most recent call last):
+    notice_factory.errors.LedgerMissingError: ...
+    """
 
 
 class LedgerEmptyError(LedgerError):
-    """The ledger file exists but holds nothing (0 bytes): its numbers were lost."""
+    """The ledger file exists but holds nothing (0 bytes): its numbers were lost. Raised on
+    opening; restore the ledger from a backup (a new one would issue printed numbers again).
+
+    >>> LedgerEmptyError("the ledger is empty", file="ledger.sqlite").format_message()
+    'ledger.sqlite: the ledger is empty'
+    """
 
 
 class LedgerBusyError(LedgerError):
-    """Another run held the ledger's lock longer than this one would wait."""
+    """Another run held the ledger's write lock longer than this one would wait (the busy
+    timeout); run again once the other batch is done.
+
+    >>> LedgerBusyError("another batch holds the ledger").exit_code
+    1
+    """
 
 
 class LedgerReadOnlyError(LedgerError):
-    """The ledger (or its folder, or the mount) cannot be written."""
+    """The ledger (or its folder, or the mount, or the database role) cannot be written.
+
+    >>> issubclass(LedgerReadOnlyError, LedgerError)
+    True
+    """
 
 
 class LedgerDiskFullError(LedgerError):
-    """The disk holding the ledger has no space left."""
+    """The disk holding the ledger has no space left; the transaction was rolled back whole.
+
+    >>> issubclass(LedgerDiskFullError, LedgerError)
+    True
+    """
 
 
 class LedgerDamagedError(LedgerError):
-    """The ledger file is not a ledger, or its content is damaged."""
+    """The ledger file is not a ledger (another SQLite database, another file), or its
+    content is damaged. Raised on opening.
+
+    >>> issubclass(LedgerDamagedError, LedgerError)
+    True
+    """
 
 
 class LedgerUnreachableError(LedgerError):
     """The ledger's database server cannot be reached, refused the login, or the connection
-    was lost (an unfinished transaction is rolled back whole)."""
+    was lost (an unfinished transaction is rolled back whole). PostgreSQL ledgers only.
+
+    >>> issubclass(LedgerUnreachableError, LedgerError)
+    True
+    """
 
 
 class LedgerMovedError(LedgerError):
     """The ledger was moved to another database (`ledger migrate`): it is kept for reading,
-    and every write goes to the new one."""
+    and every write goes to the new one. Raised by a write to the old one.
+
+    >>> issubclass(LedgerMovedError, LedgerError)
+    True
+    """
 
 
 class LedgerProfileError(LedgerError):
     """The ledger does not serve the sender profile's ranges (another profile's ledger, or a
-    new range not yet recorded), or a range overlaps another operator's."""
+    new range not yet recorded), or a range overlaps another operator's. Raised before any
+    number is allocated.
+
+    >>> issubclass(LedgerProfileError, LedgerError)
+    True
+    """
 
 
 class ContentChangedError(LedgerError):
     """A re-run would put a registered number on a letter whose content changed since the
-    number was given to it (amount, address, dates, template...): one number, one letter."""
+    number was given to it (amount, address, dates, template...): one number, one letter.
+    Raised by :func:`~notice_factory.api.run_batch` before anything is written; ``cases``
+    names them (send them again with ``resend=True``).
+
+    >>> ContentChangedError("the content changed", cases=["FR-1"]).cases
+    ['FR-1']
+    """
 
     def __init__(self, message: str, *, cases: list[str]) -> None:
         super().__init__(message)
@@ -198,7 +311,11 @@ class ContentChangedError(LedgerError):
 
 class LettersBusyError(LedgerError):
     """Another batch is producing (or has produced, in another folder) the same letters: the
-    run is refused before it writes anything."""
+    run is refused before it writes anything. Raised by :func:`~notice_factory.api.run_batch`.
+
+    >>> LettersBusyError("another batch is making them", cases=["FR-1", "FR-2"]).cases
+    ['FR-1', 'FR-2']
+    """
 
     def __init__(self, message: str, *, cases: list[str]) -> None:
         super().__init__(message)
@@ -211,11 +328,24 @@ class BatchFolderError(NoticeFactoryError):
 
 
 class EventsFileError(NoticeFactoryError):
-    """A carrier events file cannot be read as a whole (one bad row is reported, not raised)."""
+    """A carrier events file cannot be read as a whole (missing, not UTF-8, not the format's
+    shape): raised by :func:`~notice_factory.api.import_tracking`. One bad row is one of the
+    report's problems, not raised.
+
+    >>> EventsFileError("not JSON", file="suivi.json").format_message()
+    'suivi.json: not JSON'
+    """
 
 
 class RangeExhaustedError(LedgerError):
-    """A batch needs more registered numbers than the sender's ranges have left."""
+    """A batch needs more registered numbers than the sender's ranges (or imported lists)
+    have left: raised by :func:`~notice_factory.api.run_batch` and
+    :meth:`~notice_factory.ledger.Ledger.allocate` before any number is written; ``missing``
+    says how many are lacking.
+
+    >>> RangeExhaustedError("12 are missing", missing=12).missing
+    12
+    """
 
     def __init__(self, message: str, *, missing: int) -> None:
         super().__init__(message)
@@ -223,8 +353,20 @@ class RangeExhaustedError(LedgerError):
 
 
 class ClusterError(NoticeFactoryError):
-    """The Dask cluster cannot render this batch (unreachable, no worker, other templates)."""
+    """The Dask cluster cannot render this batch (unreachable, no worker, other templates or
+    code): raised by :func:`~notice_factory.api.run_batch` with ``cluster=`` before the ledger
+    is opened, so no number is spent.
+
+    >>> ClusterError("no worker joined tcp://render01:8786").exit_code
+    1
+    """
 
 
 class PlanError(UsageError):
-    """A repayment plan cannot be built with the values given."""
+    """A repayment plan cannot be built with the values given (a usage error, exit 2).
+
+    >>> import datetime as dt, decimal, notice_factory as nf
+    >>> nf.build_schedule(decimal.Decimal("100.00"), 0, dt.date(2027, 1, 31))
+    Traceback (most recent call last):
+    notice_factory.errors.PlanError: the number of instalments must be between 1 and 60; got 0
+    """

@@ -83,11 +83,20 @@ from notice_factory.settings import PostalAccount, SerialRange
 
 
 class LetterKey(NamedTuple):
-    """What makes a letter "the same letter" for numbering: case, kind and letter date."""
+    """What makes a letter "the same letter" for numbering: case, kind and letter date.
+
+    >>> LetterKey("FR-1", "formal_notice", dt.date(2026, 11, 23)).kind
+    'formal_notice'
+    """
 
     case_id: str
     kind: str
     letter_date: dt.date
+
+
+# The constructor NamedTuple makes claims a module "namedtuple_LetterKey": named after ours, the
+# API reference (pdoc) resolves its annotations (dt.date) here.
+LetterKey.__new__.__module__ = __name__
 
 
 # The normalised carrier statuses of registered-post.md section 6, of the first `events` table.
@@ -127,7 +136,15 @@ def default_ledger_path() -> Path:
 
 @dataclass(frozen=True)
 class NumberRecord:
-    """One row of the ledger."""
+    """One registered number of the ledger: whose letter it is, in which batch, and its
+    state (``allocated``, ``used`` once printed, ``voided``), from
+    :meth:`Ledger.record`, :meth:`Ledger.sent_letters` or :meth:`Ledger.numbers_for_batch`.
+
+    >>> r = NumberRecord("RR100000005FR", "La Poste", "FR-1", "reminder", dt.date(2026, 11, 23),
+    ...                  "b-1", "used", "2026-11-23T10:00:00+00:00", None, None, None)
+    >>> r.key
+    LetterKey(case_id='FR-1', kind='reminder', letter_date=datetime.date(2026, 11, 23))
+    """
 
     number: str
     operator: str
@@ -458,7 +475,26 @@ def build_in_database(url: str, fill: Callable[[Backend], None]) -> None:
 
 class Ledger:
     """An open ledger: an SQLite file or a PostgreSQL database (``postgresql://`` URL). Use as
-    a context manager, or call :meth:`close`."""
+    a context manager, or call :meth:`close`. Open one with
+    :func:`~notice_factory.api.open_ledger` (made beforehand by ``create_ledger``).
+
+    A letter (:class:`LetterKey`) gets one number, kept on every re-run; a voided number is
+    never issued again:
+
+    >>> import tempfile, notice_factory as nf
+    >>> path = nf.create_ledger(Path(tempfile.mkdtemp()) / "ledger.sqlite")
+    >>> la_poste = nf.load_sender_profile().entity(nf.Locale.FR_FR).postal
+    >>> key = LetterKey("FR-1", "formal_notice", dt.date(2026, 11, 23))
+    >>> with nf.open_ledger(path) as ledger:
+    ...     number = ledger.allocate([key], la_poste, "batch-1")[key]
+    ...     again = ledger.allocate([key], la_poste, "batch-1")[key]  # the same letter
+    ...     found = ledger.lookup(key)
+    ...     ledger.void(number, "envelope damaged")
+    ...     state, after = ledger.record(number).state, ledger.lookup(key)
+    ...     issued = [line.issued for line in ledger.status() if line.operator == "La Poste"]
+    >>> number == again == found, nf.is_valid_s10(number), state, after, issued
+    (True, True, 'voided', None, [1])
+    """
 
     def __init__(
         self,
@@ -1182,7 +1218,12 @@ def _take(blocks: list[tuple[SerialRange, int]], n: int) -> list[tuple[str, int]
 
 @dataclass(frozen=True)
 class StatusLine:
-    """One line of ``ledger status``: an operator's S10 range or imported list."""
+    """One line of ``ledger status`` (:meth:`Ledger.status`): an operator's S10 range or
+    imported list, its size, how many numbers were issued and how many are left.
+
+    >>> StatusLine("La Poste", "imported list", 100, 40, 60).left
+    60
+    """
 
     operator: str
     source: str  # "S10 RR 10000000-10099999 FR" or "imported list"

@@ -25,7 +25,12 @@ from notice_factory.model import Locale
 
 
 class Status(StrEnum):
-    """The logistics status of one carrier event (what happened to the envelope)."""
+    """The logistics status of one carrier event (what happened to the envelope), as the
+    carrier code tables read each code.
+
+    >>> Status("delivered") is Status.DELIVERED, Status.AVAILABLE_FOR_PICKUP.value
+    (True, 'available_for_pickup')
+    """
 
     DEPOSITED = "deposited"
     IN_TRANSIT = "in_transit"
@@ -38,7 +43,12 @@ class Status(StrEnum):
 
 
 class Outcome(StrEnum):
-    """The legal outcome of one letter: set by the carrier's final word, drives the ladder."""
+    """The legal outcome of one letter: set by the carrier's final word, drives the ladder
+    (``LetterLine.outcome`` of a :class:`~notice_factory.trackreport.TrackingReport`).
+
+    >>> [o.value for o in Outcome][:3]
+    ['delivered', 'presented_refused', 'presented_unclaimed']
+    """
 
     DELIVERED = "delivered"
     PRESENTED_REFUSED = "presented_refused"

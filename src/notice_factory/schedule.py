@@ -62,7 +62,12 @@ class Installment:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A complete, checked repayment plan."""
+    """A complete, checked repayment plan, made by :func:`build_schedule` (exact cents).
+
+    >>> plan = build_schedule(Decimal("1000.00"), 3, date(2027, 1, 31))
+    >>> [(str(x.due_date), str(x.amount)) for x in plan.lines][-1], plan.total_to_pay
+    (('2027-03-31', '333.34'), Decimal('1000.00'))
+    """
 
     lines: tuple[Installment, ...]
     down_payment: Decimal

@@ -79,7 +79,14 @@ def environment() -> Environment:
 
 
 def templates_root() -> Path:
-    """The templates tree: $NOTICE_FACTORY_TEMPLATES, the wheel's copy, or the checkout's."""
+    """The templates tree: $NOTICE_FACTORY_TEMPLATES, the wheel's copy, or the checkout's.
+
+    Each template folder holds a ``sample.json`` case (one case object), handy for trying
+    the API:
+
+    >>> (templates_root() / "fr" / "reminder" / "sample.json").is_file()
+    True
+    """
     env = environment().templates
     if env:
         return env
@@ -324,6 +331,16 @@ DEFAULT_WINDOWS: Mapping[str, EnvelopeWindow] = {
 
 @dataclass(frozen=True)
 class SenderProfile:
+    """Who sends the letters, per locale (creditor, payment details, mediator, lawyer, postal
+    account and its number ranges), and the batch settings: read from TOML by
+    :func:`load_sender_profile`.
+
+    >>> from notice_factory.model import Locale
+    >>> profile = load_sender_profile()          # the bundled demo profile
+    >>> profile.entity(Locale.FR_FR).postal.operator, profile.batch.duplex
+    ('La Poste', True)
+    """
+
     source: str
     entities: Mapping[Locale, Entity]
     batch: BatchSettings = field(default_factory=BatchSettings)
@@ -674,7 +691,13 @@ def _check_operators_apart(entities: Mapping[Locale, Entity], source: str) -> No
 
 
 def load_sender_profile(path: Path | str | None = None) -> SenderProfile:
-    """Read a sender profile; with no path, the bundled demo profile."""
+    """Read a sender profile (TOML); with no path, the bundled demo profile. Raises
+    :class:`~notice_factory.errors.ConfigError` naming the file, table and key when it is
+    missing or wrong.
+
+    >>> sorted(loc.value for loc in load_sender_profile().entities)
+    ['fr_FR', 'ro_RO', 'zh_CN']
+    """
     p = Path(path) if path is not None else demo_sender_path()
     try:
         raw = p.read_bytes()

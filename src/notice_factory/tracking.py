@@ -50,6 +50,12 @@ class RawEvent:
 
 @dataclass(frozen=True)
 class Problem:
+    """One row of an events file that was not imported, and why.
+
+    >>> Problem("row 3", "RR1FR", "unknown code ZZ9").format_message("events.csv")
+    'events.csv: row 3 (RR1FR): unknown code ZZ9'
+    """
+
     where: str
     number: str
     reason: str
@@ -61,6 +67,14 @@ class Problem:
 
 @dataclass
 class ImportReport:
+    """What :func:`~notice_factory.api.import_tracking` did with an events file: events
+    ``read``, ``added`` to the ledger, ``duplicates`` already there, and one :class:`Problem`
+    (where, number, reason) per row not imported.
+
+    >>> ImportReport("events.csv", "csv", read=3, added=2, duplicates=1).as_dict()["added"]
+    2
+    """
+
     source: str
     format: str
     read: int = 0

@@ -54,6 +54,15 @@ class BatchLine:
 
 @dataclass
 class TrackingReport:
+    """Where every letter sent stands on ``as_of``: one :class:`LetterLine` per letter (last
+    event, outcome, effective notice date, deadline, flags) and one :class:`BatchLine` per
+    batch (counts per outcome, stale letters, address searches). Made by
+    :func:`~notice_factory.api.tracking_report`; ``as_dict()`` is ``tracking report --json``.
+
+    >>> TrackingReport("2026-12-01", 30, [], [BatchLine("b-1")]).as_dict()["batches"][0]["letters"]
+    0
+    """
+
     as_of: str
     stale_days: int
     letters: list[LetterLine]
