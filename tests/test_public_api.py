@@ -55,6 +55,15 @@ def test_public_functions_and_methods_say_what_they_return() -> None:
     assert missing == []
 
 
+def test_every_error_the_product_raises_is_public() -> None:
+    """A caller can catch each error by its name (CaseErrors travels as a CaseError)."""
+    from notice_factory import errors
+
+    classes = {name for name, obj in vars(errors).items() if inspect.isclass(obj)
+               and issubclass(obj, errors.NoticeFactoryError) and name != "CaseErrors"}
+    assert classes - set(PUBLIC) == set()
+
+
 def _exports() -> tuple[set[str], set[str]]:
     """(names the TYPE_CHECKING block re-exports, names of _EXPORTS), read from the source."""
     tree = ast.parse(INIT.read_text(encoding="utf-8"))

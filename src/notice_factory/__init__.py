@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.api import render_letters as render_letters
     from notice_factory.api import run_batch as run_batch
     from notice_factory.api import tracking_report as tracking_report
+    from notice_factory.errors import BatchFolderError as BatchFolderError
     from notice_factory.errors import CaseError as CaseError
     from notice_factory.errors import CaseFileError as CaseFileError
     from notice_factory.errors import ClusterError as ClusterError
@@ -65,6 +66,7 @@ if TYPE_CHECKING:  # the explicit re-exports, for type checkers and readers
     from notice_factory.errors import LettersBusyError as LettersBusyError
     from notice_factory.errors import NoticeFactoryError as NoticeFactoryError
     from notice_factory.errors import OfficeUnavailableError as OfficeUnavailableError
+    from notice_factory.errors import OutputError as OutputError
     from notice_factory.errors import PlanError as PlanError
     from notice_factory.errors import RangeExhaustedError as RangeExhaustedError
     from notice_factory.errors import RenderError as RenderError
@@ -108,14 +110,16 @@ _EXPORTS: dict[str, str] = {
     "create_ledger": "api", "escalate_cases": "api", "import_tracking": "api",
     "open_ledger": "api", "preview_template": "api", "read_case_file": "api",
     "render_case": "api", "render_letters": "api", "run_batch": "api", "tracking_report": "api",
-    "CaseError": "errors", "CaseFileError": "errors", "ClusterError": "errors",
+    "BatchFolderError": "errors", "CaseError": "errors", "CaseFileError": "errors",
+    "ClusterError": "errors",
     "ConfigError": "errors", "ContentChangedError": "errors", "EventsFileError": "errors",
     "LedgerBusyError": "errors", "LedgerDamagedError": "errors",
     "LedgerDiskFullError": "errors", "LedgerEmptyError": "errors", "LedgerError": "errors",
     "LedgerMissingError": "errors", "LedgerMovedError": "errors",
     "LedgerProfileError": "errors", "LedgerReadOnlyError": "errors",
     "LedgerUnreachableError": "errors", "LettersBusyError": "errors",
-    "NoticeFactoryError": "errors", "OfficeUnavailableError": "errors", "PlanError": "errors",
+    "NoticeFactoryError": "errors", "OfficeUnavailableError": "errors", "OutputError": "errors",
+    "PlanError": "errors",
     "RangeExhaustedError": "errors", "RenderError": "errors", "TemplateError": "errors",
     "UsageError": "errors",
     "Decision": "escalation", "Escalation": "escalation", "write_escalation": "escalation",

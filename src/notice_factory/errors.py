@@ -144,7 +144,12 @@ class CaseErrors(CaseError):
 
 
 class OutputError(NoticeFactoryError):
-    """The output folder, or a file in it, cannot be written (found before numbering)."""
+    """The output folder, or a file in it, cannot be written (read-only, disk full...): raised
+    by :func:`~notice_factory.api.run_batch` and ``render_letters``, found before numbering.
+
+    >>> OutputError("the disk is full", file="out/batch").format_message()
+    'out/batch: the disk is full'
+    """
 
 
 # What a system error means to a clerk, and what to do about it.
@@ -324,7 +329,13 @@ class LettersBusyError(LedgerError):
 
 class BatchFolderError(NoticeFactoryError):
     """The batch's output folder cannot take this batch: another run writes into it, it holds
-    files no batch wrote there, or another batch's files."""
+    files no batch wrote there, or another batch's files. Raised by
+    :func:`~notice_factory.api.run_batch` before any number is spent; give a new or empty
+    folder, or the one this batch wrote before.
+
+    >>> BatchFolderError("it holds files no batch wrote", file="out/b").format_message()
+    'out/b: it holds files no batch wrote'
+    """
 
 
 class EventsFileError(NoticeFactoryError):
