@@ -23,7 +23,10 @@ from conftest import BATCH_DATE, FIXTURES, REPO
 from test_batch import BatchRun, batch_command, child_env, explain, ledger_rows, run_batch
 
 from notice_factory.cases import read_case_file
+from notice_factory.catalog import Catalog
 from notice_factory.errors import CaseFileError
+from notice_factory.pipeline import preflight_stage
+from notice_factory.settings import SenderProfile
 
 CSV_FIELDS = next(csv.reader((FIXTURES / "cases.csv").open(encoding="utf-8")))
 
@@ -432,6 +435,21 @@ def test_a_name_the_letters_fonts_cannot_print_is_refused_before_numbering(
     assert "U+0E2A" in got["THAI"][0]["reason"] and "font" in got["THAI"][0]["reason"]
     assert [(r["row"], r["field"]) for r in got["HAN-FR"]] == [("4", "city")]
     assert_numbers_only_for_letters(run)
+
+
+def test_a_statement_line_the_fonts_cannot_print_is_refused_at_the_preflight(
+        tmp_path: Path, catalog: Catalog, sender: SenderProfile) -> None:
+    line = {"due_date": "2026-09-05", "label": "Échéance ຂ", "amount": "1282.76"}
+    path = tmp_path / "statement.jsonl"
+    path.write_text(json.dumps(json_case(case_id="ST-1", statement=[line])) + "\n"
+                    + json.dumps(json_case(case_id="ST-2", statement=[
+                        dict(line, label="Échéance de septembre")])) + "\n", encoding="utf-8")
+    read = read_case_file(path, batch_date=BATCH_DATE)
+    assert read.rejects == [] and len(read.cases) == 2
+    checked = preflight_stage(read.cases, catalog, sender, BATCH_DATE)
+    assert [c.case_id for c in checked.cases] == ["ST-2"]
+    assert [(e.row, e.field) for e in checked.rejects] == [(1, "statement[1].label")]
+    assert "U+0E82" in checked.rejects[0].message
 
 
 @pytest.mark.parametrize("kind_of", ["FR-2026-0001", "FR-2026-0002", "RO-2026-0001"])

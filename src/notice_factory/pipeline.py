@@ -898,8 +898,9 @@ def _check_printable(case: Case, fonts: tuple[str, ...], template_id: str) -> No
     empty box, or whatever font the machine has, and fail the letter's own checks)."""
     if not fonts:
         return
-    for name in PRINTED_FIELDS:
-        value = getattr(case, name)
+    printed = [(name, getattr(case, name)) for name in PRINTED_FIELDS] + [
+        (f"statement[{n}].label", item.label) for n, item in enumerate(case.statement, 1)]
+    for name, value in printed:
         ch = unprintable(value, fonts) if value else None
         if ch is not None:
             raise CaseError(
