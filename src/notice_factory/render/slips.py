@@ -40,7 +40,7 @@ from notice_factory.fsutil import atomic_write_bytes
 from notice_factory.model import Locale
 from notice_factory.records import ManifestRow
 from notice_factory.render.html import ConfinedFetcher, make_environment
-from notice_factory.settings import Entity, PostalAccount, Sender, templates_root
+from notice_factory.settings import Entity, PostalAccount, Sender, sender_of, templates_root
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,7 @@ def slip_context(
     lines = [_slip_line(n, item, s, locale, currency) for n, item in enumerate(items, start=1)]
     pages = [lines[i:i + LINES_PER_PAGE] for i in range(0, len(lines), LINES_PER_PAGE)]
     chunks = [items[i:i + LINES_PER_PAGE] for i in range(0, len(items), LINES_PER_PAGE)]
-    who = sender or Sender(entity.creditor.name, tuple(entity.creditor.address),
-                           entity.creditor.registration)
+    who = sender or sender_of("", entity)
     return {
         "language": locale.language,
         "s": s,
