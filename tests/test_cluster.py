@@ -12,11 +12,14 @@ from __future__ import annotations
 import hashlib
 import shutil
 import socket
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
+import psycopg
 import pytest
-from conftest import BATCH_DATE, DEMO_CASES, TEMPLATES, DaskCluster
+from conftest import BATCH_DATE, DEMO_CASES, REPO, TEMPLATES, DaskCluster, demo_ledger
 from test_batch import BatchRun, child_env, derived_cases, explain, ledger_rows, run_batch
 
 from notice_factory.cluster import Fingerprint, fingerprint, render_remote
@@ -88,6 +91,25 @@ def test_cluster_batch_uses_every_number_once(cluster_batch: BatchRun) -> None:
     rows = ledger_rows(cluster_batch.ledger)
     assert Counter(r["state"] for r in rows) == Counter({"used": len(PICKS)})
     assert sorted(r["number"] for r in rows) == sorted(cluster_batch.numbers().values())
+
+
+def test_cluster_batch_on_a_shared_postgresql_ledger(cases: Path, local_batch: BatchRun,
+                                                    dask_cluster: DaskCluster, pg_url: str,
+                                                    tmp_path: Path) -> None:
+    """Past one machine on both counts: rendered by the cluster, numbered in PostgreSQL, and
+    still the same files as the local batch on an SQLite ledger."""
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "notice_factory", "batch", str(cases), "--out", str(out),
+         "--ledger", demo_ledger(pg_url), "--date", BATCH_DATE.isoformat(), "--cluster",
+         dask_cluster.address], cwd=REPO, env=child_env(), capture_output=True, text=True,
+        timeout=1800)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert tree_digests(out) == tree_digests(local_batch.out)
+    with psycopg.connect(pg_url) as db:
+        rows = db.execute("SELECT number, state FROM numbers").fetchall()
+    assert sorted(n for n, _ in rows) == sorted(local_batch.numbers().values())
+    assert {state for _, state in rows} == {"used"}
 
 
 def test_worker_killed_mid_batch_its_letters_rendered_elsewhere(
