@@ -25,6 +25,7 @@ from html import unescape
 from pathlib import Path
 from typing import Any, overload
 
+import pikepdf
 import pytest
 from pgserver import ThrowawayPostgres
 from pypdf import PdfReader
@@ -111,6 +112,15 @@ def ledger_at(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
 
 def case_param_id(case: Case) -> str:
     return f"{case.locale.value}-{case.kind.value}-{case.case_id}"
+
+
+def demo_images_beside(profile: Path) -> Path:
+    """Copy the demo profile's signature and seal images beside ``profile`` (a copy of the
+    demo profile written elsewhere: its images are looked for in its own folder)."""
+    target = profile.parent / "sender-demo-images"
+    if not target.exists():
+        shutil.copytree(FIXTURES / "sender-demo-images", target)
+    return profile
 
 
 def demo_case_params() -> list[Any]:
@@ -251,9 +261,99 @@ def pdf_fonts(pdf: bytes) -> list[dict[str, Any]]:
         resources = page.get("/Resources")
         if resources is None:
             continue
-        for font in resources.get_object().get("/Font", {}).get_object().values():
+        page_fonts = resources.get_object().get("/Font")
+        if page_fonts is None:  # a page without text (the blank back of a copy)
+            continue
+        for font in page_fonts.get_object().values():
             visit(font)
     return list(fonts.values())
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An image XObject drawn on a page, its box in mm from the sheet's top-left corner."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    pixels: tuple[int, int]
+    rgb: tuple[int, int, int]  # the mean colour of its opaque pixels
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+def _mul(a: list[float], b: list[float]) -> list[float]:
+    """The product of two PDF matrices [a b c d e f] (a applied first)."""
+    return [a[0] * b[0] + a[1] * b[2], a[0] * b[1] + a[1] * b[3],
+            a[2] * b[0] + a[3] * b[2], a[2] * b[1] + a[3] * b[3],
+            a[4] * b[0] + a[5] * b[2] + b[4], a[4] * b[1] + a[5] * b[3] + b[5]]
+
+
+def ink(xobj: Any) -> tuple[int, int, int]:
+    """The mean colour of an image's inked pixels (those its soft mask keeps, or not white)."""
+    from PIL import ImageChops, ImageStat
+
+    picture = pikepdf.PdfImage(xobj).as_pil_image().convert("RGB")
+    if "/SMask" in xobj:
+        mask = pikepdf.PdfImage(xobj.SMask).as_pil_image().convert("L")
+    else:
+        mask = ImageChops.invert(picture.convert("L"))
+    mask = mask.point(lambda v: 255 if v > 128 else 0)
+    if mask.getbbox() is None:
+        return (255, 255, 255)
+    r, g, b = (round(v) for v in ImageStat.Stat(picture, mask).mean)
+    return (r, g, b)
+
+
+def page_images(pdf: bytes, page: int) -> list[Placed]:
+    """Every image drawn on page ``page`` (1-based), found by following the content stream's
+    transformation matrices (q/Q/cm) into form XObjects down to each image's ``Do``."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        p = doc.pages[page - 1]
+        height = float(p.mediabox[3])
+        found: list[Placed] = []
+
+        def walk(stream: Any, resources: Any, ctm: list[float]) -> None:
+            stack: list[list[float]] = []
+            for instruction in pikepdf.parse_content_stream(stream):
+                operands, name = list(instruction.operands), str(instruction.operator)
+                if name == "q":
+                    stack.append(ctm)
+                elif name == "Q":
+                    ctm = stack.pop()
+                elif name == "cm":
+                    ctm = _mul([float(v) for v in operands], ctm)
+                elif name == "Do":
+                    xobj = resources.XObject[operands[0]]
+                    if xobj.Subtype == "/Image":
+                        xs = [ctm[4], ctm[4] + ctm[0], ctm[4] + ctm[2], ctm[4] + ctm[0] + ctm[2]]
+                        ys = [ctm[5], ctm[5] + ctm[1], ctm[5] + ctm[3], ctm[5] + ctm[1] + ctm[3]]
+                        found.append(Placed(min(xs) / PT_PER_MM, (height - max(ys)) / PT_PER_MM,
+                                            max(xs) / PT_PER_MM, (height - min(ys)) / PT_PER_MM,
+                                            (int(xobj.Width), int(xobj.Height)), ink(xobj)))
+                    elif xobj.Subtype == "/Form":
+                        matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
+                        walk(xobj, xobj.get("/Resources", resources), _mul(matrix, ctm))
+
+        walk(p, p.Resources, [1, 0, 0, 1, 0, 0])
+        return found
+
+
+def font_bytes(pdf: bytes) -> int:
+    """The bytes of every embedded font program (as stored, compressed)."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return sum(len(o.read_raw_bytes()) for o in doc.objects
+                   if isinstance(o, pikepdf.Stream) and ("/Length1" in o or "/Length2" in o
+                                                          or o.get("/Subtype") in (
+                                                              "/CIDFontType0C", "/Type1C",
+                                                              "/OpenType")))
 
 
 def locale_of(language: str) -> Locale:
@@ -308,6 +408,8 @@ def embedded_fonts(pdf: bytes) -> dict[str, EmbeddedFont]:
     out: dict[str, EmbeddedFont] = {}
     for page in PdfReader(io.BytesIO(pdf)).pages:
         resources: Any = page["/Resources"]
+        if "/Font" not in resources:  # a page without text (the blank back of a copy)
+            continue
         for font in resources["/Font"].values():
             font = font.get_object()
             holder = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font

@@ -38,6 +38,7 @@ from conftest import (
     FIXTURES,
     PT_PER_MM,
     REPO,
+    demo_images_beside,
     demo_ledger,
     page_words,
     pdftotext,
@@ -643,10 +644,11 @@ def test_resend_gives_new_numbers_and_voids_the_old(
 @pytest.fixture(scope="module")
 def simplex_batch(tmp_path_factory: pytest.TempPathFactory) -> BatchRun:
     base = tmp_path_factory.mktemp("simplex")
-    # Letters of 3 pages (odd) followed by others: duplex would insert blanks here.
+    # Letters of 3 pages (odd) followed by others: duplex would insert blanks here; and plan
+    # agreements, whose two copies of 3 pages would have a blank back between them in duplex.
     derived_cases(base / "cases.csv", "SX", picks=[
-        "FR-2026-0005", "FR-2026-0001", "RO-2026-0005", "RO-2026-0001", "CN-2026-0005",
-        "CN-2026-0001"])
+        "FR-2026-0005", "FR-2026-0002", "FR-2026-0001", "RO-2026-0005", "RO-2026-0001",
+        "CN-2026-0005", "CN-2026-0001"])
     run = run_batch(base / "cases.csv", base / "out", base / "ledger.sqlite", "--simplex")
     assert run.returncode == 0, explain(run)
     return run
@@ -682,7 +684,7 @@ def test_range_too_small_is_refused_before_writing_anything(tmp_path: Path) -> N
                         lambda m: m[1] + str(int(m[2]) + 2), profile)
     assert n == 1, "the demo profile's fr_FR range was not found"
     sender = tmp_path / "sender.toml"
-    sender.write_text(shrunk, encoding="utf-8")
+    demo_images_beside(sender).write_text(shrunk, encoding="utf-8")
     ledger = tmp_path / "ledger.sqlite"
     # A ledger that already holds one (Chinese) number: it must hold exactly that after.
     demo = load_sender_profile()

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import LA_POSTE_LIST, REPO
+from conftest import LA_POSTE_LIST, REPO, demo_images_beside
 from test_batch import batch_command, child_env, derived_cases, explain, ledger_rows, run_batch
 
 from notice_factory.errors import LedgerError, RangeExhaustedError, UsageError
@@ -47,7 +47,7 @@ def imported_profile(folder: Path) -> Path:
     if not path.exists():
         path.write_text(text.replace('# domestic_numbers = "imported"',
                                      'domestic_numbers = "imported"'), encoding="utf-8")
-    return path
+    return demo_images_beside(path)
 
 
 def profile_of(folder: Path) -> SenderProfile:

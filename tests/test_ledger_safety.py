@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import demo_images_beside
 
 from notice_factory.errors import (
     ConfigError,
@@ -37,6 +38,7 @@ from notice_factory.s10 import make_s10
 from notice_factory.settings import (
     PostalAccount,
     SerialRange,
+    demo_sender_path,
     load_sender_profile,
     parse_sender_profile,
 )
@@ -184,7 +186,7 @@ def test_a_profile_whose_operators_overlap_is_refused() -> None:
     ro["country"] = "FR"
     ro["ranges"] = [{"service": "RR", "first": fr["ranges"][0]["last"], "last": 99_999_999}]
     with pytest.raises(ConfigError, match=r"overlaps .* of La Poste"):
-        parse_sender_profile(data, "sender.toml")
+        parse_sender_profile(data, "sender.toml", folder=demo_sender_path().parent)
 
 
 # --------------------------------------------------------------------------- profile typos
@@ -206,7 +208,7 @@ def test_unknown_profile_keys_are_errors_with_a_suggestion(
         tmp_path: Path, old: str, new: str, expected: str) -> None:
     text = _demo_profile_text()
     assert text.count(old) == 1
-    path = tmp_path / "sender.toml"
+    path = demo_images_beside(tmp_path / "sender.toml")
     path.write_text(text.replace(old, new), encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_sender_profile(path)
@@ -218,7 +220,7 @@ def test_a_profile_without_ranges_is_refused(tmp_path: Path) -> None:
     text = _demo_profile_text()
     start = text.index("[[ro_RO.postal.ranges]]")
     end = text.index("\n\n", start)
-    path = tmp_path / "sender.toml"
+    path = demo_images_beside(tmp_path / "sender.toml")
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     with pytest.raises(ConfigError, match=r"ro_RO\.postal\.ranges: is required"):
         load_sender_profile(path)
@@ -429,7 +431,7 @@ def test_add_ranges_on_the_command_line(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.sqlite"
     text = _demo_profile_text()
     old = "[[fr_FR.postal.ranges]]"
-    sender = tmp_path / "sender.toml"
+    sender = demo_images_beside(tmp_path / "sender.toml")
     sender.write_text(text.replace(old, f'{old}\nservice = "RS"\nfirst = 1\nlast = 99\n\n{old}'),
                       encoding="utf-8")
     assert _cli("ledger", "init", str(ledger)).returncode == 0

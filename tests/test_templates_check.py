@@ -90,7 +90,7 @@ def test_undefined_variable_names_file_and_line(tree: Path) -> None:
 def test_declared_but_unused_variable(tree: Path) -> None:
     meta = tree / "fr" / "reminder" / "template.toml"
     text = meta.read_text(encoding="utf-8")
-    meta.write_text(text.replace('"sender"]', '"sender", "lawyer"]'), encoding="utf-8")
+    meta.write_text(text.replace('variables = [', 'variables = ["lawyer", '), encoding="utf-8")
     out = assert_fails_cleanly(run("templates", "check", str(meta.parent)))
     line = line_of(meta, "variables =")
     assert f"{meta}:{line}: declares variable 'lawyer' but the template never uses it" in out
@@ -181,7 +181,8 @@ def test_word_syntax_error_and_unknown_variable(tree: Path) -> None:
 @pytest.mark.office  # the static checks pass, so the sample is rendered too
 def test_word_template_declaring_an_unused_variable(tree: Path) -> None:
     meta = tree / "zh" / "lawyer_letter" / "template.toml"
-    meta.write_text(meta.read_text(encoding="utf-8").replace('"lawyer"]', '"lawyer", "plan"]'),
+    meta.write_text(meta.read_text(encoding="utf-8").replace('variables = [',
+                                                             'variables = ["plan", '),
                     encoding="utf-8")
     out = assert_fails_cleanly(run("templates", "check", str(meta.parent)))
     assert f"{meta}:{line_of(meta, 'variables =')}: declares variable 'plan'" in out

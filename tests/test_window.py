@@ -29,6 +29,7 @@ from notice_factory.settings import (
     DEFAULT_WINDOWS,
     EnvelopeWindow,
     SenderProfile,
+    demo_sender_path,
     load_sender_profile,
     parse_sender_profile,
     sender_of,
@@ -236,7 +237,6 @@ def test_zones_follow_the_play() -> None:
 def _profile(windows: dict[str, Any]) -> dict[str, Any]:
     import tomllib
 
-    from notice_factory.settings import demo_sender_path
     data = tomllib.loads(demo_sender_path().read_text("utf-8"))
     data["windows"] = windows
     return data
@@ -246,7 +246,7 @@ def test_profile_declares_windows() -> None:
     demo = load_sender_profile()
     assert demo.windows["DL"] == DEFAULT_WINDOWS["DL"]
     c5 = {"x": 110, "y": 50, "width": 90, "height": 40, "play_x": 2, "play_y": 2.5}
-    profile = parse_sender_profile(_profile({"C5": c5}))
+    profile = parse_sender_profile(_profile({"C5": c5}), folder=demo_sender_path().parent)
     assert profile.windows["C5"] == EnvelopeWindow(110, 50, 90, 40, 2, 2.5)
     assert profile.windows["DL"] == DEFAULT_WINDOWS["DL"]
 
@@ -264,7 +264,7 @@ def test_profile_declares_windows() -> None:
 ])
 def test_bad_window_is_refused_naming_the_key(window: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as err:
-        parse_sender_profile(_profile({"DL": window}))
+        parse_sender_profile(_profile({"DL": window}), folder=demo_sender_path().parent)
     assert message in str(err.value)
 
 

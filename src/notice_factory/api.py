@@ -193,14 +193,15 @@ class RenderResult:
 def render_letters(cases: str | Path, out_dir: str | Path, *, sender: Sender = None,
                    templates: str | Path | None = None, date: dt.date | None = None,
                    allow_unknown: bool = False, jobs: int | None = None,
-                   progress: Progress | None = None) -> RenderResult:
+                   progress: Progress | None = None,
+                   allow_unsigned: bool = False) -> RenderResult:
     """``notice-factory render``: one PDF per valid case of ``cases`` in ``out_dir`` (no
     number, no print file), and ``rejects.csv``.
 
     ``jobs``: worker processes (``None`` one per core, ``0`` this process only);
     ``progress(done, total, letter_key)`` is called after each letter. A bad case is
     rejected and the others are made. Raises :class:`~notice_factory.errors.CaseFileError`
-    when the file cannot be read at all.
+    when the file cannot be read at all. ``allow_unsigned`` as for :func:`run_batch`.
 
     >>> import datetime as dt, tempfile, notice_factory as nf
     >>> from pathlib import Path
@@ -217,7 +218,8 @@ def render_letters(cases: str | Path, out_dir: str | Path, *, sender: Sender = N
 
     summary = render(Path(cases), Path(out_dir), sender=_profile(sender),
                      templates=_optional_path(templates), clock=_clock(date), batch_date=date,
-                     allow_unknown=allow_unknown, jobs=jobs, progress=progress)
+                     allow_unknown=allow_unknown, jobs=jobs, progress=progress,
+                     allow_unsigned=allow_unsigned)
     return RenderResult(
         summary.out_dir,
         tuple(RenderedLetter(r.case.case_id, r.case.kind.value, r.letter_file, r.pages,
@@ -301,7 +303,8 @@ def run_batch(cases: str | Path, out_dir: str | Path, *,
               templates: str | Path | None = None, date: dt.date | None = None,
               jobs: int | None = None, resend: bool = False, allow_unknown: bool = False,
               letters_per_file: int | None = None, duplex: bool | None = None,
-              cluster: str | None = None, progress: Progress | None = None) -> BatchResult:
+              cluster: str | None = None, progress: Progress | None = None,
+              allow_unsigned: bool = False) -> BatchResult:
     """``notice-factory batch``: validate, number, render and assemble a registered-mail batch
     of ``cases`` into ``out_dir`` (letters/, print/, deposit-slips/, manifest.csv/json,
     rejects.csv, batch.json).
@@ -311,7 +314,9 @@ def run_batch(cases: str | Path, out_dir: str | Path, *,
     date of cases without one (default: today); ``jobs`` as for :func:`render_letters`;
     ``resend``: new numbers for letters already numbered (the old ones voided);
     ``letters_per_file`` and ``duplex`` override the sender profile's; ``cluster``: a Dask
-    scheduler (``tcp://host:8786``) rendering the letters; ``progress(done, total, key)``.
+    scheduler (``tcp://host:8786``) rendering the letters; ``progress(done, total, key)``;
+    ``allow_unsigned``: a letter needing a signature or seal the profile lacks prints a plain
+    line to sign by hand instead of being rejected before numbering ("needs a signature/seal").
 
     A bad case is rejected, never raised. Raises
     :class:`~notice_factory.errors.CaseFileError` (the case file cannot be read),
@@ -341,7 +346,8 @@ def run_batch(cases: str | Path, out_dir: str | Path, *,
                   ledger_path=_ledger_path(ledger), templates=_optional_path(templates),
                   clock=_clock(date), batch_date=date, jobs=jobs, resend=resend,
                   allow_unknown=allow_unknown, letters_per_file=letters_per_file,
-                  duplex=duplex, progress=progress, cluster=cluster)
+                  duplex=duplex, progress=progress, cluster=cluster,
+                  allow_unsigned=allow_unsigned)
     folder = summary.out_dir
     return BatchResult(
         summary.batch_id, summary.batch_date, folder,

@@ -27,9 +27,16 @@ from notice_factory.address import layout_address, return_line
 from notice_factory.barcode import code128_svg
 from notice_factory.errors import CaseError
 from notice_factory.model import Case, Frequency, Kind, Locale, Product
-from notice_factory.rules import KIND_CODES, deadline_days, max_plan_months, new_credit_law
+from notice_factory.rules import (
+    KIND_CODES,
+    copies,
+    deadline_days,
+    max_plan_months,
+    new_credit_law,
+    signing_keys,
+)
 from notice_factory.schedule import Schedule, add_months, build_schedule, months_between
-from notice_factory.settings import Entity, Organisation, sender_of
+from notice_factory.settings import Entity, Organisation, Picture, sender_of
 
 # The registered zone above the window's address lines is 10 mm tall: one text line, then the
 # Code 128 of the number (0.3 mm modules) with the number printed beside it.
@@ -187,6 +194,29 @@ class SenderVars:
 
 
 @dataclass(frozen=True)
+class SignVars:
+    signature: str = _doc("the signatory's signature image (data: URL; a picture in Word), "
+                          "'' when the profile has none")
+    seal: str = _doc("the creditor's official seal (公章) image, '' when none")
+    lawyer_signature: str = _doc("the lawyer's signature image, '' when none")
+    lawyer_seal: str = _doc("the law firm's seal image, '' when none")
+    required: tuple[str, ...] = _doc("the images this kind must print (rules.SIGNING: "
+                                     "'creditor.signature', 'creditor.seal', "
+                                     "'lawyer.signature', 'lawyer.seal'); one missing "
+                                     "(batch --allow-unsigned) prints a plain line instead")
+
+
+@dataclass(frozen=True)
+class CopyVars:
+    number: int = _doc("this copy's number, from 1")
+    count: int = _doc("how many copies the letter holds (2: fait en deux exemplaires)")
+    to_return: bool = _doc("true on the copy the debtor signs and returns; false on the "
+                           "debtor's own copy")
+    return_to: tuple[str, ...] = _doc("where to return it: the creditor's name and address")
+    return_by: str = _doc("the date by which to return it, written out")
+
+
+@dataclass(frozen=True)
 class InstallmentVars:
     number: int = _doc("instalment number, from 1")
     due_date: str = _doc("due date, written out")
@@ -233,6 +263,8 @@ class TemplateContext:
     lawyer: LawyerVars | None
     sender: SenderVars
     plan: PlanVars | None
+    sign: SignVars
+    copy: CopyVars | None  # documents to countersign, one render per copy (rules.copies)
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -254,6 +286,8 @@ _GROUP_DOCS: Mapping[str, str] = {
     "lawyer": "the lawyer, or none",
     "sender": "place and signatory",
     "plan": "the repayment schedule (plan agreements and commitment forms), or none",
+    "sign": "the signature and seal images the sender profile gives",
+    "copy": "which copy of a document to countersign this is (two per letter), or none",
 }
 
 
@@ -446,6 +480,58 @@ def return_address_line(case: Case, entity: Entity) -> str:
     return formatting.normalize_ro(line) if case.locale is Locale.RO_RO else line
 
 
+_PRINTS: Mapping[bool, tuple[str, ...]] = {
+    True: ("lawyer.signature", "lawyer.seal"),  # a lawyer letter: the lawyer's and firm's
+    False: ("creditor.signature", "creditor.seal"),  # any other: the creditor's
+}
+
+
+def check_signing(case: Case, entity: Entity, *, allow_unsigned: bool = False,
+                  engine: str = "html") -> None:
+    """Refuse, before any number is spent, a letter that would go out without the signature
+    or seal its kind needs (``rules.SIGNING``), unless ``allow_unsigned`` (it then prints a
+    plain signature line; never a fake); and a Word letter that would print an SVG (Word
+    letters take PNG images)."""
+    loc = case.locale.value
+    if not allow_unsigned:
+        missing = [k for k in signing_keys(case.locale, case.kind) if entity.picture(k) is None]
+        if missing:
+            keys = " and ".join(f"{loc}.{k}" for k in missing)
+            raise CaseError(f"needs a signature/seal: the sender profile has no {keys} (PNG or "
+                            "SVG file beside the profile); add it, or run the batch with "
+                            "--allow-unsigned to print a plain signature line to sign by hand",
+                            field="(signature)", case_id=case.case_id, row=case.row)
+    if engine == "docx":
+        for key in _PRINTS[case.kind is Kind.LAWYER_LETTER]:
+            picture = entity.picture(key)
+            if picture is not None and picture.format != "png":
+                raise CaseError(f"{picture.key} is an SVG image ({picture.file}) and the "
+                                f"{case.kind.value} is a Word letter, which prints PNG images "
+                                "only; give a PNG", field="(signature)", case_id=case.case_id,
+                                row=case.row)
+
+
+def _sign_vars(entity: Entity, case: Case) -> SignVars:
+    def uri(picture: Picture | None) -> str:
+        return picture.data_uri() if picture is not None else ""
+
+    lawyer = entity.lawyer
+    return SignVars(uri(entity.signature), uri(entity.seal),
+                    uri(lawyer.signature if lawyer else None), uri(lawyer.seal if lawyer else None),
+                    signing_keys(case.locale, case.kind))
+
+
+def copies_of(ctx: TemplateContext) -> list[dict[str, Any]]:
+    """The variables of each copy one letter prints: one for most kinds; for a document to
+    countersign (``rules.copies``) the debtor's copy, then the copy to return signed."""
+    if ctx.copy is None:
+        return [ctx.as_dict()]
+    count = ctx.copy.count
+    return [ctx.as_dict() | {"copy": dataclasses.replace(ctx.copy, number=n,
+                                                         to_return=n == count)}
+            for n in range(1, count + 1)]
+
+
 def build_context(
     case: Case,
     entity: Entity,
@@ -528,7 +614,14 @@ def build_context(
         ),
         sender=SenderVars(entity.place, entity.signatory),
         plan=None if schedule is None else _plan_vars(schedule, case),
+        sign=_sign_vars(entity, case),
+        copy=None,
     )
+    if (count := copies(case.kind)) > 1:  # the first copy; copies_of gives every one
+        ctx = dataclasses.replace(ctx, copy=CopyVars(
+            number=1, count=count, to_return=False,
+            return_to=(ctx.creditor.name, *ctx.creditor.address_lines),
+            return_by=ctx.letter.deadline))
     if loc is Locale.RO_RO:
         ctx = _normalise_strings(ctx, formatting.normalize_ro)
     return ctx

@@ -35,7 +35,7 @@ from notice_factory.batchdir import BatchFolder, Identity, check_folder
 from notice_factory.batching import PrintGroup, PrintItem, group_print_files
 from notice_factory.cases import ReadResult, describe_character, read_case_file
 from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
-from notice_factory.context import letter_date, preflight, return_address_line
+from notice_factory.context import check_signing, letter_date, preflight, return_address_line
 from notice_factory.errors import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -184,10 +184,12 @@ def render_case(case: Case, sender: SenderProfile | None = None, *,
 def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
                    templates: Path | None = None, clock: Clock = system_clock,
                    batch_date: dt.date | None = None, allow_unknown: bool = False,
-                   jobs: int | None = None, progress: Progress | None = None) -> RenderSummary:
+                   jobs: int | None = None, progress: Progress | None = None,
+                   allow_unsigned: bool = False) -> RenderSummary:
     """`notice-factory render`: one PDF per valid case in ``out_dir``, plus rejects.csv.
 
     ``jobs``: worker processes (default one per core; 0 renders in this process).
+    ``allow_unsigned``: as :func:`run_batch`'s (else such letters are rejected).
     """
     profile = sender or load_sender_profile()
     day = batch_date or clock()
@@ -199,16 +201,18 @@ def render_letters(cases_path: Path, out_dir: Path, *, sender: SenderProfile | N
     makeable = letter_checks(read.cases, catalog)
     read = ReadResult(makeable.cases, read.rejects + makeable.rejects, read.source)
     summary.rejects.extend(read.rejects)
+    signed = _signing_stage(read.cases, catalog, profile, allow_unsigned)
+    summary.rejects.extend(signed.rejects)
     summary.timings["validate"] = time.perf_counter() - t0
     pool = start_pool(workers, templates)
     try:
         if pool is not None:
-            pool.set_offices(_offices_for(catalog, read.cases, workers))
+            pool.set_offices(_offices_for(catalog, signed.cases, workers))
         out_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_parts(out_dir)
         t1 = time.perf_counter()
         jobs_ = [Job(c, profile.entity(c.locale), day, "", out_dir / f"{c.letter_key}.pdf")
-                 for c in read.cases]
+                 for c in signed.cases]
         rendered = render_stage(jobs_, workers, templates, pool, progress)
         summary.timings["render"] = time.perf_counter() - t1
     finally:
@@ -287,6 +291,9 @@ class BatchOptions:
     letters_per_file: int
     duplex: bool
     resend: bool
+    #: Print a plain signature line where a kind needs a signature or seal the profile
+    #: lacks, instead of holding the letter (`batch --allow-unsigned`).
+    allow_unsigned: bool = False
 
 
 def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None = None,
@@ -294,7 +301,8 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
               clock: Clock = system_clock, batch_date: dt.date | None = None,
               jobs: int | None = None, resend: bool = False, allow_unknown: bool = False,
               letters_per_file: int | None = None, duplex: bool | None = None,
-              progress: Progress | None = None, cluster: str | None = None) -> BatchSummary:
+              progress: Progress | None = None, cluster: str | None = None,
+              allow_unsigned: bool = False) -> BatchSummary:
     """`notice-factory batch`: validate, number, render, merge, and write the records.
 
     Numbers are allocated before anything is written (a batch that would run a range dry
@@ -304,13 +312,18 @@ def run_batch(cases_path: Path, out_dir: Path, *, sender: SenderProfile | None =
     ``cluster``: a Dask scheduler's address (``tcp://host:8786``); the letters are then
     rendered by its workers (see cluster.py), everything else stays here, and the local
     worker processes only merge the print files and write the deposit slips.
+
+    ``allow_unsigned``: a letter whose kind needs a signature or seal the sender profile
+    lacks (``rules.SIGNING``) prints a plain line to sign by hand; without it, such a letter
+    is held (rejects.csv, "needs a signature/seal") before any number is spent.
     """
     profile = sender or load_sender_profile()
     opts = BatchOptions(
         profile=profile, day=batch_date or clock(), workers=resolve_jobs(jobs),
         templates=templates,
         letters_per_file=letters_per_file or profile.batch.letters_per_print_file,
-        duplex=profile.batch.duplex if duplex is None else duplex, resend=resend)
+        duplex=profile.batch.duplex if duplex is None else duplex, resend=resend,
+        allow_unsigned=allow_unsigned)
     t0 = time.perf_counter()
     # The case file is read before any worker starts: a bad file fails in milliseconds.
     read = validate(cases_path, opts.day, allow_unknown)
@@ -377,7 +390,8 @@ def _run_stages(read: ReadResult, catalog: Catalog, ledger: Ledger, pool: Pools 
     out_dir, clock = folder.staging, time.perf_counter
     # A cluster's workers convert the Word letters: this machine needs no LibreOffice.
     checked = preflight_stage(read.cases, catalog, opts.profile, opts.day,
-                              office_here=remote is None)
+                              office_here=remote is None,
+                              allow_unsigned=opts.allow_unsigned)
     summary.rejects = read.rejects + checked.rejects
     summary.timings["validate"] = clock() - t0
     if pool is not None and remote is None:
@@ -438,7 +452,7 @@ def _render_and_void(checked: Checked, numbering: Numbering, ledger: Ledger,
     letters_dir.mkdir(parents=True, exist_ok=True)
     jobs = [Job(c, opts.profile.entity(c.locale), opts.day,
                 numbering.numbers.get(c.letter_key, ""), letters_dir / f"{c.letter_key}.pdf",
-                opts.profile.windows, opts.profile.batch.duplex)
+                opts.profile.windows, opts.duplex)
             for c in checked.cases]
     rendered = render_stage(jobs, opts.workers, opts.templates, pool, progress, remote)
     if remote is not None:
@@ -467,16 +481,21 @@ class Checked:
 
 
 def preflight_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
-                    day: dt.date, *, office_here: bool = True) -> Checked:
+                    day: dt.date, *, office_here: bool = True,
+                    allow_unsigned: bool = False) -> Checked:
     """Stage 2: everything that can reject a case without rendering it (address that does
     not fit the window, impossible plan, missing template, text the letter's fonts cannot
-    print, a Word letter without LibreOffice), before any number is spent."""
+    print, a Word letter without LibreOffice, a signature or seal the kind needs and the
+    profile lacks), before any number is spent."""
     makeable = letter_checks(cases, catalog, office_here=office_here)
     ok: list[Case] = []
     rejects: list[CaseError] = list(makeable.rejects)
     for case in makeable.cases:
         try:
-            lines, _ = preflight(case, profile.entity(case.locale), batch_date=day)
+            spec = catalog.template(case.locale, case.kind)
+            entity = profile.entity(case.locale)
+            check_signing(case, entity, allow_unsigned=allow_unsigned, engine=spec.engine)
+            lines, _ = preflight(case, entity, batch_date=day)
             _check_address_width(case, lines, profile)
             ok.append(case)
         except NoticeFactoryError as err:
@@ -522,6 +541,21 @@ def _check_return_addresses(cases: list[Case], profile: SenderProfile) -> None:
                     case.locale)).firm else "postal"
                 raise ConfigError(f"{case.locale.value}.{table}.return_address: {problem} "
                                   f"({name} envelope)", file=profile.source)
+
+
+def _signing_stage(cases: list[Case], catalog: Catalog, profile: SenderProfile,
+                   allow_unsigned: bool) -> Checked:
+    """The cases whose letters can be signed and sealed as their kind needs (`render`)."""
+    ok: list[Case] = []
+    rejects: list[CaseError] = []
+    for case in cases:
+        try:
+            check_signing(case, profile.entity(case.locale), allow_unsigned=allow_unsigned,
+                          engine=catalog.template(case.locale, case.kind).engine)
+            ok.append(case)
+        except NoticeFactoryError as err:
+            rejects.append(reject_from(err, case))
+    return Checked(ok, rejects)
 
 
 @dataclass(frozen=True)

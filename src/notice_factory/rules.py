@@ -268,3 +268,49 @@ def declared_content(locale: Locale | str, kind: Kind | str) -> bool:
     """
     return str(getattr(locale, "value", locale)) == Locale.RO_RO.value and str(
         getattr(kind, "value", kind)) in (Kind.FORMAL_NOTICE.value, Kind.LAWYER_LETTER.value)
+
+
+# Who signs or seals each letter (legal-content.md), as the sender profile keys that must give
+# the image. A lawyer letter is signed by the lawyer (FR 1.3, RO 3.3 "semnătura și ștampila
+# avocatului"; CN 2.3: the lawyer's signature and the firm's seal). A Chinese letter from the
+# bank carries its official seal (公章: 第六十九条 for the collection letter, 2.1; the formal
+# notice adds to it, 2.2; the commitment and the agreement are sealed by 甲方, 2.4-2.5). A form
+# to countersign carries the creditor's signature (FR 1.4-1.5, RO 3.4-3.5: "both signatures").
+# Reminders and formal notices from French and Romanian creditors need no signature image by
+# law: the profile's is printed when it has one.
+SIGNING: Mapping[Locale, Mapping[Kind, tuple[str, ...]]] = {
+    Locale.FR_FR: {Kind.LAWYER_LETTER: ("lawyer.signature",),
+                   Kind.COMMITMENT_FORM: ("creditor.signature",),
+                   Kind.PLAN_AGREEMENT: ("creditor.signature",)},
+    Locale.RO_RO: {Kind.LAWYER_LETTER: ("lawyer.signature",),
+                   Kind.COMMITMENT_FORM: ("creditor.signature",),
+                   Kind.PLAN_AGREEMENT: ("creditor.signature",)},
+    Locale.ZH_CN: {Kind.REMINDER: ("creditor.seal",), Kind.FORMAL_NOTICE: ("creditor.seal",),
+                   Kind.LAWYER_LETTER: ("lawyer.signature", "lawyer.seal"),
+                   Kind.COMMITMENT_FORM: ("creditor.seal",),
+                   Kind.PLAN_AGREEMENT: ("creditor.seal",)},
+}
+
+# Documents the debtor countersigns are made "en deux exemplaires" / "一式两份" / "în două
+# exemplare": the letter prints both, the debtor's copy and the copy to return signed.
+COUNTERSIGNED: frozenset[Kind] = frozenset({Kind.COMMITMENT_FORM, Kind.PLAN_AGREEMENT})
+
+
+def signing_keys(locale: Locale, kind: Kind) -> tuple[str, ...]:
+    """The images a letter must print, as profile keys under ``[<locale>]``.
+
+    >>> signing_keys(Locale.ZH_CN, Kind.LAWYER_LETTER)
+    ('lawyer.signature', 'lawyer.seal')
+    >>> signing_keys(Locale.FR_FR, Kind.REMINDER)
+    ()
+    """
+    return SIGNING.get(locale, {}).get(kind, ())
+
+
+def copies(kind: Kind) -> int:
+    """How many copies of the document one letter holds.
+
+    >>> copies(Kind.PLAN_AGREEMENT), copies(Kind.FORMAL_NOTICE)
+    (2, 1)
+    """
+    return 2 if kind in COUNTERSIGNED else 1

@@ -12,7 +12,9 @@ Every problem is reported with the dotted TOML key, e.g.
 
 from __future__ import annotations
 
+import base64
 import difflib
+import io
 import os
 import tomllib
 from collections.abc import Mapping
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from notice_factory.errors import ConfigError
 from notice_factory.model import Locale
@@ -195,6 +198,33 @@ class Tariff:
     price_ar: Decimal  # with return receipt (AR / 回执 / confirmare de primire)
 
 
+#: Signature and seal images: at most this many bytes, and what they may be.
+PICTURE_MAX_BYTES = 2_000_000
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_SVG = "{http://www.w3.org/2000/svg}svg"
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A signature or seal image the profile names (PNG or SVG, a file inside the profile's
+    folder), read and checked when the profile is loaded.
+
+    >>> Picture("fr_FR.creditor.signature", "s.svg", b"<svg/>", "svg").data_uri()
+    'data:image/svg+xml;base64,PHN2Zy8+'
+    """
+
+    key: str  # the profile key that names it, e.g. "zh_CN.creditor.seal"
+    file: str  # as the profile writes it, relative to the profile's folder
+    data: bytes
+    format: str  # "png" or "svg"
+
+    def data_uri(self) -> str:
+        """The image as a ``data:`` URL, which the confined HTML renderer accepts."""
+        mime = "image/png" if self.format == "png" else "image/svg+xml"
+        return f"data:{mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
 @dataclass(frozen=True)
 class Organisation:
     """A named body with contact details (creditor, mediator, agency, law firm...)."""
@@ -236,6 +266,8 @@ class Lawyer:
     creditor_postal_account: bool = False
     #: Where undeliverable lawyer letters go back to; empty: the firm's name and address.
     return_address: tuple[str, ...] = ()
+    signature: Picture | None = None  # the lawyer's signature ([<locale>.lawyer] signature)
+    seal: Picture | None = None  # the firm's seal (律师事务所公章; [<locale>.lawyer] seal)
 
 
 @dataclass(frozen=True)
@@ -264,6 +296,17 @@ class Entity:
     postal: PostalAccount
     agency: Agency | None = None
     lawyer: Lawyer | None = None
+    #: The signatory's signature and the creditor's official seal (公章), from
+    #: ``[<locale>.creditor] signature / seal``.
+    signature: Picture | None = None
+    seal: Picture | None = None
+
+    def picture(self, key: str) -> Picture | None:
+        """The image a signing requirement names: ``creditor.signature``, ``creditor.seal``,
+        ``lawyer.signature`` or ``lawyer.seal``."""
+        owner, _, what = key.partition(".")
+        holder: Any = self if owner == "creditor" else self.lawyer
+        return None if holder is None else getattr(holder, what, None)
 
 
 @dataclass(frozen=True)
@@ -360,8 +403,9 @@ class SenderProfile:
 class _Reader:
     """Typed access to a TOML table that names the full key in every error."""
 
-    def __init__(self, data: Mapping[str, Any], path: str, source: str) -> None:
-        self.data, self.path, self.source = data, path, source
+    def __init__(self, data: Mapping[str, Any], path: str, source: str,
+                 folder: Path | None = None) -> None:
+        self.data, self.path, self.source, self.folder = data, path, source, folder
         # Every key asked for (present or not) and every sub-table read: what is left in the
         # file after reading is a key nobody reads, i.e. a typo (`ibna` for `iban`).
         self.asked: set[str] = set()
@@ -441,6 +485,36 @@ class _Reader:
             raise self._fail(key, "must be a list of text lines")
         return tuple(value)
 
+    def picture(self, key: str) -> Picture | None:
+        """A PNG or SVG file named relative to the profile's folder, confined to it."""
+        name = self.text(key, "")
+        if not name:
+            return None
+        where = f"{self.path}.{key}"
+        if self.folder is None:
+            raise self._fail(key, "an image needs a profile read from a file (it is looked "
+                                  "for beside the profile)")
+        if urlsplit(name).scheme or Path(name).is_absolute() or "\\" in name:
+            raise self._fail(key, f"'{name}' must be a file name relative to the profile's "
+                                  f"folder ({self.folder}), not a URL or an absolute path")
+        root = self.folder.resolve()
+        path = (root / name).resolve()
+        if not path.is_relative_to(root):
+            raise self._fail(key, f"'{name}' is outside the profile's folder ({root}); put the "
+                                  "image beside the profile")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise self._fail(key, f"cannot read '{name}' ({path}): {exc.strerror}") from None
+        if len(data) > PICTURE_MAX_BYTES:
+            raise self._fail(key, f"'{name}' is {len(data)} bytes; an image may have at most "
+                                  f"{PICTURE_MAX_BYTES}")
+        try:
+            fmt = _picture_format(data, name)
+        except ValueError as exc:
+            raise self._fail(key, str(exc)) from None
+        return Picture(where, name, data, fmt)
+
     def table(self, key: str, required: bool = True) -> _Reader | None:
         value = self.get(key)
         if value is None:
@@ -449,7 +523,7 @@ class _Reader:
             return None
         if not isinstance(value, dict):
             raise self._fail(key, "must be a [table]")
-        child = _Reader(value, f"{self.path}.{key}", self.source)
+        child = _Reader(value, f"{self.path}.{key}", self.source, self.folder)
         self.children.append(child)
         return child
 
@@ -457,7 +531,7 @@ class _Reader:
         value = self.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self._fail(key, "must be an array of tables ([[...]])")
-        children = [_Reader(v, f"{self.path}.{key}[{i}]", self.source)
+        children = [_Reader(v, f"{self.path}.{key}[{i}]", self.source, self.folder)
                     for i, v in enumerate(value)]
         self.children.extend(children)
         return children
@@ -475,6 +549,43 @@ def _organisation(r: _Reader) -> Organisation:
         hours=r.text("hours", ""),
         note=r.text("note", ""),
     )
+
+
+def _picture_format(data: bytes, name: str) -> str:
+    """``png`` or ``svg``; ValueError (why, in words) when ``data`` is neither a sound PNG
+    nor a self-contained SVG.
+
+    >>> _picture_format(b'<svg xmlns="http://www.w3.org/2000/svg"/>', "s.svg")
+    'svg'
+    >>> _picture_format(b"GIF89a", "s.gif")
+    Traceback (most recent call last):
+    ValueError: 's.gif' is neither a PNG nor an SVG image
+    """
+    # Pillow and lxml load only for a profile that names images (settings.py stays light).
+    from lxml import etree
+    from PIL import Image, UnidentifiedImageError
+
+    if data.startswith(_PNG_MAGIC):
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise ValueError(f"'{name}' is a damaged PNG image ({exc})") from None
+        return "png"
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None or root.tag != _SVG:
+        raise ValueError(f"'{name}' is neither a PNG nor an SVG image")
+    for element in root.iter():
+        for attr in ("href", _XLINK_HREF):
+            ref = element.get(attr) if isinstance(element.tag, str) else None
+            if ref and not ref.startswith(("#", "data:")):
+                raise ValueError(f"'{name}' refers to another file or URL ({ref}); an SVG "
+                                 "signature or seal must be self-contained")
+    return "svg"
 
 
 def _postal(r: _Reader) -> PostalAccount:
@@ -543,6 +654,7 @@ def _entity(locale: Locale, r: _Reader) -> Entity:
         r.table(k) for k in ("creditor", "mediator", "privacy", "postal")
     )
     assert creditor and mediator and privacy and postal
+    signature, seal = creditor.picture("signature"), creditor.picture("seal")
     return Entity(
         locale=locale,
         place=r.text("place"),
@@ -583,8 +695,12 @@ def _entity(locale: Locale, r: _Reader) -> Entity:
             email=lawyer.text("email", ""),
             mandate_ref=lawyer.text("mandate_ref", ""),
             return_address=lawyer.lines("return_address"),
+            signature=lawyer.picture("signature"),
+            seal=lawyer.picture("seal"),
             **_firm_account(lawyer),
         ),
+        signature=signature,
+        seal=seal,
     )
 
 
@@ -617,8 +733,10 @@ def _firm_account(r: _Reader) -> dict[str, Any]:
     return {"postal_account": own, "creditor_postal_account": shared}
 
 
-def parse_sender_profile(data: Mapping[str, Any],
-                         source: str = "<sender profile>") -> SenderProfile:
+def parse_sender_profile(data: Mapping[str, Any], source: str = "<sender profile>",
+                         folder: Path | None = None) -> SenderProfile:
+    """The profile in ``data``; ``folder`` is where its images are (the profile's own folder:
+    a profile not read from a file can name none)."""
     known = {loc.value for loc in Locale} | {"batch", "windows"}
     for key in data:
         if key not in known:
@@ -631,7 +749,7 @@ def parse_sender_profile(data: Mapping[str, Any],
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError(f"{loc.value} must be a [table]", file=source)
-            reader = _Reader(table, loc.value, source)
+            reader = _Reader(table, loc.value, source, folder)
             entities[loc] = _entity(loc, reader)
             reader.finish()
             _check_return_addresses(entities[loc], source)
@@ -707,4 +825,4 @@ def load_sender_profile(path: Path | str | None = None) -> SenderProfile:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"not a valid TOML file: {exc}", file=str(p)) from None
-    return parse_sender_profile(data, source=str(p))
+    return parse_sender_profile(data, source=str(p), folder=p.parent)

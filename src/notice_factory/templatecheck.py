@@ -43,6 +43,8 @@ from notice_factory.settings import SenderProfile, load_sender_profile
 from notice_factory.window import check_first_page
 
 SAMPLE_DATE = dt.date(2026, 11, 23)
+#: The service indicator of a specimen's registered number: no operator issues ZZ items.
+SPECIMEN_SERVICE = "ZZ"
 
 
 @dataclass
@@ -122,16 +124,48 @@ def preview(spec: TemplateSpec, renderer: LetterRenderer, sender: SenderProfile,
     entity = sender.entity(case.locale)
     number = _sample_number(sender, case.locale) if case.registered else ""
     _, ctx = renderer.context_for(case, entity, batch_date=SAMPLE_DATE,
-                                         tracking_number=number)
-    pdf = renderer.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
-    return pdf, ctx
+                                  tracking_number=number)
+    pdf = renderer.render_copies(spec, ctx, identifier=case.letter_key)
+    return watermark(pdf), ctx
 
 
 def _sample_number(sender: SenderProfile, locale: Locale) -> str:
-    """The first number of the range (never allocated): a real-looking S10 for the sample."""
-    postal = sender.entity(locale).postal
-    rng = postal.ranges[0] if postal.ranges else None
-    return make_s10(rng.service, rng.first, postal.country) if rng else ""
+    """A clearly fake registered number for a specimen, never one of the ledger's: service
+    ZZ (no registered-item service) and serial 00000000, with the sender's country.
+
+    >>> from notice_factory.settings import load_sender_profile
+    >>> _sample_number(load_sender_profile(), Locale.FR_FR)
+    'ZZ000000005FR'
+    """
+    return make_s10(SPECIMEN_SERVICE, 0, sender.entity(locale).postal.country)
+
+
+def watermark(pdf: bytes, text: str = "SPECIMEN") -> bytes:
+    """``pdf`` with ``text`` across every page, large, grey and see-through: a preview is a
+    specimen, never a letter to post (whatever signature or seal it shows)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            box = [float(v) for v in page.mediabox]
+            width, height = box[2] - box[0], box[3] - box[1]
+            stamp = pikepdf.new()
+            stamp.add_blank_page(page_size=(width, height))
+            sheet = stamp.pages[0]
+            sheet.Resources = pikepdf.Dictionary(
+                Font=pikepdf.Dictionary(W=pikepdf.Dictionary(
+                    Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                    BaseFont=pikepdf.Name("/Helvetica-Bold"))),
+                ExtGState=pikepdf.Dictionary(G=pikepdf.Dictionary(ca=0.22, CA=0.22)))
+            size = width / 6  # "SPECIMEN" at 45 degrees fills the diagonal of an A4
+            content = (f"q /G gs 0.55 0.05 0.05 rg BT /W {size:.1f} Tf 0.7071 0.7071 -0.7071 "
+                       f"0.7071 {width * 0.2:.1f} {height * 0.22:.1f} Tm ({text}) Tj ET Q")
+            sheet.Contents = stamp.make_stream(content.encode("ascii"))
+            page.add_overlay(doc.copy_foreign(stamp.pages[0].as_form_xobject()),
+                             pikepdf.Rectangle(*box))
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 def variables_table(catalog: Catalog, sender: SenderProfile,

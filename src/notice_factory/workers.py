@@ -59,7 +59,9 @@ class Job:
     #: Envelope name -> its window (the sender profile's ``windows``): a letter whose first
     #: page does not fit its envelope's window is refused before it is written.
     windows: Mapping[str, EnvelopeWindow] | None = None
-    duplex: bool = True  # (decides the envelope: sheets, see batching.envelope_for)
+    #: Printed on both sides: decides the envelope (sheets, see batching.envelope_for) and
+    #: whether a letter's second copy starts after a blank back (copies.join_copies).
+    duplex: bool = True
 
 
 @dataclass(frozen=True)
@@ -221,10 +223,10 @@ def make_letter(job: Job, renderer: LetterRenderer | None = None, *,
         letter: RenderedLetter | WordDraft
         if draft_word:
             letter = r.draft(job.case, job.entity, batch_date=job.batch_date,
-                             tracking_number=job.tracking_number)
+                             tracking_number=job.tracking_number, duplex=job.duplex)
         else:
             letter = r.render(job.case, job.entity, batch_date=job.batch_date,
-                              tracking_number=job.tracking_number)
+                              tracking_number=job.tracking_number, duplex=job.duplex)
     except CaseError as err:
         return Failed(job.case.letter_key, err.message, err.field or "(letter)")
     except NoticeFactoryError as err:

@@ -25,6 +25,11 @@ OUT = click.option("--out", "out_dir", required=True,
                    help="Output folder (created if needed).")
 IGNORE = click.option("--ignore-unknown-columns", is_flag=True,
                       help="Accept columns the case-file format does not know (kept aside).")
+UNSIGNED = click.option(
+    "--allow-unsigned", is_flag=True,
+    help="Where a letter needs a signature or seal the sender profile lacks, print a plain "
+         "line to sign or stamp by hand. Without it such letters are held (rejects.csv: "
+         "needs a signature/seal) and cost no registered number.")
 
 
 @click.command(epilog="Example: notice-factory render fixtures/cases.csv --out out/letters")
@@ -36,10 +41,11 @@ IGNORE = click.option("--ignore-unknown-columns", is_flag=True,
 @IGNORE
 @click.option("--jobs", type=click.IntRange(1, 64), default=None,
               help="Worker processes rendering letters. Default: one per core.")
+@UNSIGNED
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
            templates: Path | None, ignore_unknown_columns: bool, jobs: int | None,
-           as_json: bool) -> None:
+           allow_unsigned: bool, as_json: bool) -> None:
     """Render one PDF letter per valid case of CASES into --out (no numbers, no batch).
 
     Bad cases are listed in OUT/rejects.csv with their row, field and reason; the others
@@ -49,7 +55,8 @@ def render(cases: Path, out_dir: Path, sender: Path | None, day: dt.date | None,
     with stops_cleanly(tracker, numbered=False):
         summary = api.render_letters(
             cases, out_dir, sender=sender, templates=templates, date=day,
-            allow_unknown=ignore_unknown_columns, jobs=jobs, progress=tracker)
+            allow_unknown=ignore_unknown_columns, jobs=jobs, progress=tracker,
+            allow_unsigned=allow_unsigned)
     if as_json:
         click.echo(json.dumps({
             "letters": len(summary.letters), "rejected": len(summary.rejects),
@@ -94,11 +101,12 @@ Examples:
               help="Render the letters on this Dask scheduler's workers (started with "
                    "`notice-factory worker`); numbering, print files and records stay on this "
                    "machine, and --jobs then only sets the processes merging print files.")
+@UNSIGNED
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | str | None,
           day: dt.date | None, templates: Path | None, ignore_unknown_columns: bool,
           jobs: int | None, letters_per_file: int | None, simplex: bool, resend: bool,
-          cluster: str | None, as_json: bool) -> None:
+          cluster: str | None, allow_unsigned: bool, as_json: bool) -> None:
     """Render, number and assemble a registered-mail batch of CASES into --out.
 
     Writes letters/, print/ (merged print files, each letter starting on a recto),
@@ -116,7 +124,8 @@ def batch(cases: Path, out_dir: Path, sender: Path | None, ledger: Path | str | 
             cases, out_dir, ledger=ledger, sender=sender, templates=templates,
             date=day, jobs=jobs, resend=resend,
             allow_unknown=ignore_unknown_columns, letters_per_file=letters_per_file,
-            duplex=False if simplex else None, cluster=cluster, progress=tracker)
+            duplex=False if simplex else None, cluster=cluster, progress=tracker,
+            allow_unsigned=allow_unsigned)
     if as_json:
         click.echo(json.dumps(summary.summary, ensure_ascii=False, indent=2, default=str))
     else:

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from notice_factory.copies import join_copies
 from notice_factory.errors import RenderError
 from notice_factory.office.converter import OfficeConverter
 from notice_factory.office.install import find_office
@@ -54,6 +55,10 @@ class WordDraft:
     docx: bytes
     identifier: str  # the letter key: names the document in errors, seeds the PDF's id
     date_iso: str  # the letter's date: the PDF's dates are pinned to it
+    #: The letter's further copies (documents to countersign: the copy to return), each
+    #: converted on its own and joined after ``docx`` (copies.py).
+    more: tuple[bytes, ...] = ()
+    duplex: bool = True  # the copies printed on both sides: each starts on a new sheet
 
 
 class OfficeSide:
@@ -75,9 +80,10 @@ class OfficeSide:
         """The letter's PDF: fonts mapped to the office's cuts, converted, dates pinned."""
         from notice_factory.office.pdfpin import pin_pdf  # pypdf, on the first letter
 
-        pdf = convert_filled(self.converter, draft.docx, template=draft.template.file,
-                             name=draft.identifier)
-        return pin_pdf(pdf, draft.identifier, draft.date_iso)
+        pdfs = [pin_pdf(convert_filled(self.converter, docx, template=draft.template.file,
+                                       name=draft.identifier), draft.identifier, draft.date_iso)
+                for docx in (draft.docx, *draft.more)]
+        return join_copies(pdfs, duplex=draft.duplex)
 
     def close(self) -> None:
         self.converter.close()

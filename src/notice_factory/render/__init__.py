@@ -22,7 +22,8 @@ from typing import Any
 from pypdf import PdfReader
 
 from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
-from notice_factory.context import FILTERS, TemplateContext, build_context
+from notice_factory.context import FILTERS, TemplateContext, build_context, copies_of
+from notice_factory.copies import join_copies
 from notice_factory.errors import RenderError
 from notice_factory.model import Case
 from notice_factory.office import OfficeSide, WordDraft
@@ -88,26 +89,40 @@ class LetterRenderer:
         return spec, ctx
 
     def render(self, case: Case, entity: Entity, *, batch_date: dt.date,
-               tracking_number: str = "") -> RenderedLetter:
+               tracking_number: str = "", duplex: bool = True) -> RenderedLetter:
         spec, ctx = self.context_for(case, entity, batch_date=batch_date,
                                      tracking_number=tracking_number)
-        pdf = self.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
+        pdf = self.render_copies(spec, ctx, identifier=case.letter_key, duplex=duplex)
         return RenderedLetter(case, spec, pdf, count_pages(pdf), ctx)
 
     def draft(self, case: Case, entity: Entity, *, batch_date: dt.date,
-              tracking_number: str = "") -> RenderedLetter | WordDraft:
+              tracking_number: str = "", duplex: bool = True) -> RenderedLetter | WordDraft:
         """An HTML letter finished, or a Word letter filled but not yet converted."""
         spec, ctx = self.context_for(case, entity, batch_date=batch_date,
                                      tracking_number=tracking_number)
         if spec.engine == "docx":
-            return self.word_draft(spec, ctx.as_dict(), identifier=case.letter_key)
-        pdf = self.render_spec(spec, ctx.as_dict(), identifier=case.letter_key)
+            return self.word_draft(spec, *copies_of(ctx), identifier=case.letter_key,
+                                   duplex=duplex)
+        pdf = self.render_copies(spec, ctx, identifier=case.letter_key, duplex=duplex)
         return RenderedLetter(case, spec, pdf, count_pages(pdf), ctx)
 
-    def word_draft(self, spec: TemplateSpec, variables: dict[str, Any], *,
-                   identifier: str) -> WordDraft:
+    def word_draft(self, spec: TemplateSpec, variables: dict[str, Any],
+                   *more: dict[str, Any], identifier: str, duplex: bool = True) -> WordDraft:
+        """The filled document; with ``more`` (a letter's further copies) each one filled."""
         docx: bytes = self.docx.render_docx(spec.file, variables)
-        return WordDraft(spec, docx, identifier, str(variables["letter"].date_iso))
+        return WordDraft(spec, docx, identifier, str(variables["letter"].date_iso),
+                         tuple(self.docx.render_docx(spec.file, v) for v in more), duplex)
+
+    def render_copies(self, spec: TemplateSpec, ctx: TemplateContext, *,
+                      identifier: str, duplex: bool = True) -> bytes:
+        """The whole letter: every copy it holds (``context.copies_of``), joined; printed on
+        both sides (``duplex``) each copy starts on a new sheet."""
+        variants = copies_of(ctx)
+        if spec.engine == "docx":
+            return self.office.finish(self.word_draft(spec, *variants, identifier=identifier,
+                                                      duplex=duplex))
+        return join_copies([self.render_spec(spec, v, identifier=identifier) for v in variants],
+                           duplex=duplex)
 
     def render_spec(self, spec: TemplateSpec, variables: dict[str, Any], *,
                     identifier: str) -> bytes:

@@ -30,6 +30,7 @@ syntax errors, split tags and unknown variables, each with its paragraph as line
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import io
 import re
@@ -53,8 +54,9 @@ from notice_factory.context import (
     BARCODE_MODULE_MM,
     FILTERS,
     VARIABLE_NAMES,
+    SignVars,
 )
-from notice_factory.errors import TemplateError
+from notice_factory.errors import RenderError, TemplateError
 from notice_factory.render.html import local_names, make_environment
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -175,8 +177,69 @@ class _Picture(InlineImage):  # type: ignore[misc]  # docxtpl is untyped
         return xml.replace("<wp:inline ", '<wp:inline distT="0" distB="0" distL="0" distR="0" ', 1)
 
 
+#: Printed sizes of the profile's images: a signature 18 mm tall (its width follows), an
+#: official seal 40 mm across, as Chinese seals are.
+SIGNATURE_HEIGHT_MM = 18.0
+SEAL_MM = 40.0
+#: Where a seal sits from the paragraph whose tag prints it: its right edge on the right
+#: margin (or the table cell's right edge) and its top this far above the paragraph, so that
+#: it covers the issuer's name and the lines below it (the date), as 电子印章 are placed.
+SEAL_RAISE_MM = 6.0
+
+
+class _Seal(InlineImage):  # type: ignore[misc]  # docxtpl is untyped
+    """A picture floating over the text (a Word anchor with no wrapping), its right edge on
+    the right of the column or cell and its top ``SEAL_RAISE_MM`` above its paragraph: an
+    official seal stamped over the issuer's name and date, the text staying readable
+    underneath (the seal image is transparent around its red ink)."""
+
+    def _insert_image(self) -> str:
+        xml: str = super()._insert_image()
+        head = re.search(r"<wp:inline\b([^>]*)>", xml)
+        if head is None:  # pragma: no cover - python-docx always writes wp:inline
+            return xml
+        raise_emu = int(Mm(SEAL_RAISE_MM))
+        anchor = (f"<wp:anchor{head.group(1)} distT=\"0\" distB=\"0\" distL=\"0\" distR=\"0\" "
+                  'simplePos="0" relativeHeight="251660288" behindDoc="0" locked="0" '
+                  'layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+                  '<wp:positionH relativeFrom="column"><wp:align>right</wp:align>'
+                  '</wp:positionH><wp:positionV relativeFrom="paragraph">'
+                  f"<wp:posOffset>{-raise_emu}</wp:posOffset></wp:positionV>")
+        xml = xml[:head.start()] + anchor + xml[head.end():]
+        xml = re.sub(r"(<wp:extent [^>]*/>)", r'\1<wp:effectExtent l="0" t="0" r="0" b="0"/>'
+                     r"<wp:wrapNone/>", xml, count=1)
+        return xml.replace("</wp:inline>", "</wp:anchor>")
+
+
+def _png_of(uri: str, key: str) -> bytes:
+    """The PNG bytes of an image's data: URL (SignVars); Word letters print PNG only."""
+    head, _, data = uri.partition(",")
+    if head != "data:image/png;base64":
+        raise RenderError(f"{key}: Word letters print PNG images only; the sender profile "
+                          "gives an SVG: give a PNG")
+    return base64.b64decode(data)
+
+
+def _sign_pictures(doc: DocxTemplate, sign: SignVars) -> SignVars:
+    """The profile's signatures as inline pictures, its seals floating over the text."""
+    def signature(uri: str, key: str) -> Any:
+        return _Picture(doc, io.BytesIO(_png_of(uri, key)),
+                        height=Mm(SIGNATURE_HEIGHT_MM)) if uri else ""
+
+    def seal(uri: str, key: str) -> Any:
+        return _Seal(doc, io.BytesIO(_png_of(uri, key)), width=Mm(SEAL_MM),
+                     height=Mm(SEAL_MM)) if uri else ""
+
+    return dataclasses.replace(
+        sign, signature=signature(sign.signature, "creditor.signature"),
+        seal=seal(sign.seal, "creditor.seal"),
+        lawyer_signature=signature(sign.lawyer_signature, "lawyer.signature"),
+        lawyer_seal=seal(sign.lawyer_seal, "lawyer.seal"))
+
+
 def _word_context(doc: DocxTemplate, variables: Mapping[str, Any]) -> dict[str, Any]:
-    """The variables as Word gets them: markup as plain text, the barcode as a picture."""
+    """The variables as Word gets them: markup as plain text, the barcode, signatures and
+    seals as pictures."""
     context = {k: _plain(v) for k, v in variables.items()}
     letter = context.get("letter")
     number = getattr(letter, "tracking_number", "")
@@ -184,6 +247,9 @@ def _word_context(doc: DocxTemplate, variables: Mapping[str, Any]) -> dict[str, 
         png, width, height = barcode_png(number)
         picture = _Picture(doc, io.BytesIO(png), width=Mm(width), height=Mm(height))
         context["letter"] = dataclasses.replace(letter, barcode_svg=picture)
+    sign = context.get("sign")
+    if isinstance(sign, SignVars):
+        context["sign"] = _sign_pictures(doc, sign)
     return context
 
 
