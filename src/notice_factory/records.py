@@ -120,6 +120,8 @@ def _json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Path):
         return value.as_posix()
+    if isinstance(value, bytes):  # e.g. a signature image: its digest stands for it
+        return "sha256:" + hashlib.sha256(value).hexdigest()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _json_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
