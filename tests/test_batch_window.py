@@ -10,7 +10,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from conftest import BATCH_DATE, DEMO_CASES, FIXTURES
+from conftest import BATCH_DATE, DEMO_CASES, FIXTURES, demo_images_beside
 from test_batch import derived_cases, explain, ledger_rows, run_batch
 
 from notice_factory.render import LetterRenderer
@@ -79,6 +79,7 @@ def test_a_return_address_too_wide_refuses_the_batch_before_numbering(tmp_path: 
                                       '"Direction des opérations clientèle", '
                                       '"Immeuble Le Ponant", "12 rue de la Paix", '
                                       '"75002 PARIS"]'), encoding="utf-8")
+    demo_images_beside(sender)
     cases = tmp_path / "cases.csv"
     derived_cases(cases, "RET", picks=["FR-2026-0001", "FR-2026-0002"])
     out = tmp_path / "out"

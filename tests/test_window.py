@@ -298,11 +298,11 @@ def test_without_the_key_the_return_address_is_the_creditors() -> None:
     data = _profile({})
     del data["fr_FR"]["postal"]["return_address"]
     data["fr_FR"]["creditor"]["address"] = ["12 rue de la Paix", "75002 Paris"]
-    entity = parse_sender_profile(data).entity(Locale.FR_FR)
+    entity = parse_sender_profile(data, folder=demo_sender_path().parent).entity(Locale.FR_FR)
     assert sender_of("reminder", entity).return_address == (
         "Banque Exemple SA", "12 rue de la Paix", "75002 Paris")
     data["fr_FR"]["lawyer"]["return_address"] = ["Lefèvre & Associés", "BP 12", "75008 PARIS"]
-    entity = parse_sender_profile(data).entity(Locale.FR_FR)
+    entity = parse_sender_profile(data, folder=demo_sender_path().parent).entity(Locale.FR_FR)
     assert sender_of("lawyer_letter", entity).return_address == (
         "Lefèvre & Associés", "BP 12", "75008 PARIS")
 
@@ -321,7 +321,7 @@ def test_a_return_address_that_reveals_a_debt_is_refused(change: Any, key: str,
     data = _profile({})
     change(data)
     with pytest.raises(ConfigError) as err:
-        parse_sender_profile(data)
+        parse_sender_profile(data, folder=demo_sender_path().parent)
     message = str(err.value)
     assert key in message and f"«{word}»" in message and "reveal a debt" in message
 
