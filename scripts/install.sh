@@ -38,7 +38,9 @@ PY="${PYTHON:-python3}"
 # (editable) from another clone would make pytest collect this tree against the other's modules.
 if ! "$PY" - "$PWD" 2>/dev/null <<'PYCHECK'
 import pathlib, sys
-import distributed, docxtpl, hypothesis, mypy, pdoc, psutil, ruff, segno, weasyprint  # noqa: F401
+import distributed, docxtpl, hypothesis, mypy, pdoc, psutil, ruff, segno, typst, weasyprint  # noqa: F401
+from importlib.metadata import version
+assert version("typst") == "0.15.2"
 import notice_factory
 here = pathlib.Path(sys.argv[1]).resolve()
 sys.exit(0 if pathlib.Path(notice_factory.__file__).resolve().is_relative_to(here) else 1)

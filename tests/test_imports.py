@@ -21,7 +21,7 @@ SRC = REPO / "src" / "notice_factory"
 #: Third-party engines that cost hundreds of milliseconds to import, or that a light
 #: module has no business loading.
 HEAVY = ("weasyprint", "pypdf", "pikepdf", "jinja2", "babel", "PIL", "lxml", "fontTools",
-         "docx", "docxtpl", "markupsafe", "segno", "psutil")
+         "docx", "docxtpl", "markupsafe", "segno", "psutil", "typst")
 
 #: Modules every process (the CLI's --help, `plan`, every worker) imports first: they
 #: load none of HEAVY.

@@ -32,7 +32,9 @@ from notice_factory.model import Kind, Locale
 from notice_factory.settings import templates_root
 
 LANGUAGES: tuple[str, ...] = tuple(loc.language for loc in Locale)
-ENGINES = ("html", "docx")
+ENGINES = ("html", "docx", "typst")
+#: The file type each engine reads.
+ENGINE_SUFFIX = {"html": ".html", "docx": ".docx", "typst": ".typ"}
 _VERSION = re.compile(r"\d+\.\d+(\.\d+)?")
 _WS = re.compile(r"\s+")
 # Conditions of mentions are evaluated in the sandbox too: mentions.toml is the legal team's data.
@@ -184,7 +186,7 @@ def _read_spec(meta: Path, root: Path, language: str, kind: Kind) -> TemplateSpe
     target = (meta.parent / file_name).resolve()
     if not target.is_relative_to(meta.parent.resolve()) or not target.is_file():
         raise bad("file", f"'{file_name}' does not exist in {meta.parent}")
-    expected_suffix = ".html" if engine == "html" else ".docx"
+    expected_suffix = ENGINE_SUFFIX[engine]
     if target.suffix != expected_suffix:
         raise bad("file", f"engine {engine} needs a {expected_suffix} file, not '{file_name}'")
     approval = need("approval")

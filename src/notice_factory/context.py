@@ -753,6 +753,14 @@ def describe_variables(ctx: TemplateContext) -> Iterator[VariableDoc]:
         yield from _describe(f.name, value, _group_type(f.name))
 
 
+def group_types() -> dict[str, type[Any] | None]:
+    """Every variable group's name and the type of its value (None: a flag or a list of
+    organisations described by ``OrgVars``)."""
+    extra: dict[str, type[Any]] = {"sign": SignVars, "copy": CopyVars}
+    return {f.name: extra.get(f.name) or _group_type(f.name)
+            for f in dataclasses.fields(TemplateContext)}
+
+
 def _group_type(name: str) -> type[Any] | None:
     return {
         "letter": LetterVars, "debtor": DebtorVars, "case": CaseVars, "amounts": AmountVars,

@@ -32,7 +32,12 @@ from notice_factory.catalog import (
     load_catalog,
     missing_mentions,
 )
-from notice_factory.context import VARIABLE_NAMES, TemplateContext, describe_variables
+from notice_factory.context import (
+    VARIABLE_NAMES,
+    TemplateContext,
+    describe_variables,
+    group_types,
+)
 from notice_factory.errors import CaseError, NoticeFactoryError, TemplateError
 from notice_factory.ladder import check_ladders
 from notice_factory.model import Case, Kind, Locale
@@ -43,6 +48,8 @@ from notice_factory.settings import SenderProfile, load_sender_profile
 from notice_factory.window import check_first_page
 
 SAMPLE_DATE = dt.date(2026, 11, 23)
+#: Each variable group and its type (typst templates' static check of ``group.field``).
+_GROUPS = group_types()
 #: The service indicator of a specimen's registered number: no operator issues ZZ items.
 SPECIMEN_SERVICE = "ZZ"
 
@@ -207,6 +214,15 @@ def _static_checks(spec: TemplateSpec, catalog: Catalog, report: CheckReport,
             return False
         used = _undeclared(ast) | set().union(*(_undeclared(env.parse(
             env.loader.get_source(env, ref)[0])) for ref in refs))  # type: ignore[union-attr]
+    elif spec.engine == "typst":
+        from notice_factory.render.typst import package_imports, variable_uses
+
+        problems = [p for p in package_imports(catalog.root)
+                    if p.file and Path(p.file).is_relative_to(spec.folder.parent)]
+        used, unknown = variable_uses(spec.path, catalog.root, _GROUPS)
+        report.problems.extend(problems + unknown)
+        if problems:
+            return False
     else:
         from notice_factory.render.docx import docx_problems, docx_variables
 
@@ -356,9 +372,13 @@ def check_templates(root: Path | None = None, only: str | None = None,
             try:
                 pdf, ctx = preview(spec, renderer, profile)
             except NoticeFactoryError as err:
-                report.problems.append(err if isinstance(err, TemplateError) else TemplateError(
+                problem = err if isinstance(err, TemplateError) else TemplateError(
                     f"rendering the sample case failed: {err.format_message()}",
-                    file=str(spec.path)))
+                    file=str(spec.path))
+                # A shared typst file's error (fr/_layout.typ) is reported once, at its line.
+                if not any(p.format_message() == problem.format_message()
+                           for p in report.problems):
+                    report.problems.append(problem)
                 continue
             report.problems.extend(_rendered_checks(spec, catalog, pdf, ctx, profile))
     return report

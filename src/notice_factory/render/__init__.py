@@ -49,6 +49,7 @@ class LetterRenderer:
         self.html = HtmlEngine(self.catalog.root, FILTERS)
         self.office_timeout = office_timeout
         self._docx: Any = None
+        self._typst: Any = None
         self._office: OfficeSide | None = None
 
     @property
@@ -60,6 +61,15 @@ class LetterRenderer:
 
             self._docx = DocxEngine(self.catalog.root)
         return self._docx
+
+    @property
+    def typst(self) -> Any:
+        """The typst engine (one warm compiler per language), made on the first typst letter."""
+        if self._typst is None:
+            from notice_factory.render.typst import TypstEngine
+
+            self._typst = TypstEngine(self.catalog.root)
+        return self._typst
 
     @property
     def office(self) -> OfficeSide:
@@ -128,6 +138,9 @@ class LetterRenderer:
                     identifier: str) -> bytes:
         if spec.engine == "docx":
             return self.office.finish(self.word_draft(spec, variables, identifier=identifier))
+        if spec.engine == "typst":
+            pdf: bytes = self.typst.render_pdf(spec.file, variables, identifier=identifier)
+            return pdf
         return self.html.render_pdf(spec.file, variables, stylesheets=spec.stylesheets,
                                     identifier=identifier)
 
