@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +242,40 @@ def test_render_pdf_through_libreoffice(tree: Path) -> None:
                           capture_output=True, check=True).stdout.decode()
     assert "Paris, le 23 novembre 2026" in text
     assert "Ștefan Țăranu & <Cie> doit" in text
+
+
+def test_compiles_each_part_once_and_fills_like_a_fresh_engine(tree: Path) -> None:
+    d = docx.Document()
+    d.add_paragraph("{{ debtor.name }} {% if case.id == 'A' %}first{% else %}other{% endif %}")
+    d.sections[0].footer.paragraphs[0].text = "Réf. {{ case.id }}"
+    save(d, tree / "letter.docx")
+    engine = DocxEngine(tree)
+    first = engine.render_docx("letter.docx", {"debtor": {"name": "Ana & Co"}, "case": {"id": "A"}})
+    compiled = engine.compiled.compiles
+    letters = [engine.render_docx("letter.docx", {"debtor": {"name": f"<b>{i}</b>"},
+                                                   "case": {"id": str(i)}}) for i in range(3)]
+    assert engine.compiled.compiles == compiled  # nothing compiled again
+    assert document_text(first) == ["Ana & Co first"]
+    assert [document_text(x) for x in letters] == [[f"<b>{i}</b> other"] for i in range(3)]
+    # The same letter from an engine that never compiled anything: the same document.
+    fresh = DocxEngine(tree).render_docx("letter.docx", {"debtor": {"name": "<b>2</b>"},
+                                                         "case": {"id": "2"}})
+    parts = [zipfile.ZipFile(io.BytesIO(x)).read("word/document.xml") for x in (fresh, letters[2])]
+    assert parts[0] == parts[1]
+    footer = zipfile.ZipFile(io.BytesIO(letters[1])).read("word/footer1.xml").decode()
+    assert "Réf. 1" in footer
+
+
+def test_compiled_parts_keep_the_sandbox_and_strict_undefined(tree: Path) -> None:
+    d = docx.Document()
+    d.add_paragraph("{{ debtor.name }}")
+    save(d, tree / "letter.docx")
+    engine = DocxEngine(tree)
+    engine.render_docx("letter.docx", {"debtor": {"name": "x"}})
+    with pytest.raises(DocxTemplateError, match="debtor"):  # cached, still strict
+        engine.render_docx("letter.docx", {})
+    with pytest.raises(TemplateError, match="autoescape"):
+        engine.compiled.autoescape = False
+    assert engine.compiled.from_string("{{ a }}").render(a="<x>") == "&lt;x&gt;"
+    assert engine.compiled.from_string("{{ a }}") is engine.compiled.from_string("{{ a }}")
+    assert engine.compiled.from_string("{{ a }}") is not engine.compiled.from_string("{{ b }}")
