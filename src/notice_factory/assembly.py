@@ -6,12 +6,12 @@
 * One bookmark per letter, so an operator can jump to a case in the spool file.
 * WeasyPrint embeds a font subset per letter; identical subsets (same letter
   glyphs, same template) are stored once, which shrinks a batch by about half.
-* One merge path: pikepdf (qpdf) copies each letter's pages with the objects they use,
-  reads what a hand-written reader would not (object streams, incremental updates,
-  damaged cross-references), and writes object streams; then font programs with the
-  same bytes are pointed at one copy. Measured on a 104-letter print file of the
-  benchmark (``bench/merge_spike.py``): 0.145 s CPU against 0.175 s for the former
-  byte copier, 3.99 MB against 3.98 MB.
+* One merge path (``pdfmerge.py``, also joining a letter's copies): pikepdf (qpdf) copies
+  each letter's pages with the objects they use, reads what a hand-written reader would not
+  (object streams, incremental updates, damaged cross-references), and writes object
+  streams; then font programs and images with the same bytes are pointed at one copy.
+  Measured on a 104-letter print file of the benchmark (``bench/merge.py``): 0.145 s CPU
+  against 0.175 s for the former byte copier, 3.99 MB against 3.98 MB.
 * Memory is bounded by the caller: one print file holds at most
   ``letters_per_file`` letters; qpdf reads the letters' objects from their files
   as it copies them.
@@ -28,7 +28,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from typing import Any, BinaryIO, cast
 import pikepdf
 
 from notice_factory.fsutil import atomic_open
+from notice_factory.pdfmerge import append_pages, store_streams_once
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def build_print_file(
                     src = pikepdf.open(letter.path)
                     sources.append(src)
                     placements.append(_append(pdf, src, letter, outline, duplex))
-            _store_streams_once(pdf)
+            store_streams_once(pdf)
             with atomic_open(out, "wb") as fh:
                 pdf.save(cast(BinaryIO, fh), object_stream_mode=pikepdf.ObjectStreamMode.generate,
                          compress_streams=True, deterministic_id=True)
@@ -122,86 +122,8 @@ def _append(pdf: pikepdf.Pdf, src: pikepdf.Pdf, letter: LetterPdf, outline: Any,
             duplex: bool) -> Placement:
     """One letter's pages, its bookmark (the letter's own bookmarks are not copied) and,
     printing duplex, a blank page after an odd page count."""
-    count = len(src.pages)
-    if count == 0:
+    if len(src.pages) == 0:
         raise ValueError(f"{letter.path} has no page")
-    first = len(pdf.pages)
-    pdf.pages.extend(src.pages)
+    first = append_pages(pdf, src, duplex=duplex)
     outline.root.append(pikepdf.OutlineItem(letter.title, first))
-    if duplex and count % 2:
-        box = [float(v) for v in pdf.pages[-1].mediabox]
-        pdf.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
-    return Placement(letter.key, first + 1, first + count)
-
-
-class _StreamsOnce:
-    """Streams with the same bytes and dictionary stored once: every place a page uses a
-    stream (contents, fonts and their programs, CMaps, images) is pointed at its first copy.
-    WeasyPrint embeds a font subset per letter, identical when letters use the same glyphs."""
-
-    def __init__(self) -> None:
-        self.first: dict[bytes, Any] = {}  # digest -> the first stream with it
-        self.lone: dict[int, Any] = {}  # length -> the one stream of that length, not hashed
-        self.lengths: set[int] = set()
-
-    def same(self, stream: Any) -> Any:
-        """The first stream seen with ``stream``'s bytes and dictionary (maybe itself)."""
-        if not isinstance(stream, pikepdf.Stream) or not _leaf(stream):
-            return stream  # a stream that refers to other objects is kept as it is
-        # Most streams have a length no other has (a letter's own text): hash only on a tie.
-        length = stream.stream_dict.get("/Length")
-        size = int(length) if isinstance(length, int) else len(stream.read_raw_bytes())
-        if size not in self.lengths:
-            self.lengths.add(size)
-            self.lone[size] = stream
-            return stream
-        earlier = self.lone.pop(size, None)
-        if earlier is not None:
-            self.first.setdefault(_digest(earlier), earlier)
-        return self.first.setdefault(_digest(stream), stream)
-
-    def fix(self, holder: Any, key: str) -> None:
-        value = holder.get(key)
-        if isinstance(value, pikepdf.Array):
-            for i, item in enumerate(value):
-                value[i] = self.same(item)
-        elif value is not None:
-            holder[key] = self.same(value)
-
-
-def _leaf(stream: Any) -> bool:
-    return not any(isinstance(v, pikepdf.Dictionary | pikepdf.Array | pikepdf.Stream)
-                   for v in stream.stream_dict.values())
-
-
-def _digest(stream: Any) -> bytes:
-    described = repr(sorted((str(k), repr(v)) for k, v in stream.stream_dict.items()
-                            if k != "/Length")).encode()
-    return hashlib.sha256(stream.read_raw_bytes() + described).digest()
-
-
-def _store_streams_once(pdf: pikepdf.Pdf) -> None:
-    once = _StreamsOnce()
-    fonts_seen: set[tuple[int, int]] = set()  # a letter's pages share its font objects
-    for page in pdf.pages:
-        once.fix(page.obj, "/Contents")
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            continue
-        for image in (resources.get("/XObject") or {}).values():
-            if isinstance(image, pikepdf.Stream) and image.get("/Subtype") == "/Image":
-                once.fix(image.stream_dict, "/SMask")
-        for font in (resources.get("/Font") or {}).values():
-            if font.objgen not in fonts_seen:
-                fonts_seen.add(font.objgen)
-                _fix_font(once, font)
-
-
-def _fix_font(once: _StreamsOnce, font: Any) -> None:
-    once.fix(font, "/ToUnicode")
-    for face in (list(font.get("/DescendantFonts", [])) or [font]):
-        once.fix(face, "/CIDToGIDMap")
-        descriptor = face.get("/FontDescriptor")
-        if descriptor is not None:
-            for key in ("/FontFile", "/FontFile2", "/FontFile3", "/CIDSet"):
-                once.fix(descriptor, key)
+    return Placement(letter.key, first + 1, first + len(src.pages))

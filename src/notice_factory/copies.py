@@ -6,7 +6,8 @@ the copy to return signed, each rendered on its own (its own page numbering, "Pa
 then joined here. Each copy starts on a new sheet: printed on both sides, a blank page follows
 a copy with an odd number of pages, so that the debtor can keep one copy and post the other
 back without tearing a sheet (printed one-sided, none is needed). The same copies give the
-same bytes (the joined file's /ID is computed from its content).
+same bytes (the joined file's /ID is computed from its content); the font subsets and images
+the copies share are stored once (``pdfmerge.py``).
 """
 
 from __future__ import annotations
@@ -26,19 +27,20 @@ def join_copies(pdfs: Sequence[bytes], *, duplex: bool = True) -> bytes:
         return pdfs[0]
     import pikepdf  # loads only for letters with copies
 
-    out = pikepdf.open(io.BytesIO(pdfs[0]))
-    sources = []
-    for data in pdfs[1:]:
-        if duplex and len(out.pages) % 2:
-            box = out.pages[-1].mediabox
-            out.add_blank_page(page_size=(float(box[2]) - float(box[0]),
-                                          float(box[3]) - float(box[1])))
-        source = pikepdf.open(io.BytesIO(data))
-        sources.append(source)
-        out.pages.extend(source.pages)
-    buffer = io.BytesIO()
-    out.save(buffer, deterministic_id=True)
-    for source in sources:
-        source.close()
-    out.close()
+    from notice_factory.pdfmerge import blank_after, store_streams_once
+
+    out = pikepdf.open(io.BytesIO(pdfs[0]))  # the first copy's document information is kept
+    sources = [pikepdf.open(io.BytesIO(data)) for data in pdfs[1:]]
+    try:
+        for source in sources:
+            if duplex and len(out.pages) % 2:
+                blank_after(out)  # the next copy starts on a new sheet
+            out.pages.extend(source.pages)
+        store_streams_once(out)  # the copies' fonts and images, stored once
+        buffer = io.BytesIO()
+        out.save(buffer, deterministic_id=True)
+    finally:
+        for source in sources:
+            source.close()
+        out.close()
     return buffer.getvalue()

@@ -71,7 +71,7 @@ from notice_factory.fsutil import atomic_write_bytes, atomic_write_text
 from notice_factory.settings import environment
 
 #: Bump when the recipe (characters, order, options) changes: cached fonts are rebuilt.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 
 #: Bump when the TrueType conversion for LibreOffice changes: office fonts are rebuilt.
 OFFICE_BUILD_VERSION = "1"
@@ -151,6 +151,7 @@ TEMPLATE_CHARACTERS = (
     "拟误填头持了末存外扣代捌玖集团路楼室朝阳区市释〔〕骗追究涉嫌犯罪坐牢判检察缉立侦拘留逮捕被高"
     "女封冻属亲友紧急邻居导今最牒曝光拜访宋需更直尊敬！暂我们维指拖郑重材料己符采救措施赔损既避免"
     "累映目使披声问题给鉴着平诚则含动再占载随变形恢复争届亦心希望沟包括把从充比司郵便统社罗马尼亚划"
+    "亡企升宣序待戳批死破策终遗醒伙姐审缴若退适递＿０１５７"
 )
 
 # What case data brings: the commonest surnames, given-name and address characters.
@@ -294,6 +295,8 @@ def build_font(spec: FontSpec) -> bytes:
     options.name_languages = ["*"]
     options.notdef_outline = True
     options.hinting = False  # print only; CFF hints are a third of the outlines
+    # Letters are set horizontally: vertical metrics would be embedded in every letter.
+    options.drop_tables = [*options.drop_tables, "vhea", "vmtx", "VORG"]
     options.desubroutinize = False  # subroutines keep the file small; WeasyPrint flattens
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=sorted(ord(c) for c in subset_characters()))
