@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import TEMPLATES, locale_of
 
-from notice_factory.catalog import LANGUAGES, Catalog, load_catalog, squash
+from notice_factory.catalog import ENGINE_SUFFIX, LANGUAGES, Catalog, load_catalog, squash
 from notice_factory.errors import TemplateError
 from notice_factory.model import Kind
 from notice_factory.templatecheck import check_templates
@@ -35,9 +35,9 @@ def test_template_metadata_is_complete(catalog: Catalog, language: str, kind: Ki
     spec = catalog.template(locale_of(language), kind)
     assert spec.id == f"{language}.{kind.value}"
     assert re.fullmatch(r"\d+\.\d+(\.\d+)?", spec.version)
-    assert spec.engine in ("html", "docx")
+    assert spec.engine in ENGINE_SUFFIX
     assert spec.path.is_file()
-    assert spec.path.suffix == (".html" if spec.engine == "html" else ".docx")
+    assert spec.path.suffix == ENGINE_SUFFIX[spec.engine]
     assert spec.approved_by.strip()
     assert spec.sample.is_file(), "every template needs a sample.json to be checked with"
     assert spec.fonts, "the fonts the template needs must be declared"
