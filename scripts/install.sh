@@ -52,3 +52,6 @@ fi
 # Chinese letters embed fonts cut from Noto CJK (GB2312 + every template character, small glyph
 # ids): built once into the cache here rather than on the first Chinese letter of a batch.
 "$PY" -c "from notice_factory.fonts import main; main()" >/dev/null
+# typst letters: their private font folders (Liberation without hinting programs; for Chinese
+# the same cut), made once into the cache here rather than by the first typst letter.
+"$PY" -c "from notice_factory.render.typst import font_folder; font_folder('fr'); font_folder('zh')"

@@ -138,7 +138,7 @@ def test_other_templates_refused_before_any_number(cases: Path, dask_cluster: Da
                                                    tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES, templates)
-    letter = templates / "fr" / "reminder" / "letter.html"
+    letter = templates / "fr" / "commitment_form" / "letter.html"
     letter.write_text(letter.read_text(encoding="utf-8").replace("</p>", " </p>", 1),
                       encoding="utf-8")
 

@@ -427,19 +427,21 @@ def _insert_in_body(template: Path, html: str) -> int:
     return at + 1
 
 
-def _fr_reminder() -> Case:
-    return next(c for c in DEMO_CASES if c.locale is Locale.FR_FR and c.kind is Kind.REMINDER)
+def _fr_html_letter() -> Case:
+    """A French HTML letter (the reminder and formal notice are typst letters)."""
+    return next(c for c in DEMO_CASES
+                if c.locale is Locale.FR_FR and c.kind is Kind.COMMITMENT_FORM)
 
 
 def test_undefined_variable_is_a_template_error_with_file_and_line(
         tree: Path, sender: SenderProfile) -> None:
-    line = _insert_in_body(tree / "fr" / "reminder" / "letter.html",
+    line = _insert_in_body(tree / "fr" / "commitment_form" / "letter.html",
                            "<p>{{ letter.no_such_field }}</p>")
-    case = _fr_reminder()
+    case = _fr_html_letter()
     with LetterRenderer(templates=tree) as r, pytest.raises(TemplateError) as info:
         r.render(case, sender.entity(case.locale), batch_date=BATCH_DATE)
     err = info.value
-    assert err.file is not None and err.file.endswith("fr/reminder/letter.html")
+    assert err.file is not None and err.file.endswith("fr/commitment_form/letter.html")
     assert err.line == line
     assert "no_such_field" in err.message
     assert err.format_message().startswith(f"{err.file}:{line}: ")
@@ -447,8 +449,9 @@ def test_undefined_variable_is_a_template_error_with_file_and_line(
 
 def test_unknown_top_level_variable_is_a_template_error(tree: Path,
                                                        sender: SenderProfile) -> None:
-    line = _insert_in_body(tree / "fr" / "reminder" / "letter.html", "<p>{{ debtr.name }}</p>")
-    case = _fr_reminder()
+    line = _insert_in_body(tree / "fr" / "commitment_form" / "letter.html",
+                           "<p>{{ debtr.name }}</p>")
+    case = _fr_html_letter()
     with LetterRenderer(templates=tree) as r, pytest.raises(TemplateError) as info:
         r.render(case, sender.entity(case.locale), batch_date=BATCH_DATE)
     assert "debtr" in info.value.message
@@ -461,16 +464,16 @@ def test_unknown_top_level_variable_is_a_template_error(tree: Path,
 ])
 def test_a_weasyprint_warning_fails_the_letter(tree: Path, sender: SenderProfile,
                                                markup: str) -> None:
-    _insert_in_body(tree / "fr" / "reminder" / "letter.html", markup)
-    case = _fr_reminder()
+    _insert_in_body(tree / "fr" / "commitment_form" / "letter.html", markup)
+    case = _fr_html_letter()
     with LetterRenderer(templates=tree) as r, pytest.raises(RenderError) as info:
         r.render(case, sender.entity(case.locale), batch_date=BATCH_DATE)
-    assert "fr/reminder/letter.html" in info.value.message
+    assert "fr/commitment_form/letter.html" in info.value.message
     assert "missing" in info.value.message
 
 
 def test_the_unbroken_copy_renders(tree: Path, sender: SenderProfile) -> None:
     # The two tests above fail because of what they broke, not because of the copy.
-    case = _fr_reminder()
+    case = _fr_html_letter()
     with LetterRenderer(templates=tree) as r:
         assert r.render(case, sender.entity(case.locale), batch_date=BATCH_DATE).pages >= 1

@@ -74,14 +74,14 @@ def test_new_word_templates_are_clean_alone(folder: str) -> None:
 # ---- broken copies: HTML templates and metadata -------------------------------------------------
 
 def test_jinja_syntax_error_in_html_names_file_and_line(tree: Path) -> None:
-    letter = tree / "fr" / "reminder" / "letter.html"
+    letter = tree / "fr" / "commitment_form" / "letter.html"
     line = insert_after(letter, "{% block body %}", "<p>{{ debtor.name ) }}</p>")
     out = assert_fails_cleanly(run("templates", "check", str(letter.parent)))
     assert f"{letter}:{line}: Jinja syntax error" in out
 
 
 def test_undefined_variable_names_file_and_line(tree: Path) -> None:
-    letter = tree / "fr" / "reminder" / "letter.html"
+    letter = tree / "fr" / "commitment_form" / "letter.html"
     line = insert_after(letter, "{% block body %}", "<p>{{ debtr.name }}</p>")
     out = assert_fails_cleanly(run("templates", "check", str(letter.parent)))
     assert f"{letter}:{line}: uses 'debtr', which is not a template variable" in out
@@ -105,11 +105,11 @@ def test_kind_missing_in_a_language(tree: Path) -> None:
 
 
 def test_missing_mandatory_mention_names_the_template_file(tree: Path) -> None:
-    letter = tree / "fr" / "reminder" / "letter.html"
+    letter = tree / "fr" / "commitment_form" / "letter.html"
     source = letter.read_text(encoding="utf-8")
     mentions = tomllib.loads((tree / "fr" / "mentions.toml").read_text(encoding="utf-8"))
     # A mention whose phrase is written in this letter itself (not in a shared macro).
-    mention = next(m for m in mentions["reminder"] if "text" in m and m["text"] in source)
+    mention = next(m for m in mentions["commitment_form"] if "text" in m and m["text"] in source)
     letter.write_text(source.replace(mention["text"], ""), encoding="utf-8")
     out = assert_fails_cleanly(run("templates", "check", str(letter.parent)))
     assert f"{letter}: mandatory mention '{mention['id']}' is missing" in out
@@ -211,13 +211,18 @@ def test_vars_lists_meanings_and_examples() -> None:
         assert lines[at + 1].strip().startswith("e.g.")  # an example under it
 
 
-def test_a_layout_that_breaks_the_window_is_reported(tree: Path) -> None:
+@pytest.mark.parametrize("layout_file, needle, kind", [
+    ("layout.html", "letter.return_address", "commitment_form"),
+    ("letter.typ", "text(size: 6pt, letter.return_address)", "reminder"),  # typst
+])
+def test_a_layout_that_breaks_the_window_is_reported(tree: Path, layout_file: str, needle: str,
+                                                     kind: str) -> None:
     """The shared layout without its return-address line: the sample's first page is checked
     against the profile's window, as every batch checks every letter."""
-    layout = tree / "_common" / "layout.html"
+    layout = tree / "_common" / layout_file
     source = layout.read_text(encoding="utf-8")
-    line = next(x for x in source.splitlines() if "letter.return_address" in x)
+    line = next(x for x in source.splitlines() if needle in x)
     layout.write_text(source.replace(line + "\n", ""), encoding="utf-8")
-    out = assert_fails_cleanly(run("templates", "check", str(tree / "fr" / "reminder")))
+    out = assert_fails_cleanly(run("templates", "check", str(tree / "fr" / kind)))
     assert "the sample's first page does not fit the DL window envelope" in out
     assert "the return address «Retour" in out and "is not printed whole" in out

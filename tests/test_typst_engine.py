@@ -1,6 +1,6 @@
 """The typst engine (engine = "typst" in template.toml): the French reminder's letter.typ
-rendered through LetterRenderer in a copy of the templates tree switched to typst, then read
-back as a reader sees it (text, fonts, window). Also what the engine refuses: markup from data,
+rendered through LetterRenderer (in a copy of the templates tree), then read back as a reader
+sees it (text, fonts, window). Also what the engine refuses: markup from data,
 package imports, files outside the tree, a broken template (file:line)."""
 
 from __future__ import annotations
@@ -210,6 +210,7 @@ def test_templates_check_and_preview_on_a_typst_template(tree: Path) -> None:
 
 def test_catalog_wants_a_typ_file_for_the_typst_engine(tree: Path) -> None:
     meta = tree / "fr" / "reminder" / "template.toml"
+    (meta.parent / "letter.html").write_text("<p>x</p>", encoding="utf-8")
     meta.write_text(meta.read_text(encoding="utf-8").replace('"letter.typ"', '"letter.html"'),
                     encoding="utf-8")
     catalog = load_catalog(tree)
