@@ -215,3 +215,12 @@ def test_catalog_wants_a_typ_file_for_the_typst_engine(tree: Path) -> None:
                     encoding="utf-8")
     catalog = load_catalog(tree)
     assert any("engine typst needs a .typ file" in p.message for p in catalog.problems)
+
+
+def test_warm_up_loads_the_compilers_of_the_typst_languages(typst_tree: Path) -> None:
+    """A batch worker warms its engines while the batch numbers: the typst compilers (and
+    their fonts) of every language with a typst template are ready before the first letter."""
+    with LetterRenderer(templates=typst_tree) as r:
+        languages = {s.language for s in r.catalog.templates.values() if s.engine == "typst"}
+        r.warm_up()
+        assert "fr" in languages and set(r.typst._compilers) == languages

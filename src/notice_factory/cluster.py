@@ -109,8 +109,7 @@ class RendererPlugin(WorkerPlugin):
     def _start(self) -> None:
         try:
             renderer = LetterRenderer(templates=Path(self.templates) if self.templates else None)
-            renderer.html.html_to_pdf("<html><body><p>Aé ș 中文</p></body></html>",
-                                      template="_common/layout.html", identifier="warm-up")
+            renderer.warm_up()
             self.fingerprint = fingerprint(renderer.catalog.root)
             self.renderer = renderer
         except Exception as err:  # told to the coordinator by state()

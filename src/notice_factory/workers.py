@@ -306,8 +306,7 @@ def _office_pool() -> ProcessPoolExecutor:
 def _warm() -> None:
     """First task of each worker: load fonts and the PDF engine before real letters arrive."""
     assert _renderer is not None
-    _renderer.html.html_to_pdf("<html><body><p>Aé ș 中文</p></body></html>",
-                               template="_common/layout.html", identifier="warm-up")
+    _renderer.warm_up()
 
 
 def office_count(workers: int, word_letters: int, letters: int) -> int:

@@ -80,6 +80,15 @@ class LetterRenderer:
                 timeout=environment().office_timeout if timeout is None else timeout)
         return self._office
 
+    def warm_up(self) -> None:
+        """Load the engines the catalog's templates use (fonts, PDF writers) before the first
+        letter: what a batch worker does while the batch numbers its letters."""
+        self.html.html_to_pdf("<html><body><p>Aé ș 中文</p></body></html>",
+                              template="_common/layout.html", identifier="warm-up")
+        typst = sorted({s.language for s in self.catalog.templates.values() if s.engine == "typst"})
+        if typst:
+            self.typst.warm_up(typst)
+
     def close(self) -> None:
         if self._office is not None:
             self._office.close()

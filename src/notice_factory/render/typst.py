@@ -271,6 +271,12 @@ class TypstEngine:
             self._compilers[language] = compiler
         return compiler
 
+    def warm_up(self, languages: Iterable[str]) -> None:
+        """Load the compilers and fonts of ``languages`` before the first letter needs them."""
+        for language in languages:
+            self.compiler(language).compile(input=b'#set text(font: "Liberation Sans")\nAe',
+                                            format="pdf", pdf_tags=False)
+
     def _refuse_packages(self) -> None:
         stamp = {p: p.stat().st_mtime for p in _sources(self.root)}
         if stamp != self._checked:
