@@ -224,3 +224,27 @@ def test_warm_up_loads_the_compilers_of_the_typst_languages(typst_tree: Path) ->
         languages = {s.language for s in r.catalog.templates.values() if s.engine == "typst"}
         r.warm_up()
         assert "fr" in languages and set(r.typst._compilers) == languages
+
+
+def test_preview_is_a_watermarked_specimen_with_the_fake_number() -> None:
+    """templates preview of a typst letter: the sample rendered by typst, SPECIMEN across
+    every page and the specimen's registered number ZZ...; templates vars lists the same
+    variables whatever the engine."""
+    import notice_factory as nf
+
+    shown = nf.preview_template("fr.formal_notice")
+    assert nf.templates_root() / "fr" / "formal_notice" / "letter.typ" == Path(
+        load_catalog().template(Locale.FR_FR, Kind.FORMAL_NOTICE).path)
+    text = pdf_text(shown.pdf)
+    assert "ZZ000000005FR" in text
+    from notice_factory.settings import load_sender_profile
+    from notice_factory.templatecheck import variables_table
+
+    catalog = load_catalog()
+    rows = variables_table(catalog, load_sender_profile(),
+                           catalog.template(Locale.FR_FR, Kind.FORMAL_NOTICE))
+    assert ("amounts.total_words" in {name for name, _, _ in rows})
+    with pikepdf.open(io.BytesIO(shown.pdf)) as doc:
+        assert all(b"SPECIMEN" in b"".join(
+            x.read_bytes() for x in p.Resources.XObject.values() if "/Subtype" in x
+            and x.Subtype == "/Form") for p in doc.pages)
