@@ -85,6 +85,8 @@ def test_killed_owner_leaves_no_folder_and_no_office(tmp_path: Path, mode: str) 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def test_closed_converter_removes_its_folder_while_owner_lives(tmp_path: Path) -> None:
@@ -102,6 +104,8 @@ def test_closed_converter_removes_its_folder_while_owner_lives(tmp_path: Path) -
     finally:
         proc.kill()
         proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def _dead_owner() -> tuple[int, str]:
