@@ -248,3 +248,15 @@ def test_preview_is_a_watermarked_specimen_with_the_fake_number() -> None:
         assert all(b"SPECIMEN" in b"".join(
             x.read_bytes() for x in p.Resources.XObject.values() if "/Subtype" in x
             and x.Subtype == "/Form") for p in doc.pages)
+
+
+def test_an_error_in_the_shared_layout_is_reported_once_by_templates_check(tree: Path) -> None:
+    """Both French typst kinds import fr/_layout.typ: its error is one problem, at its line."""
+    for folder in ("zh", "ro", "fr/lawyer_letter", "fr/plan_agreement"):  # no Word, one language
+        shutil.rmtree(tree / folder)
+    layout = tree / "fr" / "_layout.typ"
+    line = _append(layout, "#let broken = (")
+    report = check_templates(tree)
+    assert {"fr.reminder", "fr.formal_notice"} <= set(report.checked)
+    found = [p for p in report.problems if p.file == str(layout.resolve())]
+    assert [p.line for p in found] == [line], [p.format_message() for p in report.problems]
