@@ -184,6 +184,21 @@ def test_package_imports_are_refused_before_compiling(tree: Path,
     assert any(p.line == line and "package" in p.message for p in report.problems)
 
 
+@pytest.mark.parametrize("source", [
+    '#let where = "@prev" + "iew/cetz:0.3.0"\n#import where: canvas',
+    '#{\n  import ("@preview/" + "cetz:0.3.0")\n}',
+    '#include sys.inputs.at("nf")',
+])
+def test_a_package_named_by_a_computed_path_is_refused_too(tree: Path, sender: SenderProfile,
+                                                           source: str) -> None:
+    """An import or include must name its file as a quoted path: a path computed at run
+    time could name a package, which typst would download."""
+    line = _append(tree / "fr" / "reminder" / "letter.typ", source)
+    with LetterRenderer(templates=tree) as r, pytest.raises(TemplateError) as info:
+        render(r, sender, fr_reminder())
+    assert info.value.line in (line, line + 1) and "quoted path" in info.value.message
+
+
 def test_files_outside_the_templates_tree_cannot_be_read(tree: Path,
                                                          sender: SenderProfile) -> None:
     _append(tree / "fr" / "reminder" / "letter.typ", '#read("../../../../etc/passwd")')

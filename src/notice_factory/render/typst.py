@@ -53,7 +53,6 @@ CJK_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC")
 IMAGE_FIELDS = frozenset({("letter", "barcode_svg"), ("payment", "qr_svg"),
                           ("sign", "signature"), ("sign", "seal"),
                           ("sign", "lawyer_signature"), ("sign", "lawyer_seal")})
-_PACKAGE = re.compile(r"""["']@[a-z]""")
 _WHERE = re.compile(r"┌─ (.+?):(\d+):\d+")
 
 
@@ -179,17 +178,41 @@ def _sources(root: Path) -> Iterable[Path]:
 
 
 def package_imports(root: Path) -> list[TemplateError]:
-    """Package imports (``#import "@preview/..."``) in the tree's .typ files: refused, since
-    a package is code from outside the templates folder and would be downloaded."""
+    """Imports the tree's .typ files must not make: a package (``#import "@preview/..."``),
+    or any import or include whose file is not a quoted path (a path computed at run time
+    could name a package). A package is code from outside the templates folder, and typst
+    would download it.
+
+    >>> _import_problem('#import "../_layout.typ": *'), _import_problem('#import p: *')
+    (None, 'import')
+    """
     found = []
     for path in sorted(_sources(root)):
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if _PACKAGE.search(line) and re.search(r"\b(import|include)\b", line):
+        text = _COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()),
+                             path.read_text(encoding="utf-8"))
+        for match in _KEYWORD.finditer(text):
+            problem = _import_problem(text[match.start():])
+            if problem:
                 found.append(TemplateError(
-                    "imports a typst package: templates may only import .typ files of the "
-                    "templates folder (no @preview packages, nothing is downloaded)",
-                    file=str(path), line=n))
+                    f"{problem}s a typst package or a file not named by a quoted path: "
+                    "templates may only import or include .typ files of the templates folder, "
+                    'each named as a quoted path (#import "../_layout.typ": *); no @preview '
+                    "packages, nothing is downloaded",
+                    file=str(path), line=text.count("\n", 0, match.start()) + 1))
     return found
+
+
+def _import_problem(text: str) -> str | None:
+    """``"import"`` or ``"include"`` when ``text`` starts with that keyword not followed by
+    a quoted path inside the tree, else None."""
+    keyword = "import" if text.startswith("import") or text.startswith("#import") else "include"
+    allowed = re.match(r'#?(?:import|include)\s+"[^"@\n]+"', text)
+    return None if allowed else keyword
+
+
+_KEYWORD = re.compile(r"(?<![\w.-])#?(?:import|include)\b")
+# Comments (// to the end of a line, /* ... */) blanked before looking for the keywords.
+_COMMENTS = re.compile(r"(?<![:\w])//[^\n]*|/\*.*?\*/", re.S)
 
 
 _IMPORT = re.compile(r'\b(?:import|include)\s+"([^"@]+)"')
