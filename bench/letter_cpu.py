@@ -19,6 +19,7 @@ import datetime as dt
 import gc
 import importlib.util
 import json
+import resource
 import statistics
 import sys
 import time
@@ -60,6 +61,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             if spec.id not in warmed:
                 warmed.add(spec.id)
                 renderer.render(case, sender.entity(case.locale), batch_date=BATCH_DATE)
+        if args.worker_gc:
+            from notice_factory.workers import settle_gc
+
+            settle_gc()
         times: dict[str, list[float]] = defaultdict(list)
         for _ in range(args.repeat):
             for case in chosen:
@@ -76,6 +81,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "letters": len(every), "repeat": args.repeat, "templates_tree": str(args.templates),
         "gc_threshold": gc.get_threshold(),
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "median_ms": round(1000 * statistics.median(every), 1) if every else None,
         "mean_ms": round(1000 * statistics.fmean(every), 1) if every else None,
         "pages": sum(pages.values()), "bytes": sum(sizes.values()),
@@ -92,10 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--letters", type=int, default=150)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--engine", choices=("html", "docx", "all"), default="html")
+    parser.add_argument("--engine", choices=("html", "typst", "docx", "all"), default="html")
     parser.add_argument("--only", default="", help="template ids starting with this")
     parser.add_argument("--templates", type=Path, default=None,
                         help="templates tree (default: the bundled one)")
+    parser.add_argument("--worker-gc", action="store_true",
+                        help="set the collector as a render worker does after warm-up "
+                             "(workers.settle_gc)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = measure(args)
@@ -104,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{result['letters']} letters x{result['repeat']}: median {result['median_ms']} ms, "
           f"mean {result['mean_ms']} ms CPU per letter; {result['pages']} pages, "
-          f"{result['bytes']:,} bytes")
+          f"{result['bytes']:,} bytes; gc {result['gc_threshold']}, "
+          f"max RSS {result['max_rss_mb']} MB")
     for tid, row in result["per_template"].items():
         print(f"  {tid:22} {row['letters']:4} letters  median {row['median_ms']:7.1f} ms  "
               f"{row['bytes'] / max(row['letters'], 1) / 1024:7.1f} KB/letter")

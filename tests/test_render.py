@@ -503,3 +503,18 @@ def test_the_unbroken_copy_renders(tree: Path, sender: SenderProfile) -> None:
     case = _fr_html_letter()
     with LetterRenderer(templates=tree) as r:
         assert r.render(case, sender.entity(case.locale), batch_date=BATCH_DATE).pages >= 1
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_count_pages_agrees_with_a_full_parse(rendered: RenderedSet, locale: Locale) -> None:
+    """count_pages (qpdf) counts what pypdf, parsing every page, counts: the form's two joined
+    copies and its blank back included; a PDF that cannot be read is a RenderError."""
+    from pypdf import PdfReader
+
+    from notice_factory.render import count_pages
+
+    case = next(c for c in DEMO_CASES if c.locale is locale and c.kind is Kind.COMMITMENT_FORM)
+    pdf = rendered[case].pdf
+    assert count_pages(pdf) == len(PdfReader(io.BytesIO(pdf)).pages) == rendered[case].pages
+    with pytest.raises(RenderError, match=r"unreadable PDF: .*trailer"):
+        count_pages(pdf[: len(pdf) // 2])

@@ -51,3 +51,27 @@ def test_costliest_first_and_both_slots_busy() -> None:
 def test_without_a_pool_everything_runs_here_in_order() -> None:
     out = map_scheduled(None, divmod, [((7, 2), {}), ((9, 4), {})], costs=[1, 9])
     assert out == [(3, 1), (2, 1)]
+
+
+def _gc_state() -> tuple[tuple[int, int, int], int]:
+    import gc
+
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
+def test_a_warmed_render_worker_freezes_its_engines_and_relaxes_its_collector() -> None:
+    """Issue 16: after warm-up a render worker's engines (fonts, style sheets, templates) are
+    frozen out of the collector and the thresholds raised; the batch process keeps Python's."""
+    import gc
+
+    from notice_factory.workers import WORKER_GC_THRESHOLDS, start_pool
+
+    pools = start_pool(1)
+    assert pools is not None
+    try:
+        thresholds, frozen = pools.submit(_gc_state).result(timeout=300)
+    finally:
+        pools.shutdown()
+    assert thresholds == WORKER_GC_THRESHOLDS
+    assert frozen > 10_000, frozen  # the imported and warmed engines' objects
+    assert gc.get_threshold() != WORKER_GC_THRESHOLDS

@@ -36,7 +36,16 @@ from notice_factory.errors import ClusterError, ConfigError
 from notice_factory.fsutil import tree_sha256
 from notice_factory.render import LetterRenderer
 from notice_factory.settings import environment
-from notice_factory.workers import Drafted, Failed, Job, Made, Outcome, make_letter, write_letter
+from notice_factory.workers import (
+    Drafted,
+    Failed,
+    Job,
+    Made,
+    Outcome,
+    make_letter,
+    settle_gc,
+    write_letter,
+)
 
 PLUGIN_NAME = "notice-factory-renderer"
 
@@ -110,6 +119,7 @@ class RendererPlugin(WorkerPlugin):
         try:
             renderer = LetterRenderer(templates=Path(self.templates) if self.templates else None)
             renderer.warm_up()
+            settle_gc()
             self.fingerprint = fingerprint(renderer.catalog.root)
             self.renderer = renderer
         except Exception as err:  # told to the coordinator by state()

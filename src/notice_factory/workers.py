@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import hashlib
 import multiprocessing
 import multiprocessing.util
@@ -136,6 +137,24 @@ _renderer: LetterRenderer | None = None
 _office: OfficeSide | None = None
 
 
+# The cyclic garbage collector of a render worker (issue 16). A letter allocates hundreds of
+# thousands of short-lived objects (WeasyPrint's boxes, Jinja's output, pydyf's objects); with
+# Python's default thresholds (700, 10, 10) the collector runs thousands of times a letter and
+# walks the warm engines' long-lived objects (fonts, parsed style sheets, compiled templates) in
+# its older generations again and again. After warm-up those are frozen (gc.freeze: never
+# scanned again) and the thresholds raised; garbage cycles are still collected, less often.
+WORKER_GC_THRESHOLDS = (20_000, 20, 50)
+
+
+def settle_gc() -> None:
+    """Set a warmed render worker's collector: what the engines loaded is frozen, then the
+    relaxed :data:`WORKER_GC_THRESHOLDS`. Called by pool workers and Dask workers after their
+    renderer's warm-up (and again is harmless: freezing is cumulative)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*WORKER_GC_THRESHOLDS)
+
+
 def _ignore_interrupts() -> None:
     """Ctrl-C reaches every process of the terminal's group: the batch process alone stops
     the run (shutting its pools down); a worker that also raised would print its own
@@ -152,6 +171,7 @@ def _init_worker(templates: Path | None, owner: int, hooks: FaultHooks) -> None:
     # without this, a pool shutdown would orphan the worker's LibreOffice.
     multiprocessing.util.Finalize(_renderer, _renderer.close, exitpriority=10)
     threading.Thread(target=_watch_owner, args=(owner,), daemon=True).start()
+    settle_gc()  # the engines are imported; _warm() freezes what its warm-up loads too
 
 
 def _init_office(owner: int, hooks: FaultHooks) -> None:
@@ -307,6 +327,7 @@ def _warm() -> None:
     """First task of each worker: load fonts and the PDF engine before real letters arrive."""
     assert _renderer is not None
     _renderer.warm_up()
+    settle_gc()
 
 
 def office_count(workers: int, word_letters: int, letters: int) -> int:

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pypdf import PdfReader
-
 from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
 from notice_factory.context import FILTERS, TemplateContext, build_context, copies_of
 from notice_factory.copies import join_copies
@@ -155,7 +153,13 @@ class LetterRenderer:
 
 
 def count_pages(pdf: bytes) -> int:
+    """The pages of a PDF, read by qpdf (pikepdf): it finds the page tree without parsing the
+    pages, 0.2-0.6 ms a letter where pypdf took 0.6-7 ms (issue 16)."""
+    import pikepdf  # a C++ library: cheap to open a PDF with
+
     try:
-        return len(PdfReader(io.BytesIO(pdf)).pages)
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            return len(doc.pages)
     except Exception as exc:  # a PDF we cannot read back is not a letter we can send
-        raise RenderError(f"the engine produced an unreadable PDF: {exc}") from exc
+        reason = str(exc).split(">: ", 1)[-1]  # qpdf names the buffer: not of use to a reader
+        raise RenderError(f"the engine produced an unreadable PDF: {reason}") from exc
