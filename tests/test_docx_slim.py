@@ -62,6 +62,23 @@ def test_slim_template_defines_every_style_it_names(path: Path) -> None:
     assert len(slim) < len(full) / 2
 
 
+def test_a_default_table_style_named_in_the_settings_is_kept() -> None:
+    full = (TEMPLATES / "fr" / "lawyer_letter" / "letter.docx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(full)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/settings.xml":
+                style = b'<w:defaultTableStyle w:val="LightShading"/>'
+                data = data.replace(b"<w:defaultTabStop ", style + b"<w:defaultTabStop ")
+            dst.writestr(info, data)
+    with zipfile.ZipFile(io.BytesIO(slim_docx(out.getvalue()))) as z:
+        kept = style_ids(z.read("word/styles.xml"))
+    assert "LightShading" in kept
+    with zipfile.ZipFile(io.BytesIO(slim_docx(full))) as z:
+        assert "LightShading" not in style_ids(z.read("word/styles.xml"))
+
+
 def _words(pdf: bytes) -> list[str]:
     return subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf,
                           capture_output=True, check=True, timeout=60).stdout.decode().split()

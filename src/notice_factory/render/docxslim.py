@@ -31,10 +31,11 @@ _CT = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 _DOCUMENT_RELS = "word/_rels/document.xml.rels"
 _STYLES = "word/styles.xml"
-#: Elements whose ``w:val`` names a style, in the document's parts (and in styles.xml:
-#: what a style is based on, its linked style, the style of the next paragraph).
+#: Elements whose ``w:val`` names a style, in the document's parts (settings.xml included:
+#: the default table style Word applies to tables that name none); and in styles.xml what a
+#: style is based on, its linked style, the style of the next paragraph.
 _STYLE_REFS = {f"{_W}{n}" for n in ("pStyle", "rStyle", "tblStyle", "numStyleLink",
-                                    "styleLink")}
+                                    "styleLink", "defaultTableStyle", "clickAndTypeStyle")}
 _STYLE_CHAIN = {f"{_W}{n}" for n in ("basedOn", "link", "next")}
 
 
