@@ -61,6 +61,38 @@ def test_generated_cases_are_all_valid_and_mixed(tmp_path: Path) -> None:
         assert BATCH_DATE - dt.timedelta(days=730) < case.due_date <= BATCH_DATE
 
 
+def test_the_realistic_mix_has_its_stated_shares(tmp_path: Path) -> None:
+    """--mix realistic: 60 % reminders, 25 % formal notices, 7 % lawyer letters, 4 % commitment
+    forms, 4 % plan agreements (bench/README.md), exact to a letter; every case valid; locales
+    as in the uniform mix."""
+    assert dict(bench.REALISTIC_KIND_SHARES) == {
+        "reminder": 60, "formal_notice": 25, "lawyer_letter": 7, "commitment_form": 4,
+        "plan_agreement": 4}
+    for n in (1000, 333, 7):
+        kinds = Counter(r["kind"] for r in bench.generate_cases(n, seed=3, mix="realistic"))
+        assert sum(kinds.values()) == n
+        for kind, share in bench.REALISTIC_KIND_SHARES:
+            assert abs(kinds[kind] - n * share / 100) < 1, (n, kind, kinds)
+    path = tmp_path / "cases.csv"
+    bench.write_cases_csv(bench.generate_cases(1000, seed=3, mix="realistic"), path)
+    read = read_case_file(path, batch_date=BATCH_DATE)
+    assert [e.format_message() for e in read.rejects] == []
+    locales = Counter(c.locale.value for c in read.cases)
+    assert 0.55 < locales["fr_FR"] / 1000 < 0.65
+    assert Counter(c.kind.value for c in read.cases)["reminder"] == 600
+
+
+def test_the_uniform_mix_is_the_default_and_unchanged() -> None:
+    """The default mix draws the kinds as before issue 16 (the word-equality golden file and
+    earlier figures were made with it)."""
+    assert bench.generate_cases(40, seed=5) == bench.generate_cases(40, seed=5, mix="uniform")
+    assert bench.KIND_WEIGHTS == (("reminder", 28), ("formal_notice", 24),
+                                  ("lawyer_letter", 16), ("commitment_form", 12),
+                                  ("plan_agreement", 20))
+    with pytest.raises(ValueError, match="unknown mix"):
+        bench.generate_cases(3, mix="typical")
+
+
 def test_generator_is_reproducible_and_seeded() -> None:
     assert bench.generate_cases(30, seed=5) == bench.generate_cases(30, seed=5)
     assert bench.generate_cases(30, seed=5) != bench.generate_cases(30, seed=6)
@@ -95,7 +127,11 @@ def _figures(result: dict[str, Any]) -> None:
     assert "error" not in docx, docx.get("error")
     assert docx["warm_per_letter_s"] > 0 and docx["cold_per_letter_s"] > 0
     names = [t["name"] for t in result["targets"]]
-    assert len(names) == 6
+    assert len(names) == 7
+    assert any("letters/s" in n for n in names)
+    targets = {t["name"]: t["target"] for t in result["targets"]}
+    assert targets["Chinese letter, average (KB)"] == "< 120 KB"
+    assert targets["first finished letter (s from launch)"] == "< 2 s"
     for t in result["targets"]:
         assert t["pass"] in (True, False, None) and t["target"]
 
