@@ -349,3 +349,24 @@ def test_a_return_address_too_wide_for_the_window_is_found_before_numbering() ->
     problem = return_problem(wide, DEFAULT_WINDOWS["DL"])
     assert problem and "prints" in problem and "86 mm" in problem
     assert return_problem(wide[:60], DEFAULT_WINDOWS["DL"]) is None
+
+
+def test_stray_ink_is_every_dark_pixel_no_allowed_box_holds_topmost_first() -> None:
+    """Ink.boxes_outside tests rectangles per column and per row (issue 16: it was per pixel,
+    a third of the window check's time); a pixel on an edge or straddling two allowed boxes
+    counts as outside, as before."""
+    from notice_factory.window import INK_DPI, Ink
+
+    mm = 25.4 / INK_DPI
+    zone = Rect(100.0, 50.0, 20 * mm, 10 * mm)
+    dark = frozenset({(1, 1), (2, 1), (9, 1), (10, 1), (15, 8), (3, 9), (19, 0)})
+    # Holds columns 0-9 of rows 0-5 (grown by one pixel by boxes_outside), and column 15 row 8.
+    left = Rect(100.0 + mm, 50.0 + mm, 8 * mm, 4 * mm)
+    dot = Rect(100.0 + 15.5 * mm, 50.0 + 8.5 * mm, 0.0, 0.0)
+    outside = Ink(zone, dark).boxes_outside([left, dot])
+    where = [(round((b.x - zone.x) / mm), round((b.y - zone.y) / mm)) for b in outside]
+    assert where == [(19, 0), (10, 1), (3, 9)]
+    assert all(abs(b.width - mm) < 1e-9 for b in outside)
+    assert Ink(zone, frozenset()).boxes_outside([left]) == []
+    many = frozenset((c, 0) for c in range(20))
+    assert len(Ink(zone, many).boxes_outside([])) == 5

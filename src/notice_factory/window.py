@@ -260,17 +260,30 @@ class Ink:
     dark: frozenset[tuple[int, int]]  # (column, row) inside the zone
 
     def boxes_outside(self, allowed: Sequence[Rect]) -> list[Rect]:
-        """One small box per dark pixel of the zone outside every ``allowed`` (at most 5)."""
+        """One small box per dark pixel of the zone outside every ``allowed`` (at most 5),
+        the topmost first.
+
+        A pixel is held by a rectangle when its column's span and its row's span both are, so
+        each rectangle is tested once per column and once per row, not once per pixel (a
+        first page has thousands of dark pixels in the window's reach)."""
         mm = 25.4 / INK_DPI
-        grown = [a.grown(mm, mm) for a in allowed]
-        out = []
-        for col, row in sorted(self.dark, key=lambda p: (p[1], p[0])):
-            pixel = Rect(self.zone.x + col * mm, self.zone.y + row * mm, mm, mm)
-            if not any(a.holds(pixel) for a in grown):
-                out.append(pixel)
-                if len(out) == 5:
-                    break
-        return out
+        if not self.dark:
+            return []
+        columns = range(max(self.dark)[0] + 1)
+        rows = range(max(self.dark, key=lambda p: p[1])[1] + 1)
+        held: dict[int, set[int]] = {r: set() for r in rows}  # row -> its columns held
+        for a in (a.grown(mm, mm) for a in allowed):
+            xs = {c for c in columns if (x := self.zone.x + c * mm) >= a.x and x + mm <= a.right}
+            for r in rows:
+                if (y := self.zone.y + r * mm) >= a.y and y + mm <= a.bottom:
+                    held[r] |= xs
+        outside = sorted((row, col) for col, row in self.dark if col not in held[row])
+        return [Rect(self.zone.x + col * mm, self.zone.y + row * mm, mm, mm)
+                for row, col in outside[:5]]
+
+
+_DARK = bytes(1 if v < 128 else 0 for v in range(256))  # a grey level -> 1 if dark
+_ONE = re.compile(b"\x01")
 
 
 def zone_ink(pdf: bytes, zone: Rect) -> Ink:
@@ -282,8 +295,8 @@ def zone_ink(pdf: bytes, zone: Rect) -> Ink:
                 "-x", str(x), "-y", str(y), "-W", str(w), "-H", str(h), "-"], pdf)
     fields = raw.split(maxsplit=4)
     width, height = int(fields[1]), int(fields[2])
-    pixels = fields[4][-width * height:]
-    dark = frozenset((i % width, i // width) for i, v in enumerate(pixels) if v < 128)
+    pixels = fields[4][-width * height:].translate(_DARK)
+    dark = frozenset((i % width, i // width) for i in (m.start() for m in _ONE.finditer(pixels)))
     return Ink(Rect(x / px, y / px, width / px, height / px), dark)
 
 
