@@ -123,3 +123,26 @@ def test_render_stage_in_this_process_keys_every_outcome(profile: SenderProfile,
         assert done.target == tmp_path / f"{key}.pdf" and done.target.is_file()
     assert sum(s["letters"] for s in rendered.engines.values()) == 3
     assert isinstance(rendered.first_letter, float)
+
+
+def test_the_batch_fingerprints_each_letter_as_one_letter_alone() -> None:
+    """The number stage makes the sender's part of the fingerprints once per locale (issue 16:
+    it was most of the stage); every digest is the one letter_fingerprint gives the letter
+    alone, and a change of sender still changes it."""
+    from conftest import DEMO_CASES
+
+    from notice_factory.ledger import LetterKey
+
+    catalog, profile = load_catalog(), load_sender_profile()
+    opts = pipeline.BatchOptions(profile=profile, day=BATCH_DATE, workers=0, templates=None,
+                                 letters_per_file=500, duplex=True, resend=False)
+    keys = {c.letter_key: LetterKey(c.case_id, c.kind.value, BATCH_DATE) for c in DEMO_CASES}
+    got = pipeline._Claim(catalog, "folder").fingerprints(DEMO_CASES, opts, keys)
+    for case in DEMO_CASES:
+        spec, entity = catalog.template(case.locale, case.kind), profile.entity(case.locale)
+        assert got[keys[case.letter_key]] == pipeline.letter_fingerprint(case, spec, entity)
+    case = DEMO_CASES[0]
+    spec, entity = catalog.template(case.locale, case.kind), profile.entity(case.locale)
+    other = dataclasses.replace(entity, signatory="Quelqu'un d'autre")
+    assert (pipeline.letter_fingerprint(case, spec, other)
+            != pipeline.letter_fingerprint(case, spec, entity))

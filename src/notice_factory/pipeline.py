@@ -54,7 +54,7 @@ from notice_factory.errors import (
 from notice_factory.fonts import unprintable
 from notice_factory.fsutil import check_replaceable, remove_stale_parts
 from notice_factory.ledger import Ledger, LetterKey, operator_key
-from notice_factory.model import Case, Clock, EarlierLetter, Kind, Progress, system_clock
+from notice_factory.model import Case, Clock, EarlierLetter, Kind, Locale, Progress, system_clock
 from notice_factory.office import find_office
 from notice_factory.records import (
     ManifestRow,
@@ -576,20 +576,34 @@ class _Claim:
 
     def fingerprints(self, cases: list[Case], opts: BatchOptions,
                      keys: dict[str, LetterKey]) -> dict[LetterKey, str]:
+        # The sender's part once per locale, not once per letter: it is the biggest (the whole
+        # profile table, its images hashed) and the same for every letter of the locale.
+        senders: dict[Locale, dict[str, Any]] = {}
+        for c in cases:
+            if c.locale not in senders:
+                senders[c.locale] = sender_content(opts.profile.entity(c.locale))
         return {keys[c.letter_key]: letter_fingerprint(
-            c, self.catalog.template(c.locale, c.kind), opts.profile.entity(c.locale))
-            for c in cases}
+            c, self.catalog.template(c.locale, c.kind), opts.profile.entity(c.locale),
+            sender=senders[c.locale]) for c in cases}
 
 
-def letter_fingerprint(case: Case, template: TemplateSpec, entity: Entity) -> str:
+def sender_content(entity: Entity) -> dict[str, Any]:
+    """The sender's part of a letter's fingerprint: the entity, not its postal account (whose
+    ranges grow)."""
+    return {k: v for k, v in to_json_value(entity).items() if k != "postal"}
+
+
+def letter_fingerprint(case: Case, template: TemplateSpec, entity: Entity, *,
+                       sender: dict[str, Any] | None = None) -> str:
     """What a letter says, as one digest: the case's fields (not its row), the template and
     its version, and the sender (not the postal account, whose ranges grow). Two runs that
-    would print different letters give different fingerprints."""
+    would print different letters give different fingerprints. ``sender``: the entity's
+    :func:`sender_content`, when the caller made it once for many letters."""
     content = {
         "case": {k: v for k, v in to_json_value(case).items()
                  if k not in ("row", "earlier_letters")},
         "template": [template.id, template.version],
-        "sender": {k: v for k, v in to_json_value(entity).items() if k != "postal"},
+        "sender": sender_content(entity) if sender is None else sender,
     }
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
