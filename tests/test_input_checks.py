@@ -372,7 +372,7 @@ def test_an_immutable_output_file_is_said_in_words_before_numbering(tmp_path: Pa
 
 INVISIBLE = ["\u2060", "\ufeff", "\u00ad", "\u061c", "\u180e", "\U000e0041", "\U000e007f",
              "\u3164", "\u115f", "\uffa0", "\u034f", "\ufe0f", "\u200b", "\u2066", "\U0001d173",
-             "\ue000", "\x85"]
+             "\ue000", "\x85", "\x07", "\x1b", "\x7f"]  # the last three: ASCII controls
 
 
 @pytest.mark.parametrize("char", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])

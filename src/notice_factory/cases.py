@@ -115,6 +115,8 @@ def invisible_character(text: str) -> str | None:
     >>> invisible_character("Ștefan Țurcanu, 北京市 朝阳区, Élodie\u202fMarchand") is None
     True
     """
+    if text.isascii() and text.isprintable():  # most fields: no control character (Cc)
+        return None
     for ch in text:
         if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
             return ch
