@@ -176,3 +176,13 @@ def test_the_layering_check_can_fail() -> None:
     backwards = forward_imports(list(reversed(design_order())))
     assert any(w.startswith("errors.py") is False and "notice_factory.errors" in w
                for w in backwards)
+
+
+def test_the_batch_process_does_not_load_weasyprint_before_its_letters() -> None:
+    """Issue 16: the batch process renders no letter (its workers do), and WeasyPrint takes
+    0.5 s to import: importing the pipeline, the API and the CLI leaves it for the slips."""
+    code = ("import sys, notice_factory.pipeline, notice_factory.api, notice_factory.cli; "
+            "print(sorted(m for m in ('weasyprint', 'typst', 'docxtpl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout

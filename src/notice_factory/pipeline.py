@@ -65,13 +65,6 @@ from notice_factory.records import (
     write_rejects,
 )
 from notice_factory.render import LetterRenderer
-from notice_factory.render.slips import (
-    SlipDetail,
-    declared_documents,
-    slip_items,
-    slips_dir,
-    write_deposit_slip,
-)
 from notice_factory.rules import deadline_days, declared_content
 from notice_factory.settings import (
     Entity,
@@ -95,6 +88,7 @@ from notice_factory.workers import (
 
 if TYPE_CHECKING:  # distributed is imported only by a batch that uses a cluster
     from notice_factory.cluster import Cluster
+    from notice_factory.render.slips import SlipDetail  # WeasyPrint: see _slip_tasks
 
 #: CPU cost of a deposit-slip line relative to merging one letter into its print file
 #: (measured: ~1 ms per letter merged, ~2.5 ms per slip line), to schedule the longest first.
@@ -839,6 +833,10 @@ def _merge_tasks(groups: list[PrintGroup], done: dict[str, Done], out_dir: Path,
 
 def _slip_tasks(placed: list[Placed], rows: list[ManifestRow], by_key: dict[str, Case],
                 out_dir: Path, opts: BatchOptions) -> list[Task]:
+    # WeasyPrint (0.5 s to import) comes with the slips, after the letters: not before the
+    # batch's first letter (issue 16). The workers that render letters have it already.
+    from notice_factory.render.slips import slip_items, write_deposit_slip
+
     first_of: dict[str, Placed] = {}
     for p in placed:
         first_of.setdefault(p.print_file, p)
@@ -869,6 +867,8 @@ def _slip_details(rows: list[ManifestRow], by_key: dict[str, Case],
                   opts: BatchOptions) -> dict[str, SlipDetail]:
     """Per registered letter: its address as printed, and its documents when it goes with
     declared content."""
+    from notice_factory.render.slips import SlipDetail, declared_documents, slips_dir
+
     out: dict[str, SlipDetail] = {}
     for row in rows:
         case = by_key.get(Path(row.letter_file).stem)

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from notice_factory.catalog import Catalog, TemplateSpec, load_catalog
 from notice_factory.context import FILTERS, TemplateContext, build_context, copies_of
@@ -25,8 +25,10 @@ from notice_factory.copies import join_copies
 from notice_factory.errors import RenderError
 from notice_factory.model import Case
 from notice_factory.office import OfficeSide, WordDraft
-from notice_factory.render.html import HtmlEngine
 from notice_factory.settings import Entity, environment
+
+if TYPE_CHECKING:
+    from notice_factory.render.html import HtmlEngine
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,12 @@ class LetterRenderer:
 
     def __init__(self, catalog: Catalog | None = None, *, templates: Path | None = None,
                  office_timeout: float | None = None) -> None:
+        # Imported here: a process that only reads this module's types (the batch process,
+        # which renders nothing) does not pay WeasyPrint's 0.5 s import (issue 16).
+        from notice_factory.render.html import HtmlEngine
+
         self.catalog = catalog or load_catalog(templates)
-        self.html = HtmlEngine(self.catalog.root, FILTERS)
+        self.html: HtmlEngine = HtmlEngine(self.catalog.root, FILTERS)
         self.office_timeout = office_timeout
         self._docx: Any = None
         self._typst: Any = None
