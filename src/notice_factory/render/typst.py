@@ -14,8 +14,9 @@ bytes (a list of numbers), drawn by ``picture()`` of ``_common/letter.typ``.
 Confinement: the compiler's root is the templates tree (a template reads no file outside
 it); fonts come only from :func:`font_files` (the Liberation families the product prints
 with, and for Chinese the Noto CJK cut of ``fonts.py`` then the full Noto CJK faces for a
-rare character), never the system's other fonts; a package import (``@preview/...``) is
-refused before compiling, so nothing is downloaded. Any compiler warning (an unknown font,
+rare character), never the system's other fonts; a package import (``@preview/...``), or
+any import or include not naming its file as a quoted path, is refused before compiling, so
+nothing is downloaded (the binding has no offline switch). Any compiler warning (an unknown font,
 a missing glyph) fails the letter, as WeasyPrint's do. The same input gives the same bytes:
 the PDF's dates are the letter date's.
 
