@@ -126,10 +126,10 @@ def test_metadata_error_names_file_and_line(tree: Path, key: str, value: str,
 
 def test_missing_template_file_is_reported(tree: Path) -> None:
     meta = tree / "ro" / "formal_notice" / "template.toml"
-    (meta.parent / "letter.html").unlink()
+    (meta.parent / "letter.typ").unlink()
     catalog = load_catalog(tree)
     [err] = _problems_of(catalog, meta)
-    assert "'letter.html' does not exist" in err.message
+    assert "'letter.typ' does not exist" in err.message
     assert err.line is not None and meta.read_text().splitlines()[err.line - 1].startswith("file")
 
 
