@@ -206,9 +206,9 @@ def package_imports(root: Path) -> list[TemplateError]:
 def _import_problem(text: str) -> str | None:
     """``"import"`` or ``"include"`` when ``text`` starts with that keyword not followed by
     a quoted path inside the tree, else None."""
-    keyword = "import" if text.startswith("import") or text.startswith("#import") else "include"
-    allowed = re.match(r'#?(?:import|include)\s+"[^"@\n]+"', text)
-    return None if allowed else keyword
+    if re.match(r'#?(?:import|include)\s+"[^"@\n]+"', text):
+        return None
+    return "include" if text.lstrip("#").startswith("include") else "import"
 
 
 _KEYWORD = re.compile(r"(?<![\w.-])#?(?:import|include)\b")
